@@ -1,0 +1,94 @@
+// Read-your-writes: wait until the read models a query uses have applied a consistency token, across processes.
+import type { EventStore } from './event-store.js';
+import { compareCursors, type LogCursor } from './messages.js';
+import type { ProjectionCheckpoint, ProjectionStore } from './projection.js';
+import { createWakeSignal } from './sleep.js';
+
+export interface Freshness {
+  /** True when every read model used reflects the token asked for (or, with none, the head of the log). */
+  readonly caughtUp: boolean;
+  /** The lowest checkpoint position among the read models used. */
+  readonly position: number;
+  /** The time up to which the answer is known complete: now when caught up with the head, else the commit time of the oldest checkpoint. */
+  readonly asOf: Date;
+}
+
+export interface ConsistencyGate {
+  /** Waits (up to `timeoutMs`) until every named projection has applied the event at `minPosition`. */
+  waitFor(projections: readonly string[], minPosition: number, timeoutMs: number): Promise<Freshness>;
+  /** Freshness without waiting. */
+  freshness(projections: readonly string[]): Promise<Freshness>;
+}
+
+export interface ConsistencyGateOptions {
+  readonly eventStore: EventStore;
+  readonly projectionStore: Pick<ProjectionStore<unknown>, 'readCheckpoints' | 'subscribe'>;
+  /** Re-check at least this often even without a wake-up. */
+  readonly pollIntervalMs?: number;
+  readonly now?: () => Date;
+}
+
+export function createConsistencyGate(options: ConsistencyGateOptions): ConsistencyGate {
+  const { eventStore, projectionStore, pollIntervalMs = 20, now = () => new Date() } = options;
+  // positions never move once written, so a resolved token stays valid
+  const resolved = new Map<number, LogCursor>();
+
+  async function resolve(position: number): Promise<LogCursor | undefined> {
+    const known = resolved.get(position);
+    if (known !== undefined) return known;
+    const cursor = await eventStore.cursorAt(position);
+    if (cursor !== undefined) {
+      if (resolved.size > 10_000) resolved.clear();
+      resolved.set(position, cursor);
+    }
+    return cursor;
+  }
+
+  async function describe(checkpoints: readonly ProjectionCheckpoint[], names: readonly string[], target?: LogCursor): Promise<Freshness> {
+    const head = await eventStore.head();
+    const used = checkpoints.filter((c) => names.includes(c.name));
+    const missing = used.length < new Set(names).size;
+    const lowest = used.reduce<ProjectionCheckpoint | undefined>(
+      (low, c) => (low === undefined || compareCursors(c.cursor, low.cursor) < 0 ? c : low),
+      undefined,
+    );
+    const atHead = !missing && (head === undefined || (lowest !== undefined && compareCursors(lowest.cursor, head.cursor) >= 0));
+    const caughtUp = target === undefined ? atHead : !missing && lowest !== undefined && compareCursors(lowest.cursor, target) >= 0;
+    return {
+      caughtUp,
+      position: lowest?.cursor.position ?? 0,
+      asOf: atHead ? now() : (lowest?.lastEventAt ?? new Date(0)),
+    };
+  }
+
+  return {
+    async freshness(names) {
+      return describe(await projectionStore.readCheckpoints(names), names);
+    },
+    async waitFor(names, minPosition, timeoutMs) {
+      const deadline = Date.now() + Math.max(0, timeoutMs);
+      const wake = createWakeSignal();
+      const unsubscribe = projectionStore.subscribe(wake.wake);
+      try {
+        for (;;) {
+          const target = minPosition <= 0 ? { transactionId: 0, position: 0 } : await resolve(minPosition);
+          const checkpoints = await projectionStore.readCheckpoints(names);
+          const reached =
+            target !== undefined &&
+            names.every((name) => {
+              const checkpoint = checkpoints.find((c) => c.name === name);
+              return checkpoint !== undefined && compareCursors(checkpoint.cursor, target) >= 0;
+            });
+          const remaining = deadline - Date.now();
+          if (reached || remaining <= 0) {
+            const freshness = await describe(checkpoints, names, target ?? { transactionId: Number.MAX_SAFE_INTEGER, position: minPosition });
+            return { ...freshness, caughtUp: reached };
+          }
+          await wake.wait(Math.min(pollIntervalMs, remaining));
+        }
+      } finally {
+        unsubscribe();
+      }
+    },
+  };
+}

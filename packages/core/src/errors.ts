@@ -1,0 +1,84 @@
+// Errors: one class per decision a caller makes. Adapters translate native errors into these and keep them as `cause`.
+
+export abstract class TwofoldError extends Error {
+  /** A stable, machine-readable code, e.g. `insufficient_stock`. */
+  abstract readonly code: string;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+/** The stream moved since it was read: reload and decide again. */
+export class StreamVersionConflict extends TwofoldError {
+  readonly code = 'version_conflict';
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: number | 'any' | 'no_stream',
+    readonly actualVersion?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `stream ${streamId} is not at the expected version ${String(expectedVersion)}` +
+        (actualVersion === undefined ? '' : ` (it is at ${actualVersion})`),
+      { streamId, expectedVersion, ...(actualVersion === undefined ? {} : { actualVersion }) },
+      options,
+    );
+  }
+}
+
+/** The thing asked about does not exist. */
+export class NotFound extends TwofoldError {
+  readonly code: string;
+  constructor(what: string, id: string, code = 'not_found') {
+    super(`${what} ${id} not found`, { [what]: id });
+    this.code = code;
+  }
+}
+
+/** The command is malformed: the caller must fix its input. */
+export class InvalidCommand extends TwofoldError {
+  readonly code = 'invalid_input';
+}
+
+/** The command is well formed but a business rule refuses it (e.g. insufficient stock). */
+export class CommandRejected extends TwofoldError {
+  constructor(
+    readonly code: string,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(message, details);
+  }
+}
+
+/** The command is not allowed in the current state (e.g. paying a cancelled order): refresh and reconsider. */
+export class IllegalTransition extends TwofoldError {
+  readonly code = 'illegal_transition';
+  constructor(
+    readonly entity: string,
+    readonly from: string,
+    readonly command: string,
+  ) {
+    super(`cannot ${command} a ${entity} that is ${from}`, { entity, state: from, command });
+  }
+}
+
+/** A store or broker could not be reached; the caller may retry later. */
+export class StoreUnavailable extends TwofoldError {
+  readonly code = 'store_unavailable';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, {}, options);
+  }
+}
+
+/** Another instance advanced a projection's checkpoint: this one must reload and re-check its lease. */
+export class CheckpointMoved extends TwofoldError {
+  readonly code = 'checkpoint_moved';
+  constructor(readonly projection: string) {
+    super(`the checkpoint of ${projection} was moved by another instance`, { projection });
+  }
+}

@@ -1,0 +1,60 @@
+// The event store port: append with optimistic concurrency, read a stream, read the global log in commit order.
+import type { Event, LogCursor, StoredEvent } from './messages.js';
+
+/** `no_stream`: the stream must not exist; a number: its current version (0 = empty); `any`: no check. */
+export type ExpectedVersion = number | 'no_stream' | 'any';
+
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly events: readonly Event[];
+  readonly expectedVersion: ExpectedVersion;
+}
+
+export interface AppendedStream {
+  readonly streamId: string;
+  /** The stream's version after the append. */
+  readonly streamVersion: number;
+  /** The global position of the stream's last appended event. */
+  readonly position: number;
+}
+
+export interface AppendResult {
+  readonly streams: readonly AppendedStream[];
+  /** The consistency token: the highest global position written. Every event of the append is at or before it. */
+  readonly position: number;
+  readonly transactionId: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events strictly after this cursor. */
+  readonly after: LogCursor;
+  readonly limit: number;
+}
+
+export interface LogHead {
+  readonly cursor: LogCursor;
+  readonly recordedAt: Date;
+}
+
+export type Unsubscribe = () => void;
+
+export interface EventStore {
+  /** Appends to one stream. Throws StreamVersionConflict when the stream is not at the expected version. */
+  appendToStream(streamId: string, events: readonly Event[], options: { expectedVersion: ExpectedVersion }): Promise<AppendResult>;
+  /** Appends to several streams atomically: all or nothing, each with its own expected version. */
+  appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult>;
+  /** The stream's events from `fromVersion` (inclusive, default 1), in version order; empty when it does not exist. */
+  readStream(streamId: string, options?: { fromVersion?: number }): Promise<readonly StoredEvent[]>;
+  /**
+   * Events after the cursor, in the order they became visible, never skipping one that a later
+   * call could still return and never returning one twice.
+   */
+  readAll(options: ReadAllOptions): Promise<readonly StoredEvent[]>;
+  /** The last event readers can see, or undefined for an empty store. */
+  head(): Promise<LogHead | undefined>;
+  /** The cursor of the event at a global position (to resolve a consistency token), or undefined. */
+  cursorAt(position: number): Promise<LogCursor | undefined>;
+  /** Calls the listener (possibly spuriously) when new events may be readable. */
+  subscribe(listener: () => void): Unsubscribe;
+  close(): Promise<void>;
+}

@@ -1,0 +1,84 @@
+// An event store in memory: for unit tests and the `memory` store; commit order equals position order.
+import { randomUUID } from 'node:crypto';
+import { StreamVersionConflict } from './errors.js';
+import type { AppendResult, EventStore, ExpectedVersion, StreamAppend } from './event-store.js';
+import { compareCursors, type LogCursor, type StoredEvent } from './messages.js';
+
+export interface InMemoryEventStoreOptions {
+  readonly now?: () => Date;
+}
+
+export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): EventStore {
+  const { now = () => new Date() } = options;
+  const log: StoredEvent[] = [];
+  const streams = new Map<string, StoredEvent[]>();
+  const listeners = new Set<() => void>();
+  let transactions = 0;
+
+  const versionOf = (streamId: string): number => streams.get(streamId)?.length ?? 0;
+
+  const check = (streamId: string, expected: ExpectedVersion): void => {
+    const actual = versionOf(streamId);
+    const ok = expected === 'any' || (expected === 'no_stream' ? actual === 0 : expected === actual);
+    if (!ok) throw new StreamVersionConflict(streamId, expected, actual);
+  };
+
+  const appendToStreams = async (appends: readonly StreamAppend[]): Promise<AppendResult> => {
+    const seen = new Set<string>();
+    for (const append of appends) {
+      if (seen.has(append.streamId)) throw new Error(`stream ${append.streamId} appears twice in one append`);
+      seen.add(append.streamId);
+      check(append.streamId, append.expectedVersion);
+    }
+    const transactionId = ++transactions;
+    const recordedAt = now();
+    const results = appends.map((append) => {
+      const stream = streams.get(append.streamId) ?? [];
+      streams.set(append.streamId, stream);
+      for (const event of append.events) {
+        const stored: StoredEvent = {
+          type: event.type,
+          data: structuredClone(event.data),
+          metadata: { ...event.metadata },
+          streamId: append.streamId,
+          streamVersion: stream.length + 1,
+          globalPosition: log.length + 1,
+          transactionId,
+          eventId: randomUUID(),
+          recordedAt,
+        };
+        stream.push(stored);
+        log.push(stored);
+      }
+      return { streamId: append.streamId, streamVersion: stream.length, position: stream.at(-1)?.globalPosition ?? 0 };
+    });
+    queueMicrotask(() => listeners.forEach((listener) => listener()));
+    return { streams: results, position: log.length, transactionId };
+  };
+
+  return {
+    appendToStream: (streamId, events, { expectedVersion }) => appendToStreams([{ streamId, events, expectedVersion }]),
+    appendToStreams,
+    async readStream(streamId, { fromVersion = 1 } = {}) {
+      return (streams.get(streamId) ?? []).slice(Math.max(0, fromVersion - 1));
+    },
+    async readAll({ after, limit }) {
+      // positions are dense and in commit order here, so the cursor's position indexes the log
+      const start = log.findIndex((event) => compareCursors({ transactionId: event.transactionId, position: event.globalPosition }, after) > 0);
+      return start < 0 ? [] : log.slice(start, start + limit);
+    },
+    async head() {
+      const last = log.at(-1);
+      return last === undefined ? undefined : { cursor: { transactionId: last.transactionId, position: last.globalPosition }, recordedAt: last.recordedAt };
+    },
+    async cursorAt(position): Promise<LogCursor | undefined> {
+      const event = log[position - 1];
+      return event === undefined ? undefined : { transactionId: event.transactionId, position: event.globalPosition };
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {},
+  };
+}

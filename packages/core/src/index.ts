@@ -1,0 +1,45 @@
+// @twofold/core: messages, deciders, command handling, ports, the projection daemon, consistency. No I/O.
+export type { Command, CommandMetadata, Event, EventMetadata, LogCursor, StoredEvent } from './messages.js';
+export { compareCursors, cursorOf, logStart } from './messages.js';
+export type { Decider } from './decider.js';
+export { fold } from './decider.js';
+export {
+  CheckpointMoved,
+  CommandRejected,
+  IllegalTransition,
+  InvalidCommand,
+  NotFound,
+  StoreUnavailable,
+  StreamVersionConflict,
+  TwofoldError,
+} from './errors.js';
+export type {
+  AppendedStream,
+  AppendResult,
+  EventStore,
+  ExpectedVersion,
+  LogHead,
+  ReadAllOptions,
+  StreamAppend,
+  Unsubscribe,
+} from './event-store.js';
+export type { CommandHandlerOptions, LoadedStream, StreamWrite } from './handle-command.js';
+export { eventMetadataFor, handleCommand, handleMultiStreamCommand } from './handle-command.js';
+export type {
+  CheckpointAdvance,
+  ProjectionCheckpoint,
+  ProjectionDefinition,
+  ProjectionLease,
+  ProjectionStore,
+} from './projection.js';
+export type { ProjectionDaemon, ProjectionDaemonOptions, ProjectionRunnerStatus, RunnerState } from './projection-daemon.js';
+export { createProjectionDaemon } from './projection-daemon.js';
+export type { ConsistencyGate, ConsistencyGateOptions, Freshness } from './consistency.js';
+export { createConsistencyGate } from './consistency.js';
+export type { Logger } from './logger.js';
+export { silentLogger } from './logger.js';
+export { createWakeSignal, sleep } from './sleep.js';
+export { inMemoryEventStore } from './in-memory-event-store.js';
+export type { InMemoryEventStoreOptions } from './in-memory-event-store.js';
+export { inMemoryProjectionStore } from './in-memory-projection-store.js';
+export type { InMemoryProjectionStore, InMemoryReadModel } from './in-memory-projection-store.js';

@@ -1,0 +1,1 @@
+export type { QueryResult, SqlClient, SqlSession } from './sql-client.js';
