@@ -1,1 +1,5 @@
-export {};
+// @twofold/cli: the `twofold` command line, for any application built with Twofold.
+export { createTwofoldCli, runTwofoldCli } from './twofold-cli.js';
+export type { CliIo, RunningServer, StoreOptions, TwofoldApplication } from './twofold-cli.js';
+export { OptionError, checkExposure, parsePort, parseRoles, roles } from './serve-options.js';
+export type { Role, ServeOptions } from './serve-options.js';

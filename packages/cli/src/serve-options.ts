@@ -1,0 +1,52 @@
+// The options of `twofold serve`, parsed and checked before anything opens.
+
+export const roles = ['command', 'query', 'projector'] as const;
+export type Role = (typeof roles)[number];
+
+export interface ServeOptions {
+  /** Write side: `pglite:DIR`, `pglite:memory` or `postgres://…`. */
+  readonly store: string;
+  /** Read models; defaults to the store. */
+  readonly readStore: string | undefined;
+  readonly kv: string | undefined;
+  readonly bus: string | undefined;
+  readonly roles: ReadonlySet<Role>;
+  readonly port: number;
+  readonly host: string;
+  readonly apiKeys: string | undefined;
+}
+
+export class OptionError extends Error {}
+
+export function parseRoles(value: string): ReadonlySet<Role> {
+  const parts = value.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
+  if (parts.length === 0) throw new OptionError('--role needs at least one of all, command, query, projector');
+  const chosen = new Set<Role>();
+  for (const part of parts) {
+    if (part === 'all') roles.forEach((role) => chosen.add(role));
+    else if ((roles as readonly string[]).includes(part)) chosen.add(part as Role);
+    else throw new OptionError(`unknown role "${part}": use all, command, query or projector`);
+  }
+  return chosen;
+}
+
+export function parsePort(value: string): number {
+  const port = /^\d{1,5}$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(port) || port > 65_535) throw new OptionError(`--port must be an integer from 0 to 65535, not "${value}"`);
+  return port;
+}
+
+const loopback = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|::1|\[::1\])$/;
+
+/** With no API keys, auth is off, so the server may listen on loopback only. */
+export function checkExposure(host: string, apiKeys: string | undefined): void {
+  if ((apiKeys ?? '').trim() === '' && !loopback.test(host)) {
+    throw new OptionError(`refusing to listen on ${host} without API keys: set TWOFOLD_API_KEYS or listen on 127.0.0.1`);
+  }
+}
+
+export function checkStoreUrl(flag: string, url: string): void {
+  if (!/^(pglite:.+|memory|postgres(ql)?:\/\/.+)$/.test(url)) {
+    throw new OptionError(`${flag} must be pglite:DIR, pglite:memory, memory or postgres://…, not "${url}"`);
+  }
+}
