@@ -60,3 +60,16 @@ describe('createConsistencyGate', () => {
     expect((await gate.freshness(['p', 'unknown'])).caughtUp).toBe(false);
   });
 });
+
+describe('createConsistencyGate, cancelled', () => {
+  it('stops waiting when the signal aborts (a client that hung up)', async () => {
+    const { gate, append } = await setup();
+    const { position } = await append();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    const started = Date.now();
+    const freshness = await gate.waitFor(['p'], position, 5_000, controller.signal);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(freshness.caughtUp).toBe(false);
+  });
+});

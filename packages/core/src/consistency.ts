@@ -15,7 +15,7 @@ export interface Freshness {
 
 export interface ConsistencyGate {
   /** Waits (up to `timeoutMs`) until every named projection has applied the event at `minPosition`. */
-  waitFor(projections: readonly string[], minPosition: number, timeoutMs: number): Promise<Freshness>;
+  waitFor(projections: readonly string[], minPosition: number, timeoutMs: number, signal?: AbortSignal): Promise<Freshness>;
   /** Freshness without waiting. */
   freshness(projections: readonly string[]): Promise<Freshness>;
 }
@@ -52,8 +52,9 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
       (low, c) => (low === undefined || compareCursors(c.cursor, low.cursor) < 0 ? c : low),
       undefined,
     );
-    const atHead = !missing && (head === undefined || (lowest !== undefined && compareCursors(lowest.cursor, head.cursor) >= 0));
-    const caughtUp = target === undefined ? atHead : !missing && lowest !== undefined && compareCursors(lowest.cursor, target) >= 0;
+    // no projection used means nothing can be stale
+    const atHead = !missing && (head === undefined || lowest === undefined || compareCursors(lowest.cursor, head.cursor) >= 0);
+    const caughtUp = target === undefined ? atHead : !missing && (lowest === undefined || compareCursors(lowest.cursor, target) >= 0);
     return {
       caughtUp,
       position: lowest?.cursor.position ?? 0,
@@ -65,7 +66,7 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
     async freshness(names) {
       return describe(await projectionStore.readCheckpoints(names), names);
     },
-    async waitFor(names, minPosition, timeoutMs) {
+    async waitFor(names, minPosition, timeoutMs, signal) {
       const deadline = Date.now() + Math.max(0, timeoutMs);
       const wake = createWakeSignal();
       const unsubscribe = projectionStore.subscribe(wake.wake);
@@ -80,11 +81,11 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
               return checkpoint !== undefined && compareCursors(checkpoint.cursor, target) >= 0;
             });
           const remaining = deadline - Date.now();
-          if (reached || remaining <= 0) {
+          if (reached || remaining <= 0 || signal?.aborted === true) {
             const freshness = await describe(checkpoints, names, target ?? { transactionId: Number.MAX_SAFE_INTEGER, position: minPosition });
             return { ...freshness, caughtUp: reached };
           }
-          await wake.wait(Math.min(pollIntervalMs, remaining));
+          await wake.wait(Math.min(pollIntervalMs, remaining), signal);
         }
       } finally {
         unsubscribe();

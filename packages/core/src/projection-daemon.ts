@@ -72,10 +72,16 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
     let backoff = retryBackoffMs;
     try {
       while (!signal.aborted) {
-        const lease = await projectionStore.tryAcquireLease(projection.name).catch((error: unknown) => {
-          status.lastError = String(error);
-          return undefined;
-        });
+        let lease: Awaited<ReturnType<typeof projectionStore.tryAcquireLease>>;
+        try {
+          lease = await projectionStore.tryAcquireLease(projection.name);
+        } catch (error) {
+          status.state = 'failing';
+          status.lastError = error instanceof Error ? error.message : String(error);
+          logger.error({ projection: projection.name, err: error }, 'could not ask for the projection lease; retrying');
+          await sleep(leaseRetryMs, signal);
+          continue;
+        }
         if (lease === undefined) {
           status.state = 'standby';
           await sleep(leaseRetryMs, signal);

@@ -1,0 +1,92 @@
+// createHttpApp: a Fastify app with TypeBox, a body limit, the Twofold error shape everywhere, and the OpenAPI document.
+import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ConsistencyGate } from '@twofold/core';
+import Fastify, { type FastifyBaseLogger, type FastifyHttpOptions } from 'fastify';
+import type { Server } from 'node:http';
+import { correlationIdFrom, correlationIdHeader } from './correlation-id.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './error-handling.js';
+import { ErrorResponse } from './error-response.js';
+import { attachSettings, type HttpApp } from './http-app.js';
+import { createValidatorCompiler } from './validator.js';
+
+export interface OpenApiOptions {
+  readonly title?: string;
+  readonly version?: string;
+  readonly description?: string;
+  /** Where the document is served. */
+  readonly path?: string;
+}
+
+export interface CreateHttpAppOptions {
+  /** Needed by query routes for read-your-writes and freshness headers. */
+  readonly consistencyGate?: ConsistencyGate;
+  /** How long a query waits for `X-Min-Position` when `X-Wait-Ms` is absent. */
+  readonly defaultWaitMs?: number;
+  /** The largest `X-Wait-Ms` accepted; larger values are a 400. */
+  readonly maxWaitMs?: number;
+  /** Larger bodies are refused with 413. */
+  readonly bodyLimitBytes?: number;
+  /** A pino-compatible logger, or true for Fastify's own; default: no logging. */
+  readonly logger?: FastifyBaseLogger | boolean;
+  readonly openApi?: OpenApiOptions;
+  /** The clock commands are stamped with. */
+  readonly now?: () => Date;
+}
+
+/**
+ * Creates the app; declare routes on it with commandRoute, queryRoute and the built-in route functions,
+ * then `listen()` or `inject()`. Every request gets a correlation id (`request.id`, echoed as `X-Correlation-Id`).
+ */
+export async function createHttpApp(options: CreateHttpAppOptions = {}): Promise<HttpApp> {
+  const {
+    consistencyGate,
+    defaultWaitMs = 3000,
+    maxWaitMs = 30_000,
+    bodyLimitBytes = 1024 * 1024,
+    logger = false,
+    openApi = {},
+    now = () => new Date(),
+  } = options;
+  if (!Number.isInteger(maxWaitMs) || maxWaitMs < 0) throw new RangeError('maxWaitMs must be a non-negative integer');
+  if (!Number.isInteger(defaultWaitMs) || defaultWaitMs < 0 || defaultWaitMs > maxWaitMs) {
+    throw new RangeError('defaultWaitMs must be an integer between 0 and maxWaitMs');
+  }
+  if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1) throw new RangeError('bodyLimitBytes must be a positive integer');
+
+  const serverOptions: FastifyHttpOptions<Server> = {
+    ...(typeof logger === 'boolean' ? { logger } : { loggerInstance: logger }),
+    bodyLimit: bodyLimitBytes,
+    // room for long stream ids and other keys in paths; longer parameters answer 414
+    routerOptions: { maxParamLength: 256 },
+    // request.id is the correlation id (logged as reqId)
+    requestIdHeader: false,
+    genReqId: (request) => correlationIdFrom(request.headers[correlationIdHeader]),
+    frameworkErrors,
+    clientErrorHandler,
+  };
+  const app: HttpApp = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(createValidatorCompiler(() => app.getSchemas()));
+
+  attachSettings(app, { consistencyGate, defaultWaitMs, maxWaitMs, now });
+  installErrorHandling(app);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(correlationIdHeader, request.id);
+  });
+
+  app.addSchema(ErrorResponse);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: openApi.title ?? 'Twofold API',
+        version: openApi.version ?? '0.1.0',
+        ...(openApi.description === undefined ? {} : { description: openApi.description }),
+      },
+    },
+    // components are named after their $id, so the error schema is #/components/schemas/TwofoldErrorResponse
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  app.get(openApi.path ?? '/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

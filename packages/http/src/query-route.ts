@@ -1,0 +1,90 @@
+// queryRoute: declares a read-model endpoint with read-your-writes (X-Min-Position) and freshness headers on every answer.
+import { Type, type Static, type TObject, type TSchema, type TUnknown } from '@sinclair/typebox';
+import { NotFound, type ConsistencyGate, type Freshness } from '@twofold/core';
+import type { FastifyRequest } from 'fastify';
+import { consistencyRequestOf } from './consistency-request.js';
+import { errorResponseRef } from './error-response.js';
+import { ConsistencyRequestHeaders, freshnessHeaderDocs, setFreshnessHeaders } from './freshness-headers.js';
+import { settingsOf, type HttpApp } from './http-app.js';
+
+export interface QueryInput<Params, Query> {
+  readonly params: Params;
+  readonly query: Query;
+  /** How fresh the read models were just before the handler ran (the answer is at least this fresh). */
+  readonly freshness: Freshness;
+  readonly request: FastifyRequest;
+}
+
+export interface QueryRouteOptions<P extends TSchema, Q extends TObject, R extends TSchema> {
+  readonly url: string;
+  readonly schema?: { readonly params?: P; readonly querystring?: Q; readonly response?: R };
+  /** The read models (projection names) the handler reads: their checkpoints decide freshness. */
+  readonly projections: readonly string[];
+  readonly summary: string;
+  readonly description?: string;
+  readonly tags?: readonly string[];
+  readonly operationId?: string;
+  /** Names the thing in the 404 when the handler returns undefined: `order 42 not found`. Default `resource`. */
+  readonly resource?: string;
+  /** Default: the app's gate. */
+  readonly consistencyGate?: ConsistencyGate;
+  /** Returns the answer, or undefined for 404 not_found. */
+  readonly handler: (input: QueryInput<Static<P>, Static<Q>>) => Promise<Static<R> | undefined>;
+}
+
+const minPositionParameter = Type.Optional(
+  Type.String({ description: 'the consistency token, as X-Min-Position (the header wins when both are sent)' }),
+);
+
+/**
+ * Declares a GET endpoint over read models. With `X-Min-Position: T` (or `?minPosition=T`) it first waits up to
+ * `X-Wait-Ms` for the projections to reach T, and answers anyway when the wait runs out (`X-Consistency: stale`).
+ */
+export function queryRoute<P extends TSchema = TObject<Record<never, never>>, Q extends TObject = TObject<Record<never, never>>, R extends TSchema = TUnknown>(
+  app: HttpApp,
+  options: QueryRouteOptions<P, Q, R>,
+): void {
+  const { url, schema = {}, projections, summary, description, tags, operationId, resource = 'resource', handler } = options;
+  const settings = settingsOf(app);
+  const gate = options.consistencyGate ?? settings.consistencyGate;
+  if (gate === undefined) throw new Error(`query route ${url} needs a consistency gate: pass consistencyGate to createHttpApp`);
+  if (projections.length === 0) throw new Error(`query route ${url} must name the projections it reads`);
+  const used = [...projections];
+
+  const querystring = schema.querystring ?? Type.Object({});
+  const response = schema.response ?? Type.Unknown();
+  app.route({
+    method: 'GET',
+    url,
+    schema: {
+      summary,
+      ...(description === undefined ? {} : { description }),
+      ...(tags === undefined ? {} : { tags }),
+      ...(operationId === undefined ? {} : { operationId }),
+      headers: ConsistencyRequestHeaders,
+      ...(schema.params === undefined ? {} : { params: schema.params }),
+      // spreading keeps the caller's options (additionalProperties, …) and TypeBox's symbols
+      querystring: { ...querystring, properties: { ...querystring.properties, minPosition: minPositionParameter } },
+      response: {
+        200: { ...response, description: response.description ?? 'The answer, with its freshness.', headers: freshnessHeaderDocs },
+        '4xx': errorResponseRef,
+        '5xx': errorResponseRef,
+      },
+    },
+    async handler(request, reply) {
+      const { minPosition, waitMs } = consistencyRequestOf(request, settings);
+      const freshness = minPosition === undefined ? await gate.freshness(used) : await gate.waitFor(used, minPosition, waitMs);
+      setFreshnessHeaders(reply, freshness);
+      const params = request.params as Static<P>;
+      const answer = await handler({ params, query: request.query as Static<Q>, freshness, request });
+      if (answer === undefined) throw new NotFound(resource, lastParam(params) ?? request.url.split('?', 1)[0] ?? request.url);
+      return answer;
+    },
+  });
+}
+
+function lastParam(params: unknown): string | undefined {
+  if (typeof params !== 'object' || params === null) return undefined;
+  const last = Object.values(params).at(-1);
+  return typeof last === 'string' ? last : undefined;
+}
