@@ -63,7 +63,7 @@ export class IllegalTransition extends TwofoldError {
     readonly from: string,
     readonly command: string,
   ) {
-    super(`cannot ${command} a ${entity} that is ${from}`, { entity, state: from, command });
+    super(`cannot ${command} ${/^[aeiou]/i.test(entity) ? 'an' : 'a'} ${entity} that is ${from}`, { entity, state: from, command });
   }
 }
 

@@ -46,11 +46,14 @@ export async function handleMultiStreamCommand(
 ): Promise<AppendResult> {
   const { maxAttempts = 30, retryJitterMs = 2 } = options;
   for (let attempt = 1; ; attempt++) {
-    const loaded = new Map<string, LoadedStream>();
-    for (const streamId of new Set(streamIds)) {
-      const events = await store.readStream(streamId);
-      loaded.set(streamId, { streamId, version: events.at(-1)?.streamVersion ?? 0, events });
-    }
+    const loaded = new Map<string, LoadedStream>(
+      await Promise.all(
+        [...new Set(streamIds)].map(async (streamId) => {
+          const events = await store.readStream(streamId);
+          return [streamId, { streamId, version: events.at(-1)?.streamVersion ?? 0, events }] as const;
+        }),
+      ),
+    );
     const writes = decide(loaded).filter((write) => write.events.length > 0);
     if (writes.length === 0) return unchanged(loaded);
     const inherited = eventMetadataFor(metadata);

@@ -8,6 +8,16 @@ export interface InMemoryEventStoreOptions {
   readonly now?: () => Date;
 }
 
+/** A deep-frozen JSON copy, so no caller can change what the store holds. */
+const asStored = <T>(value: T): T => deepFreeze(JSON.parse(JSON.stringify(value ?? null)) as T);
+const deepFreeze = <T>(value: T): T => {
+  if (typeof value === 'object' && value !== null) {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+};
+
 export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): EventStore {
   const { now = () => new Date() } = options;
   const log: StoredEvent[] = [];
@@ -38,8 +48,9 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
       for (const event of append.events) {
         const stored: StoredEvent = {
           type: event.type,
-          data: structuredClone(event.data),
-          metadata: { ...event.metadata },
+          // through JSON, as SQL stores keep it: a Date comes back as a string here too
+          data: asStored(event.data),
+          metadata: asStored(event.metadata ?? {}),
           streamId: append.streamId,
           streamVersion: stream.length + 1,
           globalPosition: log.length + 1,
@@ -47,6 +58,7 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
           eventId: randomUUID(),
           recordedAt,
         };
+        Object.freeze(stored);
         stream.push(stored);
         log.push(stored);
       }

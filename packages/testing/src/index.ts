@@ -1,1 +1,19 @@
-export {};
+export { deciderSpecification } from './decider-specification.js';
+export type { DeciderGiven, DeciderSpecification, DeciderThen } from './decider-specification.js';
+export { inMemoryProjectionTestStore, projectionSpecification, sqlProjectionTestStore, storedEvents } from './projection-specification.js';
+export type {
+  GivenEvent,
+  ProjectionSpecification,
+  ProjectionSpecificationOptions,
+  ProjectionTestStore,
+  ProjectionThen,
+  SqlProjectionTestStoreOptions,
+  SqlTestClient,
+  StoredEventsOptions,
+} from './projection-specification.js';
+export { createTestDatabase, defaultTestServerUrl } from './test-database.js';
+export type { TestDatabase } from './test-database.js';
+export { eventStoreContract } from './event-store-contract.js';
+export type { EventStoreFactory, EventStoreFixture } from './event-store-contract.js';
+export { projectionStoreContract, sqlKeyValueReadModel } from './projection-store-contract.js';
+export type { KeyValueReadModel, ProjectionStoreFactory, ProjectionStoreFixture, SqlQueryable } from './projection-store-contract.js';

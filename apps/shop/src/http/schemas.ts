@@ -72,7 +72,6 @@ export const ProductSearchQuery = Type.Object(
     inStock: Type.Optional(Type.Boolean()),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
     cursor: Type.Optional(text(200)),
-    minPosition: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },
 );

@@ -1,0 +1,54 @@
+// The shop's write model: product and order deciders, their events and commands, and the functions that handle them.
+export {
+  availableStock,
+  maxPriceCents,
+  maxQuantity,
+  productDecider,
+  productEventTypes,
+  productStream,
+  reservationOf,
+} from './product.js';
+export type {
+  AddProduct,
+  ListedProduct,
+  ProductAdded,
+  ProductCommand,
+  ProductDetails,
+  ProductEvent,
+  ProductRestocked,
+  ProductState,
+  ReleaseStock,
+  ReservationEntry,
+  ReserveStock,
+  RestockProduct,
+  StockReleased,
+  StockReserved,
+} from './product.js';
+export { orderDecider, orderEventTypes, orderStream } from './order.js';
+export { maxOrderLines } from './order-validation.js';
+export type {
+  CancelOrder,
+  Customer,
+  DeliverOrder,
+  ExistingOrder,
+  OrderCancelled,
+  OrderCommand,
+  OrderDelivered,
+  OrderEvent,
+  OrderLine,
+  OrderPaid,
+  OrderPlaced,
+  OrderShipped,
+  OrderState,
+  OrderStatus,
+  PayOrder,
+  PlaceOrder,
+  PlaceOrderData,
+  ShipOrder,
+  ShippingAddress,
+} from './order.js';
+export { placeOrder } from './place-order.js';
+export type { PlaceOrderInput, PlaceOrderLineInput } from './place-order.js';
+export { cancelOrder } from './cancel-order.js';
+export { addProduct, restockProduct } from './product-commands.js';
+export { deliverOrder, payOrder, shipOrder } from './order-commands.js';

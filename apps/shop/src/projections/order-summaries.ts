@@ -1,0 +1,119 @@
+// The orderSummaries projection: one row per order with its status, lines and lifecycle times.
+import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
+import type { SqlSession } from '@twofold/postgres';
+import { orderEventTypes, type OrderEvent } from '../domain/order.js';
+import { byType, roundsByKey } from './rounds.js';
+
+const setupStatements = [
+  `CREATE TABLE IF NOT EXISTS order_summaries (
+    order_id text PRIMARY KEY,
+    customer_id text NOT NULL,
+    status text NOT NULL,
+    currency text NOT NULL,
+    total_cents bigint NOT NULL,
+    lines jsonb NOT NULL,
+    customer jsonb,
+    shipping_address jsonb,
+    placed_at timestamptz NOT NULL,
+    paid_at timestamptz,
+    shipped_at timestamptz,
+    delivered_at timestamptz,
+    cancelled_at timestamptz,
+    cancel_reason text,
+    refund_cents bigint,
+    payment_ref text,
+    carrier text,
+    tracking_number text,
+    updated_at timestamptz NOT NULL,
+    last_position bigint NOT NULL
+  )`,
+  `CREATE INDEX IF NOT EXISTS order_summaries_customer_idx ON order_summaries (customer_id, placed_at DESC, order_id DESC)`,
+  `CREATE INDEX IF NOT EXISTS order_summaries_placed_idx ON order_summaries (placed_at DESC, order_id DESC)`,
+  `CREATE INDEX IF NOT EXISTS order_summaries_lines_idx ON order_summaries USING gin (lines jsonb_path_ops)`,
+];
+
+// Each statement takes the batch's rows of one event type as a JSON array ($1), at most one row per
+// order. An insert that finds its order does nothing; an update applies only events newer than the
+// row: a row is fed by one order stream, whose positions rise with its versions.
+const statements: Record<OrderEvent['type'], string> = {
+  OrderPlaced: `
+    INSERT INTO order_summaries
+      (order_id, customer_id, status, currency, total_cents, lines, customer, shipping_address, placed_at, updated_at, last_position)
+    SELECT e.order_id, e.customer_id, 'placed', e.currency, e.total_cents, e.lines, e.customer, e.shipping_address, e.placed_at, e.recorded_at, e.position
+    FROM jsonb_to_recordset($1::jsonb) AS e(
+      order_id text, customer_id text, currency text, total_cents bigint, lines jsonb, customer jsonb, shipping_address jsonb,
+      placed_at timestamptz, recorded_at timestamptz, position bigint)
+    ON CONFLICT (order_id) DO NOTHING`,
+  OrderPaid: `
+    UPDATE order_summaries s
+    SET status = 'paid', paid_at = e.paid_at, payment_ref = e.payment_ref, updated_at = e.recorded_at, last_position = e.position
+    FROM jsonb_to_recordset($1::jsonb) AS e(order_id text, paid_at timestamptz, payment_ref text, recorded_at timestamptz, position bigint)
+    WHERE s.order_id = e.order_id AND s.last_position < e.position`,
+  OrderShipped: `
+    UPDATE order_summaries s
+    SET status = 'shipped', shipped_at = e.shipped_at, carrier = e.carrier, tracking_number = e.tracking_number,
+        updated_at = e.recorded_at, last_position = e.position
+    FROM jsonb_to_recordset($1::jsonb) AS e(order_id text, shipped_at timestamptz, carrier text, tracking_number text, recorded_at timestamptz, position bigint)
+    WHERE s.order_id = e.order_id AND s.last_position < e.position`,
+  OrderDelivered: `
+    UPDATE order_summaries s
+    SET status = 'delivered', delivered_at = e.delivered_at, updated_at = e.recorded_at, last_position = e.position
+    FROM jsonb_to_recordset($1::jsonb) AS e(order_id text, delivered_at timestamptz, recorded_at timestamptz, position bigint)
+    WHERE s.order_id = e.order_id AND s.last_position < e.position`,
+  OrderCancelled: `
+    UPDATE order_summaries s
+    SET status = 'cancelled', cancelled_at = e.cancelled_at, cancel_reason = e.cancel_reason, refund_cents = e.refund_cents,
+        updated_at = e.recorded_at, last_position = e.position
+    FROM jsonb_to_recordset($1::jsonb) AS e(order_id text, cancelled_at timestamptz, cancel_reason text, refund_cents bigint, recorded_at timestamptz, position bigint)
+    WHERE s.order_id = e.order_id AND s.last_position < e.position`,
+};
+
+/** The row fields an event sets, named as the statement's recordset columns. */
+function rowOf(event: StoredEvent<OrderEvent>): Record<string, unknown> {
+  const common = { order_id: event.data.orderId, recorded_at: event.recordedAt.toISOString(), position: event.globalPosition };
+  switch (event.type) {
+    case 'OrderPlaced': {
+      const { customerId, currency, totalCents, lines, customer, shippingAddress, placedAt } = event.data;
+      return {
+        ...common,
+        customer_id: customerId,
+        currency,
+        total_cents: totalCents,
+        lines: lines.map(({ sku, name, quantity, unitPriceCents }) => ({ sku, name, quantity, unitPriceCents })),
+        customer: customer ?? null,
+        shipping_address: shippingAddress ?? null,
+        placed_at: placedAt,
+      };
+    }
+    case 'OrderPaid':
+      return { ...common, paid_at: event.data.paidAt, payment_ref: event.data.paymentRef };
+    case 'OrderShipped':
+      return { ...common, shipped_at: event.data.shippedAt, carrier: event.data.carrier, tracking_number: event.data.trackingNumber };
+    case 'OrderDelivered':
+      return { ...common, delivered_at: event.data.deliveredAt };
+    case 'OrderCancelled':
+      return { ...common, cancelled_at: event.data.cancelledAt, cancel_reason: event.data.reason, refund_cents: event.data.refundCents };
+    default: {
+      const unknown: never = event;
+      return unknown;
+    }
+  }
+}
+
+export const orderSummaries: ProjectionDefinition<SqlSession> = {
+  name: 'order_summaries',
+  version: 1,
+  handles: orderEventTypes,
+  async setup(session) {
+    for (const statement of setupStatements) await session.query(statement);
+  },
+  async apply(events, session) {
+    const orderEvents = events.filter((event): event is StoredEvent<OrderEvent> => Object.hasOwn(statements, event.type));
+    // one statement per event type per round; rounds keep each order's events in log order
+    for (const round of roundsByKey(orderEvents, (event) => event.data.orderId)) {
+      for (const [type, group] of byType(round)) {
+        await session.query(statements[type as OrderEvent['type']], [JSON.stringify(group.map(rowOf))]);
+      }
+    }
+  },
+};

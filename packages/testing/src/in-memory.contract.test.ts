@@ -1,0 +1,23 @@
+// The event store and projection store contracts, run on the in-memory stores of core.
+import { inMemoryEventStore, inMemoryProjectionStore, type InMemoryReadModel } from '@twofold/core';
+import { eventStoreContract } from './event-store-contract.js';
+import { projectionStoreContract } from './projection-store-contract.js';
+
+eventStoreContract('in memory', async () => ({ store: inMemoryEventStore(), close: async () => undefined }));
+
+projectionStoreContract<InMemoryReadModel>('in memory', async () => {
+  const store = inMemoryProjectionStore();
+  return {
+    store,
+    readModel: {
+      async setup() {},
+      async put(model, _projection, key, value) {
+        model.set(key, value);
+      },
+      async get(projection, key) {
+        return store.readModel(projection).get(key) as string | undefined;
+      },
+    },
+    close: () => store.close(),
+  };
+});
