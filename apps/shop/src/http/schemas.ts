@@ -43,7 +43,7 @@ export const PlaceOrderBody = Type.Object(
     ),
     shippingAddress: Type.Optional(
       Type.Object(
-        { line1: text(200), line2: Type.Optional(text(200, 0)), city: text(100), postalCode: text(20), country: Type.String({ pattern: '^[A-Z]{2}$' }) },
+        { line1: text(200), line2: Type.Optional(text(200, 0)), city: text(100), region: Type.Optional(text(100)), postalCode: text(20), country: Type.String({ pattern: '^[A-Z]{2}$' }) },
         { additionalProperties: false },
       ),
     ),

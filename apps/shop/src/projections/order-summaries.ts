@@ -101,7 +101,7 @@ function rowOf(event: StoredEvent<OrderEvent>): Record<string, unknown> {
 }
 
 export const orderSummaries: ProjectionDefinition<SqlSession> = {
-  name: 'order_summaries',
+  name: 'orderSummaries',
   version: 1,
   handles: orderEventTypes,
   async setup(session) {

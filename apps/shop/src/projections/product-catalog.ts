@@ -92,7 +92,7 @@ function stockChange(event: StoredEvent<ProductEvent>) {
 }
 
 export const productCatalog: ProjectionDefinition<SqlSession> = {
-  name: 'product_catalog',
+  name: 'productCatalog',
   version: 1,
   handles: productEventTypes,
   async setup(session) {

@@ -1,0 +1,91 @@
+// The shop's command endpoints: each validates its body, runs one command handler and answers with a consistency token.
+import { randomUUID } from 'node:crypto';
+import type { EventStore } from '@twofold/core';
+import { commandRoute, type HttpApp } from '@twofold/http';
+import {
+  addProduct,
+  cancelOrder,
+  deliverOrder,
+  orderStream,
+  payOrder,
+  placeOrder,
+  restockProduct,
+  shipOrder,
+} from '../domain/index.js';
+import {
+  AddProductBody,
+  CancelOrderBody,
+  DeliverOrderBody,
+  OrderParams,
+  PayOrderBody,
+  PlaceOrderBody,
+  RestockBody,
+  ShipOrderBody,
+  SkuParams,
+} from './schemas.js';
+
+export function commandRoutes(app: HttpApp, eventStore: EventStore): void {
+  commandRoute(app, {
+    url: '/api/products',
+    schema: { body: AddProductBody },
+    summary: 'Add a product to the catalog with its initial stock',
+    tags: ['products'],
+    operationId: 'addProduct',
+    handler: ({ body, metadata }) => addProduct(eventStore, body, metadata),
+  });
+  commandRoute(app, {
+    url: '/api/products/:sku/restock',
+    schema: { params: SkuParams, body: RestockBody },
+    summary: 'Add stock to a product',
+    tags: ['products'],
+    operationId: 'restockProduct',
+    handler: ({ params, body, metadata }) => restockProduct(eventStore, { sku: params.sku, quantity: body.quantity }, metadata),
+  });
+  commandRoute(app, {
+    url: '/api/orders',
+    schema: { body: PlaceOrderBody },
+    summary: 'Place an order, reserving stock on every product it names (all or nothing)',
+    tags: ['orders'],
+    operationId: 'placeOrder',
+    handler: async ({ body, metadata }) => {
+      const orderId = body.orderId ?? randomUUID();
+      const result = await placeOrder(eventStore, { ...body, orderId }, metadata);
+      return { ...result, streamId: orderStream(orderId) };
+    },
+  });
+  commandRoute(app, {
+    url: '/api/orders/:id/pay',
+    schema: { params: OrderParams, body: PayOrderBody },
+    summary: 'Record the payment of a placed order (the amount must equal its total)',
+    tags: ['orders'],
+    operationId: 'payOrder',
+    handler: ({ params, body, metadata }) => payOrder(eventStore, { orderId: params.id, ...body }, metadata),
+  });
+  commandRoute(app, {
+    url: '/api/orders/:id/ship',
+    schema: { params: OrderParams, body: ShipOrderBody },
+    summary: 'Ship a paid order',
+    tags: ['orders'],
+    operationId: 'shipOrder',
+    handler: ({ params, body, metadata }) => shipOrder(eventStore, { orderId: params.id, ...body }, metadata),
+  });
+  commandRoute(app, {
+    url: '/api/orders/:id/deliver',
+    schema: { params: OrderParams, body: DeliverOrderBody },
+    summary: 'Record the delivery of a shipped order',
+    tags: ['orders'],
+    operationId: 'deliverOrder',
+    handler: ({ params, metadata }) => deliverOrder(eventStore, { orderId: params.id }, metadata),
+  });
+  commandRoute(app, {
+    url: '/api/orders/:id/cancel',
+    schema: { params: OrderParams, body: CancelOrderBody },
+    summary: 'Cancel an order before it ships: releases its stock, refunds it if paid',
+    tags: ['orders'],
+    operationId: 'cancelOrder',
+    handler: async ({ params, body, metadata }) => {
+      const result = await cancelOrder(eventStore, params.id, body.reason, metadata);
+      return { ...result, streamId: orderStream(params.id) };
+    },
+  });
+}
