@@ -67,6 +67,6 @@ describe('projection lag', () => {
       recentMs: 10_000,
       firstEventAt: at('10:00:01.000'),
     });
-    expect(entry).toEqual({ name: 'orders', version: null, status: 'running', position: 0, lagEvents: 2, lagMs: 3000, lastError: null });
+    expect(entry).toEqual({ name: 'orders', version: null, status: 'running', position: 0, lagEvents: 2, lagMs: 3000, lastError: null, runner: 'running' });
   });
 });

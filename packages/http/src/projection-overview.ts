@@ -19,6 +19,8 @@ export interface ProjectionOverview {
   /** Commit time of the head minus that of the last event applied, when behind; else 0. */
   readonly lagMs: number;
   readonly lastError: string | null;
+  /** What this process does with it: `running` (it holds the lease), `standby`, … or null when it runs no daemon. */
+  readonly runner: ProjectionRunnerStatus['state'] | null;
 }
 
 export interface OverviewInput {
@@ -53,6 +55,6 @@ export function projectionOverview(input: OverviewInput): ProjectionOverview[] {
           : runner?.state === 'standby' || runner?.state === 'stopped'
             ? runner.state
             : 'unknown';
-    return { name, version: checkpoint?.version ?? null, status, position, lagEvents, lagMs, lastError: runner?.lastError ?? null };
+    return { name, version: checkpoint?.version ?? null, status, position, lagEvents, lagMs, lastError: runner?.lastError ?? null, runner: runner?.state ?? null };
   });
 }

@@ -45,9 +45,9 @@ describe('GET /api/projections', () => {
     expect(response.json()).toEqual({
       headPosition: 3,
       projections: [
-        { name: 'orders', version: 2, status: 'running', position: 2, lagEvents: 1, lagMs: 3000, lastError: null },
+        { name: 'orders', version: 2, status: 'running', position: 2, lagEvents: 1, lagMs: 3000, lastError: null, runner: null },
         // nothing applied yet: lag since the first event of the log
-        { name: 'untouched', version: 2, status: 'running', position: 0, lagEvents: 3, lagMs: 5000, lastError: null },
+        { name: 'untouched', version: 2, status: 'running', position: 0, lagEvents: 3, lagMs: 5000, lastError: null, runner: null },
       ],
     });
   });
@@ -69,7 +69,7 @@ describe('GET /api/projections', () => {
     const response = await fixture.app.inject({ method: 'GET', url: '/api/projections' });
     expect(response.json()).toEqual({
       headPosition: 1,
-      projections: [{ name: 'counters', version: 1, status: 'running', position: 1, lagEvents: 0, lagMs: 0, lastError: null }],
+      projections: [{ name: 'counters', version: 1, status: 'running', position: 1, lagEvents: 0, lagMs: 0, lastError: null, runner: 'running' }],
     });
   });
 
@@ -91,7 +91,7 @@ describe('GET /api/projections', () => {
     await expect.poll(() => daemon.statuses()[0]?.state, { timeout: 2000 }).toBe('failing');
     const response = await app.inject({ method: 'GET', url: '/api/projections' });
     expect(response.json().projections).toEqual([
-      { name: 'broken', version: 2, status: 'failing', position: 0, lagEvents: 1, lagMs: 0, lastError: 'cannot apply Happened' },
+      { name: 'broken', version: 2, status: 'failing', position: 0, lagEvents: 1, lagMs: 0, lastError: 'cannot apply Happened', runner: 'failing' },
     ]);
   });
 });

@@ -26,6 +26,7 @@ export const ProjectionList = Type.Object({
       lagEvents: Type.Integer({ minimum: 0 }),
       lagMs: Type.Integer({ minimum: 0 }),
       lastError: Type.Union([Type.String(), Type.Null()]),
+      runner: Type.Union([Type.String({ description: 'this process: running (holds the lease), standby, failing, stopped' }), Type.Null()]),
     }),
   ),
 });
