@@ -4,6 +4,24 @@ import { migrate, openSqlClient } from '@twofold/postgres';
 import { pino } from 'pino';
 import { startShop } from './shop-server.js';
 
+/** Tuning from the environment: TWOFOLD_PROJECTION_BATCH_SIZE, TWOFOLD_PROJECTION_POLL_MS, TWOFOLD_LEASE_RETRY_MS. */
+export function daemonSettingsFromEnv(env: NodeJS.ProcessEnv): { batchSize?: number; pollIntervalMs?: number; leaseRetryMs?: number } {
+  const read = (name: string): number | undefined => {
+    const value = env[name];
+    if (value === undefined || value === '') return undefined;
+    if (!/^\d+$/.test(value) || Number(value) < 1) throw new Error(`${name} must be a positive integer, not "${value}"`);
+    return Number(value);
+  };
+  const batchSize = read('TWOFOLD_PROJECTION_BATCH_SIZE');
+  const pollIntervalMs = read('TWOFOLD_PROJECTION_POLL_MS');
+  const leaseRetryMs = read('TWOFOLD_LEASE_RETRY_MS');
+  return {
+    ...(batchSize === undefined ? {} : { batchSize }),
+    ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
+    ...(leaseRetryMs === undefined ? {} : { leaseRetryMs }),
+  };
+}
+
 export const shopApplication: TwofoldApplication = {
   name: 'Twofold shop',
   async serve(options) {
@@ -18,6 +36,7 @@ export const shopApplication: TwofoldApplication = {
       port: options.port,
       host: options.host,
       logger,
+      daemon: daemonSettingsFromEnv(process.env),
     });
     return { url: shop.url, close: () => shop.close() };
   },
