@@ -1,1 +1,20 @@
+// @twofold/postgres: the event store, projection store and migrations on PostgreSQL and PGlite, one SQL dialect.
 export type { QueryResult, SqlClient, SqlSession } from './sql-client.js';
+export type { DedicatedConnection, NamedStatement, PostgresClient, PreparingSqlSession, SqlClientCapabilities } from './postgres-client.js';
+export { execute } from './postgres-client.js';
+export type { PgClientOptions } from './pg-client.js';
+export { createPgClient } from './pg-client.js';
+export type { PgliteClientOptions } from './pglite-client.js';
+export { createPgliteClient } from './pglite-client.js';
+export type { SqlClientTarget } from './open-sql-client.js';
+export { openSqlClient, parseSqlClientUrl } from './open-sql-client.js';
+export { isConnectionError, translateConnectionError } from './connection-errors.js';
+export type { Migration } from './migrations/index.js';
+export { migrations } from './migrations/index.js';
+export type { MigrationReport } from './migrate.js';
+export { migrate } from './migrate.js';
+export type { PostgresEventStoreOptions } from './postgres-event-store.js';
+export { eventsChannel, postgresEventStore } from './postgres-event-store.js';
+export { checkpointsChannel, postgresProjectionStore } from './postgres-projection-store.js';
+export type { ReaderHoldback } from './reader-holdback.js';
+export { readerHoldback } from './reader-holdback.js';

@@ -1,0 +1,32 @@
+// Translation of connection failures (refused, reset, server shutdown, closed client) into core StoreUnavailable.
+import { StoreUnavailable } from '@twofold/core';
+
+const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+// SQLSTATEs: class 08 connection exception; 57P01-57P03 shutdown / cannot connect now; 53300 too many connections
+const sqlStates = new Set(['57P01', '57P02', '57P03', '53300']);
+const messages = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'Cannot use a pool after calling end on the pool',
+  'Client was closed and is not queryable',
+  'PGlite is closed',
+];
+
+/** True when the error says the database could not be reached, rather than that a statement failed. */
+export function isConnectionError(error: unknown): boolean {
+  if (error instanceof StoreUnavailable) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message, errors } = error as { code?: unknown; message?: unknown; errors?: unknown };
+  if (typeof code === 'string' && (networkCodes.has(code) || sqlStates.has(code) || code.startsWith('08'))) return true;
+  if (typeof message === 'string' && messages.some((m) => message.includes(m))) return true;
+  // Node reports a failed connect to every address of a host as an AggregateError
+  return Array.isArray(errors) && errors.some(isConnectionError);
+}
+
+/** StoreUnavailable (with the native error as cause) for connection failures; any other error unchanged. */
+export function translateConnectionError(error: unknown, what = 'the database'): unknown {
+  if (error instanceof StoreUnavailable || !isConnectionError(error)) return error;
+  const detail = error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error);
+  return new StoreUnavailable(`${what} is unavailable: ${detail}`, { cause: error });
+}

@@ -1,0 +1,190 @@
+// The event store on PostgreSQL and PGlite: one-statement appends, gap-safe reads in commit order, wake-ups through the client.
+import {
+  StreamVersionConflict,
+  type AppendedStream,
+  type AppendResult,
+  type EventStore,
+  type ExpectedVersion,
+  type LogCursor,
+  type StreamAppend,
+} from '@twofold/core';
+import { toDate, toStoredEvent, type EventRow } from './event-row.js';
+import { execute, type PostgresClient } from './postgres-client.js';
+import { appendEvent, appendEventParams } from './statements/append-event.js';
+import { appendEvents, appendEventsParams, type AppendEventsRow } from './statements/append-events.js';
+import { readAll } from './statements/read-all.js';
+import { readCursorAt } from './statements/read-cursor-at.js';
+import { readHead } from './statements/read-head.js';
+import { readStreamHeads, type StreamHeadRow } from './statements/read-stream-heads.js';
+import { readStream } from './statements/read-stream.js';
+
+/** The notification channel woken after each append. */
+export const eventsChannel = 'twofold_events';
+
+export interface PostgresEventStoreOptions {
+  /**
+   * How many more times an append is tried when a concurrent append took the version it computed
+   * for a stream it appends to with `any` (no other expectation is retried: that is a real conflict).
+   */
+  readonly anyVersionRetries?: number;
+}
+
+interface StreamHead {
+  readonly version: number;
+  readonly position: number;
+  readonly transactionId: number;
+}
+
+const conflictDetail = /^Key \(stream_id, stream_version\)=\((.*), (\d+)\) already exists\.$/s;
+
+/** The stream a unique violation names, when the server reported it. */
+function conflictingStream(error: { detail?: unknown }): string | undefined {
+  return typeof error.detail === 'string' ? conflictDetail.exec(error.detail)?.[1] : undefined;
+}
+
+function checkExpectedVersion(expected: ExpectedVersion): void {
+  if (expected === 'any' || expected === 'no_stream') return;
+  if (!Number.isSafeInteger(expected) || expected < 0) throw new RangeError(`invalid expected version ${String(expected)}`);
+}
+
+const matches = (expected: ExpectedVersion, actual: number): boolean =>
+  expected === 'any' || (expected === 'no_stream' ? actual === 0 : expected === actual);
+
+export function postgresEventStore(client: PostgresClient, options: PostgresEventStoreOptions = {}): EventStore {
+  const { anyVersionRetries = 50 } = options;
+  if (!Number.isInteger(anyVersionRetries) || anyVersionRetries < 0) throw new RangeError('anyVersionRetries must be a non-negative integer');
+  const subscriptions = new Set<() => void>();
+
+  async function readHeads(streamIds: readonly string[]): Promise<Map<string, StreamHead>> {
+    const { rows } = await execute<StreamHeadRow>(client, readStreamHeads, [streamIds]);
+    return new Map(
+      rows.map((row) => [row.stream_id, { version: Number(row.stream_version), position: Number(row.global_position), transactionId: Number(row.xid) }]),
+    );
+  }
+
+  /** The StreamVersionConflict a failed append means, or undefined when it failed for another reason. */
+  async function conflictOf(error: unknown, appends: readonly StreamAppend[]): Promise<StreamVersionConflict | undefined> {
+    const { code, constraint, column } = (error ?? {}) as { code?: unknown; constraint?: unknown; column?: unknown };
+    const versionTaken = code === '23505' && constraint === 'twofold_events_stream_version_key';
+    const versionMissing = code === '23502' && column === 'stream_version';
+    if (!versionTaken && !versionMissing) return undefined;
+    const named = versionTaken ? appends.find((a) => a.streamId === conflictingStream(error as { detail?: unknown })) : undefined;
+    // a lost race on an `any` stream is retried at once: no need to read the actual version
+    if (named?.expectedVersion === 'any') return new StreamVersionConflict(named.streamId, 'any', undefined, { cause: error });
+    const heads = await readHeads(appends.map((a) => a.streamId)).catch(() => undefined);
+    const actual = (streamId: string): number | undefined => (heads === undefined ? undefined : (heads.get(streamId)?.version ?? 0));
+    const append =
+      named ??
+      appends.find((a) => heads !== undefined && !matches(a.expectedVersion, actual(a.streamId)!)) ??
+      appends.find((a) => a.expectedVersion !== 'any') ??
+      appends[0]!;
+    return new StreamVersionConflict(append.streamId, append.expectedVersion, actual(append.streamId), { cause: error });
+  }
+
+  async function appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult> {
+    const seen = new Set<string>();
+    for (const append of appends) {
+      if (seen.has(append.streamId)) throw new Error(`stream ${append.streamId} appears twice in one append`);
+      seen.add(append.streamId);
+      checkExpectedVersion(append.expectedVersion);
+    }
+    // A stream appended to without events has nothing to insert: its expectation is checked by a
+    // read, which (unlike the insert) does not hold against a concurrent append.
+    const empty = appends.filter((a) => a.events.length === 0);
+    const heads = empty.length === 0 ? new Map<string, StreamHead>() : await readHeads(empty.map((a) => a.streamId));
+    for (const append of empty) {
+      const actual = heads.get(append.streamId)?.version ?? 0;
+      if (!matches(append.expectedVersion, actual)) throw new StreamVersionConflict(append.streamId, append.expectedVersion, actual);
+    }
+    const writing = appends.filter((a) => a.events.length > 0);
+    if (writing.length === 0) {
+      const newest = [...heads.values()].reduce<StreamHead | undefined>((a, b) => (a === undefined || b.position > a.position ? b : a), undefined);
+      return {
+        streams: appends.map((a) => ({ streamId: a.streamId, streamVersion: heads.get(a.streamId)?.version ?? 0, position: heads.get(a.streamId)?.position ?? 0 })),
+        position: newest?.position ?? 0,
+        transactionId: newest?.transactionId ?? 0,
+      };
+    }
+
+    const single = writing.length === 1 && writing[0]!.events.length === 1 ? writing[0]! : undefined;
+    let rows: AppendEventsRow[];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // one statement either way; the single-event one is the hot path and plans once
+        const [statement, params] =
+          single === undefined
+            ? [appendEvents, appendEventsParams(writing)]
+            : [appendEvent, appendEventParams(single.streamId, single.expectedVersion, single.events[0]!)];
+        rows = (await execute<AppendEventsRow>(client, statement, params)).rows;
+        break;
+      } catch (error) {
+        const conflict = await conflictOf(error, writing);
+        if (conflict === undefined) throw error;
+        if (conflict.expectedVersion !== 'any' || attempt >= anyVersionRetries) throw conflict;
+      }
+    }
+    client.notify(eventsChannel);
+
+    const written = new Map<string, AppendedStream>();
+    let position = 0;
+    for (const row of rows) {
+      const appended = { streamId: row.stream_id, streamVersion: Number(row.stream_version), position: Number(row.global_position) };
+      const previous = written.get(appended.streamId);
+      if (previous === undefined || appended.position > previous.position) written.set(appended.streamId, appended);
+      position = Math.max(position, appended.position);
+    }
+    return {
+      streams: appends.map(
+        (a) => written.get(a.streamId) ?? { streamId: a.streamId, streamVersion: heads.get(a.streamId)?.version ?? 0, position: heads.get(a.streamId)?.position ?? 0 },
+      ),
+      position,
+      transactionId: Number(rows[0]!.xid),
+    };
+  }
+
+  return {
+    appendToStream: (streamId, events, { expectedVersion }) => appendToStreams([{ streamId, events, expectedVersion }]),
+    appendToStreams,
+
+    async readStream(streamId, { fromVersion = 1 } = {}) {
+      const { rows } = await execute<EventRow>(client, readStream, [streamId, fromVersion]);
+      return rows.map(toStoredEvent);
+    },
+
+    async readAll({ after, limit }) {
+      if (limit <= 0) return [];
+      const { rows } = await execute<EventRow>(client, readAll, [String(after.transactionId), after.position, limit]);
+      return rows.map(toStoredEvent);
+    },
+
+    async head() {
+      const { rows } = await execute<Pick<EventRow, 'global_position' | 'xid' | 'recorded_at'>>(client, readHead);
+      const row = rows[0];
+      return row === undefined
+        ? undefined
+        : { cursor: { transactionId: Number(row.xid), position: Number(row.global_position) }, recordedAt: toDate(row.recorded_at) };
+    },
+
+    async cursorAt(position): Promise<LogCursor | undefined> {
+      if (!Number.isSafeInteger(position) || position < 1) return undefined;
+      const { rows } = await execute<{ xid: string }>(client, readCursorAt, [position]);
+      const row = rows[0];
+      return row === undefined ? undefined : { transactionId: Number(row.xid), position };
+    },
+
+    subscribe(listener) {
+      const unlisten = client.listen(eventsChannel, listener);
+      const unsubscribe = (): void => {
+        subscriptions.delete(unsubscribe);
+        unlisten();
+      };
+      subscriptions.add(unsubscribe);
+      return unsubscribe;
+    },
+
+    /** Ends this store's subscriptions; the client belongs to whoever created it and stays open. */
+    async close() {
+      for (const unsubscribe of [...subscriptions]) unsubscribe();
+    },
+  };
+}
