@@ -9,6 +9,16 @@ export interface ProjectionDefinition<Session> {
   readonly version: number;
   /** The event types it applies; other events only advance its checkpoint. */
   readonly handles: readonly string[];
+  /**
+   * The tables it owns, created by `setup` with unqualified names. A rebuild creates them anew in a
+   * schema of their own beside the live ones and switches readers over when it has caught up, so SQL
+   * in projections and queries must never qualify these names with a schema.
+   */
+  readonly tables?: readonly string[];
+  /** Above this lag (commit time of the head − commit time of the checkpoint) the projection is `delayed`. Default 500 ms. */
+  readonly lagThresholdMs?: number;
+  /** What to do with an event that still fails after the retries: park it as a dead letter (default) or stop. */
+  readonly onPoisonEvent?: 'park' | 'stop';
   /** Creates its tables; must be idempotent (it runs at every start). */
   readonly setup?: (session: Session) => Promise<void>;
   /** Applies a batch, in log order, inside the transaction that also stores the checkpoint. */
