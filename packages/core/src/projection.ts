@@ -33,6 +33,44 @@ export interface ProjectionCheckpoint {
   /** Commit time of that event. */
   readonly lastEventAt: Date | undefined;
   readonly updatedAt: Date;
+  /** Which build of the read model readers see; 1 for the first. Absent where the store cannot rebuild. */
+  readonly generation?: number;
+  /** Paused by an operator: the daemon applies nothing until resumed. */
+  readonly paused?: boolean;
+  /** A new generation being built beside the live one, switched to when it has caught up. */
+  readonly rebuild?: RebuildProgress | undefined;
+  /** An operator asked for the dead letters to be applied again. */
+  readonly retryRequested?: boolean;
+  readonly deadLetterCount?: number;
+}
+
+export interface RebuildProgress {
+  readonly generation: number;
+  readonly version: number;
+  readonly cursor: LogCursor;
+  readonly lastEventAt: Date | undefined;
+  readonly startedAt: Date;
+}
+
+/** An event a projection could not apply, parked with its error; later events of its stream are parked behind it. */
+export interface DeadLetter {
+  readonly id: string;
+  readonly projection: string;
+  readonly event: StoredEvent;
+  readonly error: string;
+  readonly parkedAt: Date;
+}
+
+export interface NewDeadLetter {
+  readonly event: StoredEvent;
+  readonly error: string;
+}
+
+export interface CommitBatchOptions {
+  /** Recorded in the same transaction as the checkpoint move. */
+  readonly deadLetters?: readonly NewDeadLetter[];
+  /** The generation the batch is for (a rebuild); default the live one. */
+  readonly generation?: number;
 }
 
 export interface CheckpointAdvance {
@@ -54,10 +92,51 @@ export interface ProjectionStore<Session> {
    * In one transaction: moves the checkpoint from `from` to `to` (only if it still is at `from`,
    * else throws CheckpointMoved and changes nothing) and runs `apply`. Both happen or neither.
    */
-  commitBatch(name: string, from: LogCursor, to: CheckpointAdvance, apply: (session: Session) => Promise<void>): Promise<void>;
+  commitBatch(
+    name: string,
+    from: LogCursor,
+    to: CheckpointAdvance,
+    apply: (session: Session) => Promise<void>,
+    options?: CommitBatchOptions,
+  ): Promise<void>;
   /** Takes the projection's lease if no live instance holds it. */
   tryAcquireLease(name: string): Promise<ProjectionLease | undefined>;
   /** Calls the listener (possibly spuriously) when a checkpoint may have moved, in any process. */
   subscribe(listener: () => void): Unsubscribe;
   close(): Promise<void>;
+}
+
+/**
+ * What a store offers operators beyond running projections: pause, dead letters, rebuilds.
+ * The daemon uses each where the store has it (see `administrationOf`).
+ */
+export interface ProjectionAdministration<Session> {
+  setPaused(name: string, paused: boolean): Promise<void>;
+  /** Asks for a new generation at `version`; the daemon that holds the lease builds it. */
+  requestRebuild(name: string, version: number): Promise<RebuildProgress>;
+  /** Creates the tables of a generation being built (idempotent). */
+  prepareGeneration(projection: ProjectionDefinition<Session>, generation: number): Promise<void>;
+  /**
+   * Switches readers to `generation` if both it and the live generation are exactly at `at`
+   * (else throws CheckpointMoved), then drops the old generation. One transaction.
+   */
+  completeRebuild(name: string, generation: number, at: LogCursor): Promise<void>;
+  readDeadLetters(name?: string): Promise<readonly DeadLetter[]>;
+  requestDeadLetterRetry(name: string): Promise<void>;
+  /** In one transaction: runs `apply` and deletes the dead letter. Throws what `apply` throws, keeping the letter. */
+  retryDeadLetter(name: string, id: string, apply: (session: Session) => Promise<void>): Promise<void>;
+  /** Records a failed retry's error and, when `done`, clears the retry request. */
+  finishDeadLetterRetry(name: string, failures: readonly { id: string; error: string }[]): Promise<void>;
+  /** Deletes dead letters (all of the projection's when `ids` is omitted); returns how many. */
+  dropDeadLetters(name: string, ids?: readonly string[]): Promise<number>;
+}
+
+export type AdministeredProjectionStore<Session> = ProjectionStore<Session> & ProjectionAdministration<Session>;
+
+/** The store's administration, when it has one. */
+export function administrationOf<Session>(store: ProjectionStore<Session>): ProjectionAdministration<Session> | undefined {
+  const candidate = store as Partial<ProjectionAdministration<Session>>;
+  return typeof candidate.requestRebuild === 'function' && typeof candidate.retryDeadLetter === 'function'
+    ? (store as AdministeredProjectionStore<Session>)
+    : undefined;
 }
