@@ -1,9 +1,17 @@
-// The projection daemon: runs each projection in batches, checkpoint and read model in one transaction.
-import { CheckpointMoved } from './errors.js';
+// The projection daemon: runs each projection in batches, checkpoint and read model in one transaction;
+// parks poison events (and their stream's later events) as dead letters; builds rebuilds beside the live model.
+import { CheckpointMoved, StoreUnavailable } from './errors.js';
 import type { EventStore, Unsubscribe } from './event-store.js';
 import { silentLogger, type Logger } from './logger.js';
-import { cursorOf, type LogCursor } from './messages.js';
-import type { ProjectionDefinition, ProjectionStore } from './projection.js';
+import { compareCursors, cursorOf, type LogCursor, type StoredEvent } from './messages.js';
+import {
+  administrationOf,
+  type NewDeadLetter,
+  type ProjectionAdministration,
+  type ProjectionCheckpoint,
+  type ProjectionDefinition,
+  type ProjectionStore,
+} from './projection.js';
 import { createWakeSignal, sleep } from './sleep.js';
 
 export interface ProjectionDaemonOptions<Session> {
@@ -18,10 +26,12 @@ export interface ProjectionDaemonOptions<Session> {
   /** First pause after a failed batch; doubles up to `maxRetryBackoffMs`. */
   readonly retryBackoffMs?: number;
   readonly maxRetryBackoffMs?: number;
+  /** How often a batch whose projection throws is tried before its events are isolated (and parked or stopped on). */
+  readonly maxApplyAttempts?: number;
   readonly logger?: Logger;
 }
 
-export type RunnerState = 'idle' | 'standby' | 'running' | 'failing' | 'stopped';
+export type RunnerState = 'idle' | 'standby' | 'running' | 'rebuilding' | 'paused' | 'failing' | 'failed' | 'stopped';
 
 export interface ProjectionRunnerStatus {
   readonly name: string;
@@ -30,13 +40,35 @@ export interface ProjectionRunnerStatus {
   readonly lastError: string | undefined;
 }
 
+export interface AppliedBatch {
+  readonly name: string;
+  readonly generation: number | undefined;
+  /** True for the generation readers see, false for a rebuild. */
+  readonly live: boolean;
+  readonly cursor: LogCursor;
+  /** Events passed to the projection (the ones it handles), not parked ones. */
+  readonly applied: readonly StoredEvent[];
+  readonly parked: number;
+  readonly committedAt: Date;
+}
+
 export interface ProjectionDaemon {
   start(): void;
   stop(): Promise<void>;
   statuses(): readonly ProjectionRunnerStatus[];
   /** Called after each committed batch in this process. */
-  onProgress(listener: (name: string, cursor: LogCursor) => void): Unsubscribe;
+  onProgress(listener: (batch: AppliedBatch) => void): Unsubscribe;
 }
+
+/** The projection's own code threw: a poison candidate, unlike a store failure. */
+class ProjectionApplyFailed extends Error {
+  constructor(readonly projection: string, cause: unknown) {
+    super(`${projection} could not apply: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+const parkedBehind = (event: StoredEvent): string => `parked behind an earlier dead letter of stream ${event.streamId}`;
+const messageOf = (error: unknown): string => (error instanceof ProjectionApplyFailed && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error));
 
 export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions<Session>): ProjectionDaemon {
   const {
@@ -48,28 +80,219 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
     leaseRetryMs = 1000,
     retryBackoffMs = 100,
     maxRetryBackoffMs = 10_000,
+    maxApplyAttempts = 3,
     logger = silentLogger,
   } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
+  if (!Number.isInteger(maxApplyAttempts) || maxApplyAttempts < 1) throw new RangeError('maxApplyAttempts must be a positive integer');
   const names = new Set<string>();
   for (const projection of projections) {
     if (names.has(projection.name)) throw new Error(`two projections are named ${projection.name}`);
     names.add(projection.name);
   }
+  const admin = administrationOf(projectionStore);
 
-  const listeners = new Set<(name: string, cursor: LogCursor) => void>();
+  const listeners = new Set<(batch: AppliedBatch) => void>();
   const statuses = new Map<string, { state: RunnerState; cursor: LogCursor | undefined; lastError: string | undefined }>(
     projections.map((p) => [p.name, { state: 'idle', cursor: undefined, lastError: undefined }]),
   );
   let controller: AbortController | undefined;
   let running: Promise<void>[] = [];
 
+  /** The work of one projection while this instance holds its lease; `signal` ends it. */
+  function runner(projection: ProjectionDefinition<Session>, wake: ReturnType<typeof createWakeSignal>) {
+    const { name } = projection;
+    let signal = new AbortController().signal;
+    const status = statuses.get(name)!;
+    const handled = new Set(projection.handles);
+    let parked = new Set<string>();
+    const prepared = new Set<number>();
+
+    const fail = (error: unknown, state: RunnerState = 'failing'): void => {
+      status.state = state;
+      status.lastError = messageOf(error);
+    };
+
+    const applyChecked = (events: readonly StoredEvent[]) => async (session: Session) => {
+      if (events.length === 0) return;
+      try {
+        await projection.apply(events, session);
+      } catch (error) {
+        if (error instanceof StoreUnavailable || error instanceof CheckpointMoved) throw error;
+        throw new ProjectionApplyFailed(name, error);
+      }
+    };
+
+    async function commit(from: LogCursor, events: readonly StoredEvent[], last: StoredEvent, generation: number | undefined, deadLetters: readonly NewDeadLetter[]): Promise<void> {
+      const to = { cursor: cursorOf(last), lastEventAt: last.recordedAt };
+      await projectionStore.commitBatch(name, from, to, applyChecked(events), {
+        ...(deadLetters.length === 0 ? {} : { deadLetters }),
+        ...(generation === undefined ? {} : { generation }),
+      });
+      const live = generation === undefined;
+      if (live) status.cursor = to.cursor;
+      const batch: AppliedBatch = { name, generation, live, cursor: to.cursor, applied: events, parked: deadLetters.length, committedAt: new Date() };
+      for (const listener of listeners) listener(batch);
+    }
+
+    /** Applies one batch; a batch whose projection keeps throwing is isolated event by event. */
+    async function applyBatch(events: readonly StoredEvent[], from: LogCursor, generation: number | undefined): Promise<void> {
+      const last = events.at(-1)!;
+      const relevant = events.filter((event) => handled.has(event.type));
+      const ready = relevant.filter((event) => !parked.has(event.streamId));
+      const blocked = relevant.filter((event) => parked.has(event.streamId)).map((event) => ({ event, error: parkedBehind(event) }));
+      let backoff = retryBackoffMs;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await commit(from, ready, last, generation, blocked);
+          return;
+        } catch (error) {
+          if (!(error instanceof ProjectionApplyFailed)) throw error;
+          fail(error);
+          logger.warn({ projection: name, attempt, err: error.cause }, 'projection batch failed');
+          if (attempt >= maxApplyAttempts) break;
+          await sleep(backoff, signal);
+          backoff = Math.min(backoff * 2, maxRetryBackoffMs);
+          if (signal.aborted) throw error;
+        }
+      }
+      await isolate(events, from, generation);
+    }
+
+    async function isolate(events: readonly StoredEvent[], from: LogCursor, generation: number | undefined): Promise<void> {
+      let cursor = from;
+      for (const event of events) {
+        if (!handled.has(event.type)) continue;
+        if (parked.has(event.streamId)) {
+          await commit(cursor, [], event, generation, [{ event, error: parkedBehind(event) }]);
+        } else {
+          try {
+            await commit(cursor, [event], event, generation, []);
+          } catch (error) {
+            if (!(error instanceof ProjectionApplyFailed)) throw error;
+            if (admin === undefined || projection.onPoisonEvent === 'stop') {
+              if (admin !== undefined) await admin.setPaused(name, true);
+              fail(error, 'failed');
+              logger.error({ projection: name, position: event.globalPosition, err: error.cause }, 'poison event: projection stopped');
+              throw error;
+            }
+            await commit(cursor, [], event, generation, [{ event, error: messageOf(error) }]);
+            parked.add(event.streamId);
+            logger.error({ projection: name, position: event.globalPosition, streamId: event.streamId, err: error.cause }, 'poison event parked as a dead letter');
+          }
+        }
+        cursor = cursorOf(event);
+      }
+      const last = events.at(-1)!;
+      if (compareCursors(cursor, cursorOf(last)) < 0) await commit(cursor, [], last, generation, []);
+    }
+
+    /** One step of the live generation; false when there was nothing to do. */
+    async function stepLive(checkpoint: ProjectionCheckpoint): Promise<boolean> {
+      const events = await eventStore.readAll({ after: checkpoint.cursor, limit: batchSize });
+      if (events.length === 0) return false;
+      await applyBatch(events, checkpoint.cursor, undefined);
+      return true;
+    }
+
+    /** One step of a rebuild: catch up to the live checkpoint, never past it, then switch. */
+    async function stepRebuild(checkpoint: ProjectionCheckpoint, administration: ProjectionAdministration<Session>): Promise<boolean> {
+      const rebuild = checkpoint.rebuild!;
+      if (!prepared.has(rebuild.generation)) {
+        await administration.prepareGeneration(projection, rebuild.generation);
+        prepared.add(rebuild.generation);
+      }
+      if (compareCursors(rebuild.cursor, checkpoint.cursor) >= 0) {
+        await administration.completeRebuild(name, rebuild.generation, checkpoint.cursor);
+        logger.info({ projection: name, generation: rebuild.generation, position: checkpoint.cursor.position }, 'rebuild complete: readers switched');
+        return true;
+      }
+      const events = (await eventStore.readAll({ after: rebuild.cursor, limit: batchSize })).filter(
+        (event) => compareCursors(cursorOf(event), checkpoint.cursor) <= 0,
+      );
+      if (events.length === 0) return false;
+      await applyBatch(events, rebuild.cursor, rebuild.generation);
+      return true;
+    }
+
+    async function retryDeadLetters(administration: ProjectionAdministration<Session>): Promise<void> {
+      const letters = [...(await administration.readDeadLetters(name))].sort((a, b) => compareCursors(cursorOf(a.event), cursorOf(b.event)));
+      const stuck = new Set<string>();
+      const failures: { id: string; error: string }[] = [];
+      for (const letter of letters) {
+        if (stuck.has(letter.event.streamId)) continue;
+        try {
+          await administration.retryDeadLetter(name, letter.id, applyChecked(handled.has(letter.event.type) ? [letter.event] : []));
+        } catch (error) {
+          if (!(error instanceof ProjectionApplyFailed)) throw error;
+          stuck.add(letter.event.streamId);
+          failures.push({ id: letter.id, error: messageOf(error) });
+        }
+      }
+      await administration.finishDeadLetterRetry(name, failures);
+      logger.info({ projection: name, retried: letters.length, stillParked: failures.length }, 'dead letters retried');
+    }
+
+    async function loadParked(): Promise<void> {
+      parked = new Set((admin === undefined ? [] : await admin.readDeadLetters(name)).map((letter) => letter.event.streamId));
+    }
+
+    return async function runWithLease(leaseSignal: AbortSignal): Promise<void> {
+      signal = leaseSignal;
+      const waitForWake = (ms: number): Promise<void> => wake.wait(ms, signal);
+      let checkpoint = await projectionStore.prepare(projection);
+      if (admin !== undefined && checkpoint.version !== projection.version && checkpoint.rebuild?.version !== projection.version) {
+        logger.info({ projection: name, from: checkpoint.version, to: projection.version }, 'version changed: rebuilding beside the live read model');
+        await admin.requestRebuild(name, projection.version);
+      }
+      await loadParked();
+      status.cursor = checkpoint.cursor;
+      logger.info({ projection: name, position: checkpoint.cursor.position }, 'projection running');
+      let backoff = retryBackoffMs;
+      let sawRetryRequest = false;
+      while (!signal.aborted) {
+        try {
+          checkpoint = (await projectionStore.readCheckpoints([name]))[0] ?? checkpoint;
+          status.cursor = checkpoint.cursor;
+          if (checkpoint.paused === true) {
+            if (status.state !== 'failed') status.state = 'paused';
+            await waitForWake(pollIntervalMs);
+            continue;
+          }
+          if (admin !== undefined && checkpoint.retryRequested === true && !sawRetryRequest) {
+            sawRetryRequest = true;
+            await retryDeadLetters(admin);
+            await loadParked();
+            continue;
+          }
+          sawRetryRequest = checkpoint.retryRequested === true;
+          const rebuilt = admin !== undefined && checkpoint.rebuild !== undefined ? await stepRebuild(checkpoint, admin) : false;
+          const progressed = (await stepLive(checkpoint)) || rebuilt;
+          status.state = checkpoint.rebuild !== undefined ? 'rebuilding' : 'running';
+          status.lastError = undefined;
+          backoff = retryBackoffMs;
+          if (!progressed) await waitForWake(pollIntervalMs);
+        } catch (error) {
+          if (error instanceof CheckpointMoved) {
+            logger.warn({ projection: name }, 'checkpoint moved by another instance; reloading');
+            continue;
+          }
+          if (status.state !== 'failed') fail(error);
+          logger.error({ projection: name, err: error, backoffMs: backoff }, 'projection step failed; retrying');
+          await sleep(backoff, signal);
+          backoff = Math.min(backoff * 2, maxRetryBackoffMs);
+        }
+      }
+    };
+  }
+
   async function run(projection: ProjectionDefinition<Session>, signal: AbortSignal): Promise<void> {
     const status = statuses.get(projection.name)!;
     const wake = createWakeSignal();
-    const unsubscribe = eventStore.subscribe(wake.wake);
-    const handled = new Set(projection.handles);
-    let backoff = retryBackoffMs;
+    const unsubscribeEvents = eventStore.subscribe(wake.wake);
+    // operators pause, resume, rebuild and retry through the store: its notifications wake the runner too
+    const unsubscribeStore = projectionStore.subscribe(wake.wake);
+    const runWithLease = runner(projection, wake);
     try {
       while (!signal.aborted) {
         let lease: Awaited<ReturnType<typeof projectionStore.tryAcquireLease>>;
@@ -77,7 +300,7 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
           lease = await projectionStore.tryAcquireLease(projection.name);
         } catch (error) {
           status.state = 'failing';
-          status.lastError = error instanceof Error ? error.message : String(error);
+          status.lastError = messageOf(error);
           logger.error({ projection: projection.name, err: error }, 'could not ask for the projection lease; retrying');
           await sleep(leaseRetryMs, signal);
           continue;
@@ -87,56 +310,28 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
           await sleep(leaseRetryMs, signal);
           continue;
         }
+        const held = new AbortController();
+        const onAbort = (): void => held.abort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        // a lost lease ends the inner loop at its next wake-up
+        const watch = setInterval(() => lease.lost && held.abort(), 200);
         try {
-          let cursor = (await projectionStore.prepare(projection)).cursor;
-          status.state = 'running';
-          status.cursor = cursor;
-          logger.info({ projection: projection.name, position: cursor.position }, 'projection running');
-          while (!signal.aborted && !lease.lost) {
-            try {
-              const events = await eventStore.readAll({ after: cursor, limit: batchSize });
-              const last = events.at(-1);
-              if (last === undefined) {
-                await wake.wait(pollIntervalMs, signal);
-                continue;
-              }
-              const relevant = events.filter((event) => handled.has(event.type));
-              const next = cursorOf(last);
-              await projectionStore.commitBatch(projection.name, cursor, { cursor: next, lastEventAt: last.recordedAt }, (session) =>
-                relevant.length === 0 ? Promise.resolve() : projection.apply(relevant, session),
-              );
-              cursor = next;
-              status.cursor = next;
-              status.state = 'running';
-              status.lastError = undefined;
-              backoff = retryBackoffMs;
-              for (const listener of listeners) listener(projection.name, next);
-            } catch (error) {
-              if (error instanceof CheckpointMoved) {
-                logger.warn({ projection: projection.name }, 'checkpoint moved by another instance; reloading');
-                cursor = (await projectionStore.prepare(projection)).cursor;
-                continue;
-              }
-              status.state = 'failing';
-              status.lastError = error instanceof Error ? error.message : String(error);
-              logger.error({ projection: projection.name, err: error, backoffMs: backoff }, 'projection batch failed; retrying');
-              await sleep(backoff, signal);
-              backoff = Math.min(backoff * 2, maxRetryBackoffMs);
-            }
-          }
+          await runWithLease(held.signal);
         } catch (error) {
           status.state = 'failing';
-          status.lastError = error instanceof Error ? error.message : String(error);
+          status.lastError = messageOf(error);
           logger.error({ projection: projection.name, err: error }, 'projection could not start; retrying');
-          await sleep(backoff, signal);
-          backoff = Math.min(backoff * 2, maxRetryBackoffMs);
+          await sleep(retryBackoffMs, signal);
         } finally {
+          clearInterval(watch);
+          signal.removeEventListener('abort', onAbort);
           if (lease.lost) logger.warn({ projection: projection.name }, 'projection lease lost');
           await lease.release().catch(() => undefined);
         }
       }
     } finally {
-      unsubscribe();
+      unsubscribeEvents();
+      unsubscribeStore();
       status.state = 'stopped';
     }
   }

@@ -20,7 +20,7 @@ export type { StreamRoutesOptions } from './stream-routes.js';
 export { StreamHistory, streamRoutes } from './stream-routes.js';
 export type { ProjectionRoutesOptions } from './projection-routes.js';
 export { ProjectionList, projectionRoutes } from './projection-routes.js';
-export type { OverviewInput, ProjectionOverview, ProjectionState } from './projection-overview.js';
+export type { OverviewInput, ProjectionOverview, ProjectionStatus } from './projection-overview.js';
 export { projectionOverview } from './projection-overview.js';
 // the schema builder routes are declared with, so apps need no second TypeBox
 export { Type } from '@sinclair/typebox';

@@ -1,24 +1,29 @@
-// The state of every projection: checkpoint, lag behind the head of the log, and whether something runs it.
+// The state of every projection: checkpoint, lag behind the head of the log, status, dead letters, rebuild progress.
 import type { LogHead, ProjectionCheckpoint, ProjectionRunnerStatus } from '@twofold/core';
 
 /**
- * `running`: this process runs it, or its checkpoint moved recently (another process runs it);
- * `failing`: this process runs it and its last batch failed; `standby`: this process waits for another's lease;
- * `stopped`: this process stopped it; `unknown`: nothing here runs it and its checkpoint is quiet.
+ * `failed`: its last batch failed (or it stopped at a poison event); `rebuilding`: a new generation is being built
+ * beside the live one; `delayed`: lag above its threshold; `stopped`: paused by an operator; `catching-up`: more
+ * than a batch behind; `running`: otherwise. Earlier in this list wins.
  */
-export type ProjectionState = 'running' | 'failing' | 'standby' | 'stopped' | 'unknown';
+export type ProjectionStatus = 'running' | 'catching-up' | 'rebuilding' | 'delayed' | 'stopped' | 'failed';
 
 export interface ProjectionOverview {
   readonly name: string;
   /** Null when the projection has no checkpoint yet. */
   readonly version: number | null;
-  readonly status: ProjectionState;
+  readonly generation: number | null;
+  readonly status: ProjectionStatus;
+  readonly paused: boolean;
   readonly position: number;
   /** Head position minus checkpoint position (positions may have gaps, so an upper bound). */
   readonly lagEvents: number;
   /** Commit time of the head minus that of the last event applied, when behind; else 0. */
   readonly lagMs: number;
+  readonly lagThresholdMs: number;
   readonly lastError: string | null;
+  readonly deadLetters: number;
+  readonly rebuild: { readonly generation: number; readonly version: number; readonly position: number; readonly lagEvents: number } | null;
   /** What this process does with it: `running` (it holds the lease), `standby`, … or null when it runs no daemon. */
   readonly runner: ProjectionRunnerStatus['state'] | null;
 }
@@ -28,15 +33,16 @@ export interface OverviewInput {
   readonly head: LogHead | undefined;
   /** The runners of this process, if it runs a daemon. */
   readonly runners: readonly ProjectionRunnerStatus[];
-  readonly now: Date;
-  /** A checkpoint updated within this many ms counts as running somewhere. */
-  readonly recentMs: number;
   /** Commit time of the first event of the log: the lag of a projection that has applied nothing. */
   readonly firstEventAt: Date | undefined;
+  readonly lagThresholdsMs?: Readonly<Record<string, number>>;
+  readonly defaultLagThresholdMs?: number;
+  /** More events behind than this is `catching-up`. */
+  readonly catchingUpEvents?: number;
 }
 
 export function projectionOverview(input: OverviewInput): ProjectionOverview[] {
-  const { checkpoints, head, runners, now, recentMs, firstEventAt } = input;
+  const { checkpoints, head, runners, firstEventAt, lagThresholdsMs = {}, defaultLagThresholdMs = 500, catchingUpEvents = 500 } = input;
   const headPosition = head?.cursor.position ?? 0;
   const names = [...new Set([...checkpoints.map((c) => c.name), ...runners.map((r) => r.name)])].sort();
   return names.map((name) => {
@@ -46,15 +52,38 @@ export function projectionOverview(input: OverviewInput): ProjectionOverview[] {
     const lagEvents = Math.max(0, headPosition - position);
     const appliedUpTo = checkpoint?.lastEventAt ?? firstEventAt;
     const lagMs = lagEvents > 0 && head !== undefined && appliedUpTo !== undefined ? Math.max(0, head.recordedAt.getTime() - appliedUpTo.getTime()) : 0;
-    const recent = checkpoint !== undefined && now.getTime() - checkpoint.updatedAt.getTime() <= recentMs;
-    const status: ProjectionState =
-      runner?.state === 'running' || runner?.state === 'failing'
-        ? runner.state
-        : recent
-          ? 'running'
-          : runner?.state === 'standby' || runner?.state === 'stopped'
-            ? runner.state
-            : 'unknown';
-    return { name, version: checkpoint?.version ?? null, status, position, lagEvents, lagMs, lastError: runner?.lastError ?? null, runner: runner?.state ?? null };
+    const lagThresholdMs = lagThresholdsMs[name] ?? defaultLagThresholdMs;
+    const paused = checkpoint?.paused === true;
+    const rebuild = checkpoint?.rebuild;
+    const status: ProjectionStatus =
+      runner?.state === 'failed' || runner?.state === 'failing'
+        ? 'failed'
+        : rebuild !== undefined
+          ? 'rebuilding'
+          : lagMs > lagThresholdMs
+            ? 'delayed'
+            : paused || runner?.state === 'paused'
+              ? 'stopped'
+              : lagEvents > catchingUpEvents
+                ? 'catching-up'
+                : 'running';
+    return {
+      name,
+      version: checkpoint?.version ?? null,
+      generation: checkpoint?.generation ?? null,
+      status,
+      paused,
+      position,
+      lagEvents,
+      lagMs,
+      lagThresholdMs,
+      lastError: runner?.lastError ?? null,
+      deadLetters: checkpoint?.deadLetterCount ?? 0,
+      rebuild:
+        rebuild === undefined
+          ? null
+          : { generation: rebuild.generation, version: rebuild.version, position: rebuild.cursor.position, lagEvents: Math.max(0, headPosition - rebuild.cursor.position) },
+      runner: runner?.state ?? null,
+    };
   });
 }

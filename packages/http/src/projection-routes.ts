@@ -10,9 +10,9 @@ export interface ProjectionRoutesOptions {
   readonly projectionStore: Pick<ProjectionStore<unknown>, 'readCheckpoints'>;
   /** The daemon of this process, if it runs one: its runners' states and last errors. */
   readonly daemon?: Pick<ProjectionDaemon, 'statuses'>;
-  /** A checkpoint updated within this many ms counts as running in some process. */
-  readonly recentMs?: number;
-  readonly now?: () => Date;
+  /** Lag above which a projection is `delayed`, by projection name; others get `defaultLagThresholdMs` (500). */
+  readonly lagThresholdsMs?: Readonly<Record<string, number>>;
+  readonly defaultLagThresholdMs?: number;
 }
 
 export const ProjectionList = Type.Object({
@@ -21,11 +21,22 @@ export const ProjectionList = Type.Object({
     Type.Object({
       name: Type.String(),
       version: Type.Union([Type.Integer(), Type.Null()]),
-      status: Type.Union([Type.Literal('running'), Type.Literal('failing'), Type.Literal('standby'), Type.Literal('stopped'), Type.Literal('unknown')]),
+      generation: Type.Union([Type.Integer(), Type.Null()]),
+      status: Type.Union(
+        ['running', 'catching-up', 'rebuilding', 'delayed', 'stopped', 'failed'].map((s) => Type.Literal(s)),
+        { description: 'failed > rebuilding > delayed (lag above its threshold) > stopped (paused) > catching-up > running' },
+      ),
+      paused: Type.Boolean(),
       position: Type.Integer({ minimum: 0 }),
       lagEvents: Type.Integer({ minimum: 0 }),
       lagMs: Type.Integer({ minimum: 0 }),
+      lagThresholdMs: Type.Integer({ minimum: 0 }),
       lastError: Type.Union([Type.String(), Type.Null()]),
+      deadLetters: Type.Integer({ minimum: 0 }),
+      rebuild: Type.Union([
+        Type.Object({ generation: Type.Integer(), version: Type.Integer(), position: Type.Integer(), lagEvents: Type.Integer() }),
+        Type.Null(),
+      ]),
       runner: Type.Union([Type.String({ description: 'this process: running (holds the lease), standby, failing, stopped' }), Type.Null()]),
     }),
   ),
@@ -33,7 +44,7 @@ export const ProjectionList = Type.Object({
 export type ProjectionList = Static<typeof ProjectionList>;
 
 export function projectionRoutes(app: HttpApp, options: ProjectionRoutesOptions): void {
-  const { eventStore, projectionStore, daemon, recentMs = 10_000, now = () => new Date() } = options;
+  const { eventStore, projectionStore, daemon, lagThresholdsMs = {}, defaultLagThresholdMs = 500 } = options;
   app.get(
     '/api/projections',
     {
@@ -54,9 +65,9 @@ export function projectionRoutes(app: HttpApp, options: ProjectionRoutesOptions)
         checkpoints,
         head,
         runners,
-        now: now(),
-        recentMs,
         firstEventAt: first?.recordedAt,
+        lagThresholdsMs,
+        defaultLagThresholdMs,
       });
       return { headPosition: head?.cursor.position ?? 0, projections };
     },
