@@ -14,9 +14,16 @@ import { migrate, openSqlClient, postgresEventStore, postgresProjectionStore, ty
 import type { FastifyBaseLogger } from 'fastify';
 import { commandRoutes } from './http/command-routes.js';
 import { queryRoutes } from './http/query-routes.js';
-import { orderSummaries, productCatalog } from './projections/index.js';
+import { customerOrders, merchantBalances, orderSearch, orderSummaries, productCatalog, salesAnalytics } from './projections/index.js';
 
-export const shopProjections: readonly ProjectionDefinition<SqlSession>[] = [orderSummaries, productCatalog];
+export const shopProjections: readonly ProjectionDefinition<SqlSession>[] = [
+  orderSummaries,
+  productCatalog,
+  orderSearch,
+  merchantBalances,
+  salesAnalytics,
+  customerOrders,
+];
 
 export interface ShopOptions {
   /** Write side: `pglite:DIR`, `pglite:memory`, `memory` (= pglite:memory) or `postgres://…`. */

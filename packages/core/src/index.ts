@@ -26,13 +26,20 @@ export type {
 export type { CommandHandlerOptions, LoadedStream, StreamWrite } from './handle-command.js';
 export { eventMetadataFor, handleCommand, handleMultiStreamCommand } from './handle-command.js';
 export type {
+  AdministeredProjectionStore,
   CheckpointAdvance,
+  CommitBatchOptions,
+  DeadLetter,
+  NewDeadLetter,
+  ProjectionAdministration,
   ProjectionCheckpoint,
   ProjectionDefinition,
   ProjectionLease,
   ProjectionStore,
+  RebuildProgress,
 } from './projection.js';
-export type { ProjectionDaemon, ProjectionDaemonOptions, ProjectionRunnerStatus, RunnerState } from './projection-daemon.js';
+export { administrationOf } from './projection.js';
+export type { AppliedBatch, ProjectionDaemon, ProjectionDaemonOptions, ProjectionRunnerStatus, RunnerState } from './projection-daemon.js';
 export { createProjectionDaemon } from './projection-daemon.js';
 export type { ConsistencyGate, ConsistencyGateOptions, Freshness } from './consistency.js';
 export { createConsistencyGate } from './consistency.js';

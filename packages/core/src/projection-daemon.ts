@@ -195,23 +195,29 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
       return true;
     }
 
-    /** One step of a rebuild: catch up to the live checkpoint, never past it, then switch. */
+    /**
+     * One step of a rebuild: catch up to the live checkpoint, never past it, and switch the moment it is
+     * reached, before the live generation moves on (else under steady writes it would stay one step behind).
+     */
     async function stepRebuild(checkpoint: ProjectionCheckpoint, administration: ProjectionAdministration<Session>): Promise<boolean> {
       const rebuild = checkpoint.rebuild!;
       if (!prepared.has(rebuild.generation)) {
         await administration.prepareGeneration(projection, rebuild.generation);
         prepared.add(rebuild.generation);
       }
-      if (compareCursors(rebuild.cursor, checkpoint.cursor) >= 0) {
+      let reached = rebuild.cursor;
+      if (compareCursors(reached, checkpoint.cursor) < 0) {
+        const events = (await eventStore.readAll({ after: reached, limit: batchSize })).filter(
+          (event) => compareCursors(cursorOf(event), checkpoint.cursor) <= 0,
+        );
+        if (events.length === 0) return false;
+        await applyBatch(events, reached, rebuild.generation);
+        reached = cursorOf(events.at(-1)!);
+      }
+      if (compareCursors(reached, checkpoint.cursor) === 0) {
         await administration.completeRebuild(name, rebuild.generation, checkpoint.cursor);
         logger.info({ projection: name, generation: rebuild.generation, position: checkpoint.cursor.position }, 'rebuild complete: readers switched');
-        return true;
       }
-      const events = (await eventStore.readAll({ after: rebuild.cursor, limit: batchSize })).filter(
-        (event) => compareCursors(cursorOf(event), checkpoint.cursor) <= 0,
-      );
-      if (events.length === 0) return false;
-      await applyBatch(events, rebuild.cursor, rebuild.generation);
       return true;
     }
 

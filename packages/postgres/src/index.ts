@@ -15,6 +15,6 @@ export type { MigrationReport } from './migrate.js';
 export { migrate } from './migrate.js';
 export type { PostgresEventStoreOptions } from './postgres-event-store.js';
 export { eventsChannel, postgresEventStore } from './postgres-event-store.js';
-export { checkpointsChannel, postgresProjectionStore } from './postgres-projection-store.js';
+export { checkpointsChannel, generationSchema, postgresProjectionStore } from './postgres-projection-store.js';
 export type { ReaderHoldback } from './reader-holdback.js';
 export { readerHoldback } from './reader-holdback.js';

@@ -1,11 +1,27 @@
 // The projection store on PostgreSQL and PGlite: read model and checkpoint in one transaction, leases as advisory locks.
-import { CheckpointMoved, type ProjectionCheckpoint, type ProjectionLease, type ProjectionStore } from '@twofold/core';
+import {
+  CheckpointMoved,
+  InvalidCommand,
+  NotFound,
+  logStart,
+  type AdministeredProjectionStore,
+  type DeadLetter,
+  type NewDeadLetter,
+  type ProjectionCheckpoint,
+  type ProjectionDefinition,
+  type ProjectionLease,
+  type RebuildProgress,
+  type StoredEvent,
+} from '@twofold/core';
 import { toDate } from './event-row.js';
 import { execute, type DedicatedConnection, type PostgresClient } from './postgres-client.js';
 import type { SqlSession } from './sql-client.js';
 import { insertCheckpoint } from './statements/insert-checkpoint.js';
 import { lockProjectionSetup } from './statements/lock-projection-setup.js';
+import { insertDeadLetters } from './statements/insert-dead-letters.js';
 import { moveCheckpoint } from './statements/move-checkpoint.js';
+import { moveRebuildCheckpoint } from './statements/move-rebuild-checkpoint.js';
+import { readDeadLetters, type DeadLetterRow } from './statements/read-dead-letters.js';
 import { readCheckpoints, type CheckpointRow } from './statements/read-checkpoints.js';
 import { tryLockProjection } from './statements/try-lock-projection.js';
 import { unlockProjection } from './statements/unlock-projection.js';
@@ -19,12 +35,46 @@ const toCheckpoint = (row: CheckpointRow): ProjectionCheckpoint => ({
   cursor: { transactionId: Number(row.transaction_id), position: Number(row.position) },
   lastEventAt: row.last_event_at === null ? undefined : toDate(row.last_event_at),
   updatedAt: toDate(row.updated_at),
+  generation: Number(row.generation),
+  paused: row.paused,
+  retryRequested: row.retry_requested,
+  deadLetterCount: Number(row.dead_letters),
+  rebuild:
+    row.rebuild_generation === null
+      ? undefined
+      : {
+          generation: Number(row.rebuild_generation),
+          version: Number(row.rebuild_version),
+          cursor: { transactionId: Number(row.rebuild_transaction_id), position: Number(row.rebuild_position) },
+          lastEventAt: row.rebuild_last_event_at === null ? undefined : toDate(row.rebuild_last_event_at),
+          startedAt: toDate(row.rebuild_started_at!),
+        },
 });
+
+/** The schema holding one generation of a projection's tables. */
+export const generationSchema = (name: string, generation: number): string =>
+  `twofold_rm_${name.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase().slice(0, 40)}_${generation}`;
+
+const quoteIdentifier = (identifier: string): string => `"${identifier.replace(/"/g, '""')}"`;
+
+const toDeadLetterRow = ({ event, error }: NewDeadLetter) => ({
+  eventId: event.eventId,
+  streamId: event.streamId,
+  transactionId: event.transactionId,
+  globalPosition: event.globalPosition,
+  event,
+  error,
+});
+
+const toDeadLetter = (row: DeadLetterRow): DeadLetter => {
+  const event = row.event as unknown as StoredEvent & { recordedAt: string };
+  return { id: String(row.id), projection: row.projection, event: { ...event, recordedAt: new Date(event.recordedAt) }, error: row.error, parkedAt: toDate(row.parked_at) };
+};
 
 // Leases of clients that are their database's only user: held in this process, shared by every store on the client.
 const localLeases = new WeakMap<PostgresClient, Set<string>>();
 
-export function postgresProjectionStore(client: PostgresClient): ProjectionStore<SqlSession> {
+export function postgresProjectionStore(client: PostgresClient): AdministeredProjectionStore<SqlSession> {
   const subscriptions = new Set<() => void>();
   // names leased through this store; an advisory lock is re-entrant within its session, so this set is what keeps a second tryAcquireLease out
   const held = new Set<string>();
@@ -90,15 +140,61 @@ export function postgresProjectionStore(client: PostgresClient): ProjectionStore
     }
   }
 
+  /** Runs `fn` with the projection's tables of `generation` first on the search path (when it declares tables). */
+  async function inGeneration<T>(session: SqlSession, name: string, generation: number, tables: readonly string[] | null, fn: () => Promise<T>): Promise<T> {
+    if (tables !== null) await session.query(`SET LOCAL search_path TO ${quoteIdentifier(generationSchema(name, generation))}, ${await readerSchema(session)}`);
+    return fn();
+  }
+
+  // the schema readers resolve unqualified names in: the views of live generations go there. Asked through the
+  // caller's session, never the client: on a single-connection client (PGlite) that would wait for the session itself
+  let readerSchemaName: string | undefined;
+  const readerSchema = async (session: SqlSession): Promise<string> => {
+    if (readerSchemaName === undefined) {
+      const { rows } = await session.query<{ schema: string }>(`SELECT current_schema() AS schema`);
+      readerSchemaName = quoteIdentifier(rows[0]!.schema);
+    }
+    return readerSchemaName;
+  };
+
+  async function exposeGeneration(session: SqlSession, name: string, generation: number, tables: readonly string[]): Promise<void> {
+    const readers = await readerSchema(session);
+    for (const table of tables) {
+      await session.query(`DROP VIEW IF EXISTS ${readers}.${quoteIdentifier(table)}`);
+      await session.query(`CREATE VIEW ${readers}.${quoteIdentifier(table)} AS SELECT * FROM ${quoteIdentifier(generationSchema(name, generation))}.${quoteIdentifier(table)}`);
+    }
+  }
+
+  async function setUp(session: SqlSession, projection: ProjectionDefinition<SqlSession>, generation: number): Promise<void> {
+    const tables = projection.tables ?? null;
+    if (tables !== null) await session.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(generationSchema(projection.name, generation))}`);
+    await inGeneration(session, projection.name, generation, tables, async () => {
+      await projection.setup?.(session);
+    });
+  }
+
+
+  const changed = (): void => client.notify(checkpointsChannel);
+
   return {
     async prepare(projection) {
-      return client.transaction(async (session) => {
+      const checkpoint = await client.transaction(async (session) => {
         await execute(session, lockProjectionSetup, [projection.name]);
-        await projection.setup?.(session);
+        // learnt before any SET LOCAL search_path moves current_schema()
+        await readerSchema(session);
         await execute(session, insertCheckpoint, [projection.name, projection.version]);
-        const { rows } = await execute<CheckpointRow>(session, readCheckpoints, [[projection.name]]);
-        return toCheckpoint(rows[0]!);
+        const tables = projection.tables === undefined ? null : [...projection.tables];
+        const { rows } = await session.query<{ generation: number }>(
+          'UPDATE twofold_checkpoints SET tables = $2 WHERE name = $1 RETURNING generation',
+          [projection.name, tables],
+        );
+        const generation = rows[0]!.generation;
+        await setUp(session, projection, generation);
+        if (tables !== null) await exposeGeneration(session, projection.name, generation, tables);
+        const { rows: checkpoints } = await execute<CheckpointRow>(session, readCheckpoints, [[projection.name]]);
+        return toCheckpoint(checkpoints[0]!);
       });
+      return checkpoint;
     },
 
     async readCheckpoints(names) {
@@ -106,21 +202,143 @@ export function postgresProjectionStore(client: PostgresClient): ProjectionStore
       return rows.map(toCheckpoint);
     },
 
-    async commitBatch(name, from, to, apply) {
+    async commitBatch(name, from, to, apply, options = {}) {
+      const { deadLetters = [], generation } = options;
       await client.transaction(async (session) => {
         // compare-and-set first: on 0 rows nothing has been applied; on 1 the row stays locked until commit
-        const moved = await execute(session, moveCheckpoint, [
-          name,
-          from.transactionId,
-          from.position,
-          to.cursor.transactionId,
-          to.cursor.position,
-          to.lastEventAt,
-        ]);
-        if (moved.rowCount !== 1) throw new CheckpointMoved(name);
-        await apply(session);
+        const moved =
+          generation === undefined
+            ? await execute<{ generation: number; tables: string[] | null }>(session, moveCheckpoint, [
+                name,
+                from.transactionId,
+                from.position,
+                to.cursor.transactionId,
+                to.cursor.position,
+                to.lastEventAt,
+              ])
+            : await execute<{ generation: number; tables: string[] | null }>(session, moveRebuildCheckpoint, [
+                name,
+                generation,
+                from.transactionId,
+                from.position,
+                to.cursor.transactionId,
+                to.cursor.position,
+                to.lastEventAt,
+              ]);
+        const row = moved.rows[0];
+        // a live batch from an instance that still thinks it is live after a switch finds its rows gone from the view: refuse it
+        if (moved.rowCount !== 1 || row === undefined) throw new CheckpointMoved(name);
+        await inGeneration(session, name, row.generation, row.tables, () => apply(session));
+        if (deadLetters.length > 0) await execute(session, insertDeadLetters, [name, JSON.stringify(deadLetters.map(toDeadLetterRow))]);
       });
-      client.notify(checkpointsChannel);
+      changed();
+    },
+
+    async setPaused(name, paused) {
+      const { rowCount } = await client.query('UPDATE twofold_checkpoints SET paused = $2 WHERE name = $1', [name, paused]);
+      if (rowCount === 0) throw new NotFound('projection', name);
+      changed();
+    },
+
+    async requestRebuild(name, version): Promise<RebuildProgress> {
+      const progress = await client.transaction(async (session) => {
+        await execute(session, lockProjectionSetup, [name]);
+        const { rows } = await session.query<{ generation: number; tables: string[] | null; rebuild_generation: number | null }>(
+          'SELECT c.generation, c.tables, r.generation AS rebuild_generation FROM twofold_checkpoints c LEFT JOIN twofold_rebuilds r ON r.name = c.name WHERE c.name = $1',
+          [name],
+        );
+        const row = rows[0];
+        if (row === undefined) throw new NotFound('projection', name);
+        if (row.tables === null) throw new InvalidCommand(`projection ${name} does not declare its tables, so it cannot be rebuilt beside the live one`, { projection: name });
+        // a rebuild asked for again starts over in a fresh generation
+        if (row.rebuild_generation !== null) await session.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(generationSchema(name, row.rebuild_generation))} CASCADE`);
+        const generation = Math.max(row.generation, row.rebuild_generation ?? 0) + 1;
+        const { rows: started } = await session.query<{ started_at: Date | string }>(
+          `INSERT INTO twofold_rebuilds (name, generation, version) VALUES ($1, $2, $3)
+           ON CONFLICT (name) DO UPDATE SET generation = $2, version = $3, transaction_id = 0, position = 0, last_event_at = NULL, started_at = now()
+           RETURNING started_at`,
+          [name, generation, version],
+        );
+        return { generation, version, cursor: logStart, lastEventAt: undefined, startedAt: toDate(started[0]!.started_at) };
+      });
+      changed();
+      return progress;
+    },
+
+    async prepareGeneration(projection, generation) {
+      await client.transaction(async (session) => {
+        await execute(session, lockProjectionSetup, [projection.name]);
+        await setUp(session, projection, generation);
+      });
+    },
+
+    async completeRebuild(name, generation, at) {
+      await client.transaction(async (session) => {
+        await execute(session, lockProjectionSetup, [name]);
+        const { rows } = await session.query<{ generation: number; tables: string[] | null }>(
+          `SELECT c.generation, c.tables FROM twofold_checkpoints c JOIN twofold_rebuilds r ON r.name = c.name
+           WHERE c.name = $1 AND r.generation = $2
+             AND c.transaction_id = $3 AND c.position = $4 AND r.transaction_id = $3 AND r.position = $4
+           FOR UPDATE OF c, r`,
+          [name, generation, at.transactionId, at.position],
+        );
+        const row = rows[0];
+        if (row === undefined) throw new CheckpointMoved(name);
+        if (row.tables !== null) await exposeGeneration(session, name, generation, row.tables);
+        await session.query(
+          `UPDATE twofold_checkpoints c SET generation = r.generation, version = r.version, updated_at = now()
+           FROM twofold_rebuilds r WHERE c.name = $1 AND r.name = c.name`,
+          [name],
+        );
+        await session.query('DELETE FROM twofold_rebuilds WHERE name = $1', [name]);
+        // the views now point at the new generation, so nothing depends on the old one any more
+        await session.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(generationSchema(name, row.generation))} CASCADE`);
+      });
+      changed();
+    },
+
+    async readDeadLetters(name) {
+      const { rows } = await execute<DeadLetterRow>(client, readDeadLetters, [name ?? null]);
+      return rows.map(toDeadLetter);
+    },
+
+    async requestDeadLetterRetry(name) {
+      const { rowCount } = await client.query('UPDATE twofold_checkpoints SET retry_requested = true WHERE name = $1', [name]);
+      if (rowCount === 0) throw new NotFound('projection', name);
+      changed();
+    },
+
+    async retryDeadLetter(name, id, apply) {
+      await client.transaction(async (session) => {
+        const { rows } = await session.query<{ generation: number; tables: string[] | null }>(
+          `SELECT c.generation, c.tables FROM twofold_dead_letters d JOIN twofold_checkpoints c ON c.name = d.projection
+           WHERE d.projection = $1 AND d.id = $2 FOR UPDATE OF d`,
+          [name, id],
+        );
+        const row = rows[0];
+        if (row === undefined) throw new NotFound('dead letter', id);
+        await inGeneration(session, name, row.generation, row.tables, () => apply(session));
+        await session.query('DELETE FROM twofold_dead_letters WHERE projection = $1 AND id = $2', [name, id]);
+      });
+    },
+
+    async finishDeadLetterRetry(name, failures) {
+      await client.transaction(async (session) => {
+        for (const { id, error } of failures) {
+          await session.query('UPDATE twofold_dead_letters SET error = $3 WHERE projection = $1 AND id = $2', [name, id, error]);
+        }
+        await session.query('UPDATE twofold_checkpoints SET retry_requested = false WHERE name = $1', [name]);
+      });
+      changed();
+    },
+
+    async dropDeadLetters(name, ids) {
+      const { rowCount } =
+        ids === undefined
+          ? await client.query('DELETE FROM twofold_dead_letters WHERE projection = $1', [name])
+          : await client.query('DELETE FROM twofold_dead_letters WHERE projection = $1 AND id = ANY($2::bigint[])', [name, ids.map(Number)]);
+      changed();
+      return rowCount ?? 0;
     },
 
     tryAcquireLease(name) {

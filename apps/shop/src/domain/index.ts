@@ -1,4 +1,4 @@
-// The shop's write model: product and order deciders, their events and commands, and the functions that handle them.
+// The shop's write model: product, order and merchant deciders, their events and commands, and the functions that handle them.
 export {
   availableStock,
   maxPriceCents,
@@ -50,5 +50,30 @@ export type {
 export { placeOrder } from './place-order.js';
 export type { PlaceOrderInput, PlaceOrderLineInput } from './place-order.js';
 export { cancelOrder } from './cancel-order.js';
+export { payOrder } from './pay-order.js';
 export { addProduct, restockProduct } from './product-commands.js';
-export { deliverOrder, payOrder, shipOrder } from './order-commands.js';
+export { deliverOrder, shipOrder } from './order-commands.js';
+export {
+  amountsByMerchant,
+  availableCents,
+  balanceIn,
+  merchantDecider,
+  merchantEventTypes,
+  merchantMovements,
+  merchantStream,
+  payoutOf,
+} from './merchant.js';
+export type {
+  CurrencyBalance,
+  MerchantCharged,
+  MerchantCommand,
+  MerchantEvent,
+  MerchantMovement,
+  MerchantRefunded,
+  MerchantState,
+  PayoutData,
+  PayoutEntry,
+  PayoutSent,
+  SendPayout,
+} from './merchant.js';
+export { sendPayout } from './merchant-commands.js';

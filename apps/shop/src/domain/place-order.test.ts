@@ -2,7 +2,8 @@ import { CommandRejected, fold, IllegalTransition, InvalidCommand, NotFound, inM
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cancelOrder } from './cancel-order.js';
-import { deliverOrder, payOrder, shipOrder } from './order-commands.js';
+import { deliverOrder, shipOrder } from './order-commands.js';
+import { payOrder } from './pay-order.js';
 import { orderDecider, orderStream, type OrderEvent } from './order.js';
 import { mergeLines, placeOrder, type PlaceOrderInput } from './place-order.js';
 import { addProduct, restockProduct } from './product-commands.js';

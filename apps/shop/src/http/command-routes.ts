@@ -9,15 +9,19 @@ import {
   orderStream,
   payOrder,
   placeOrder,
+  merchantStream,
   restockProduct,
+  sendPayout,
   shipOrder,
 } from '../domain/index.js';
 import {
   AddProductBody,
   CancelOrderBody,
   DeliverOrderBody,
+  MerchantParams,
   OrderParams,
   PayOrderBody,
+  PayoutBody,
   PlaceOrderBody,
   RestockBody,
   ShipOrderBody,
@@ -56,10 +60,13 @@ export function commandRoutes(app: HttpApp, eventStore: EventStore): void {
   commandRoute(app, {
     url: '/api/orders/:id/pay',
     schema: { params: OrderParams, body: PayOrderBody },
-    summary: 'Record the payment of a placed order (the amount must equal its total)',
+    summary: 'Record the payment of a placed order (the amount must equal its total) and charge its merchants',
     tags: ['orders'],
     operationId: 'payOrder',
-    handler: ({ params, body, metadata }) => payOrder(eventStore, { orderId: params.id, ...body }, metadata),
+    handler: async ({ params, body, metadata }) => {
+      const result = await payOrder(eventStore, { orderId: params.id, ...body }, metadata);
+      return { ...result, streamId: orderStream(params.id) };
+    },
   });
   commandRoute(app, {
     url: '/api/orders/:id/ship',
@@ -80,12 +87,24 @@ export function commandRoutes(app: HttpApp, eventStore: EventStore): void {
   commandRoute(app, {
     url: '/api/orders/:id/cancel',
     schema: { params: OrderParams, body: CancelOrderBody },
-    summary: 'Cancel an order before it ships: releases its stock, refunds it if paid',
+    summary: 'Cancel an order before it ships: releases its stock, refunds it (and its merchants) if paid',
     tags: ['orders'],
     operationId: 'cancelOrder',
     handler: async ({ params, body, metadata }) => {
       const result = await cancelOrder(eventStore, params.id, body.reason, metadata);
       return { ...result, streamId: orderStream(params.id) };
+    },
+  });
+  commandRoute(app, {
+    url: '/api/merchants/:id/payouts',
+    schema: { params: MerchantParams, body: PayoutBody },
+    summary: 'Pay a merchant out of its available balance (422 insufficient_balance when larger); a repeated payoutId is sent once',
+    tags: ['merchants'],
+    operationId: 'sendPayout',
+    handler: async ({ params, body, metadata }) => {
+      const { payoutId = randomUUID(), currency, amountCents } = body;
+      const result = await sendPayout(eventStore, { merchantId: params.id, payoutId, currency, amountCents }, metadata);
+      return { ...result, streamId: merchantStream(params.id) };
     },
   });
 }

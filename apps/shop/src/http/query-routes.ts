@@ -1,10 +1,46 @@
 // The shop's query endpoints: each reads one read model and declares it, so read-your-writes waits on the right checkpoint.
 import { queryRoute, type HttpApp } from '@twofold/http';
 import type { SqlClient } from '@twofold/postgres';
-import { getOrderSummary, orderSummaries, productCatalog, searchProducts } from '../projections/index.js';
-import { OrderParams, ProductSearchQuery } from './schemas.js';
+import {
+  customerOrders,
+  getCustomerOrders,
+  getMerchantBalances,
+  getOrderSummary,
+  getSalesReport,
+  merchantBalances,
+  orderSearch,
+  orderSummaries,
+  productCatalog,
+  salesAnalytics,
+  searchOrders,
+  searchProducts,
+} from '../projections/index.js';
+import { parseInstant } from './query-params.js';
+import {
+  CustomerOrdersQuery,
+  CustomerParams,
+  MerchantParams,
+  OrderParams,
+  OrderSearchQuery,
+  ProductSearchQuery,
+  SalesQuery,
+} from './schemas.js';
 
-export function queryRoutes(app: HttpApp, readStore: SqlClient): void {
+export interface QueryRoutesOptions {
+  /** The clock default time ranges end at. */
+  readonly now?: () => Date;
+}
+
+const dayMs = 86_400_000;
+
+/** The query without the consistency token queryRoute adds to every querystring. */
+const withoutToken = <Q extends object>(query: Q): Omit<Q, 'minPosition'> => {
+  const { minPosition: _token, ...rest } = query as Q & { minPosition?: unknown };
+  return rest;
+};
+
+export function queryRoutes(app: HttpApp, readStore: SqlClient, options: QueryRoutesOptions = {}): void {
+  const { now = () => new Date() } = options;
   queryRoute(app, {
     url: '/api/orders/:id',
     schema: { params: OrderParams },
@@ -16,15 +52,56 @@ export function queryRoutes(app: HttpApp, readStore: SqlClient): void {
     handler: ({ params }) => getOrderSummary(readStore, params.id),
   });
   queryRoute(app, {
+    url: '/api/orders',
+    schema: { querystring: OrderSearchQuery },
+    projections: [orderSearch.name],
+    summary: 'Search orders: text over customer and products, customer, sku, status, placement time; newest first, keyset paging',
+    tags: ['orders'],
+    operationId: 'searchOrders',
+    handler: ({ query }) => {
+      const { from, to, ...search } = withoutToken(query);
+      return searchOrders(readStore, { ...search, from: parseInstant('from', from), to: parseInstant('to', to) });
+    },
+  });
+  queryRoute(app, {
     url: '/api/products',
     schema: { querystring: ProductSearchQuery },
     projections: [productCatalog.name],
     summary: 'Search the catalog: text, category, price range, in stock; keyset paging',
     tags: ['products'],
     operationId: 'searchProducts',
+    handler: ({ query }) => searchProducts(readStore, withoutToken(query)),
+  });
+  queryRoute(app, {
+    url: '/api/merchants/:id/balances',
+    schema: { params: MerchantParams },
+    projections: [merchantBalances.name],
+    summary: 'A merchant’s charges, refunds, payouts and balance in each currency',
+    tags: ['merchants'],
+    operationId: 'getMerchantBalances',
+    handler: ({ params }) => getMerchantBalances(readStore, params.id),
+  });
+  queryRoute(app, {
+    url: '/api/analytics/sales',
+    schema: { querystring: SalesQuery },
+    projections: [salesAnalytics.name],
+    summary: 'Orders placed and revenue paid per minute and currency, and the top products, over at most 31 days (default: the last 24 h)',
+    tags: ['analytics'],
+    operationId: 'getSalesReport',
     handler: ({ query }) => {
-      const { minPosition: _token, ...search } = query as typeof query & { minPosition?: unknown };
-      return searchProducts(readStore, search);
+      const { from, to, ...rest } = withoutToken(query);
+      const end = parseInstant('to', to) ?? now();
+      const start = parseInstant('from', from) ?? new Date(end.getTime() - dayMs);
+      return getSalesReport(readStore, { ...rest, from: start, to: end });
     },
+  });
+  queryRoute(app, {
+    url: '/api/customers/:id/orders',
+    schema: { params: CustomerParams, querystring: CustomerOrdersQuery },
+    projections: [customerOrders.name],
+    summary: 'A customer’s orders inside the retention window, newest first',
+    tags: ['customers'],
+    operationId: 'getCustomerOrders',
+    handler: ({ params, query }) => getCustomerOrders(readStore, params.id, withoutToken(query)),
   });
 }

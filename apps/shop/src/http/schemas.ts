@@ -76,3 +76,47 @@ export const ProductSearchQuery = Type.Object(
   { additionalProperties: false },
 );
 export type ProductSearchQuery = Static<typeof ProductSearchQuery>;
+
+const Instant = (description: string) => Type.String({ minLength: 1, maxLength: 40, description: `${description}; ISO 8601, e.g. 2025-03-01T12:00:00Z` });
+const OrderStatus = Type.Union([Type.Literal('placed'), Type.Literal('paid'), Type.Literal('shipped'), Type.Literal('delivered'), Type.Literal('cancelled')]);
+
+export const OrderSearchQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ maxLength: 200, description: 'words of the customer name, email or id, the order id, product names or skus' })),
+    customerId: Type.Optional(text(100)),
+    sku: Type.Optional(Sku),
+    status: Type.Optional(OrderStatus),
+    from: Type.Optional(Instant('placed at or after')),
+    to: Type.Optional(Instant('placed before')),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    cursor: Type.Optional(text(200)),
+  },
+  { additionalProperties: false },
+);
+export type OrderSearchQuery = Static<typeof OrderSearchQuery>;
+
+export const MerchantParams = Type.Object({ id: id('merchant id') }, { additionalProperties: false });
+
+export const PayoutBody = Type.Object(
+  {
+    currency: Currency,
+    amountCents: Type.Integer({ minimum: 1, maximum: 1_000_000_000_00 }),
+    payoutId: Type.Optional(id('chosen by the caller so a retry is not paid twice; generated when absent')),
+  },
+  { additionalProperties: false },
+);
+export type PayoutBody = Static<typeof PayoutBody>;
+
+export const SalesQuery = Type.Object(
+  {
+    from: Type.Optional(Instant('minutes starting at or after; default: to − 24 h')),
+    to: Type.Optional(Instant('minutes starting before; default: now')),
+    top: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'how many top products, default 10' })),
+    topBy: Type.Optional(Type.Union([Type.Literal('quantity'), Type.Literal('revenue')])),
+  },
+  { additionalProperties: false },
+);
+export type SalesQuery = Static<typeof SalesQuery>;
+
+export const CustomerParams = Type.Object({ id: text(100) }, { additionalProperties: false });
+export const CustomerOrdersQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) }, { additionalProperties: false });

@@ -104,6 +104,7 @@ export const orderSummaries: ProjectionDefinition<SqlSession> = {
   name: 'orderSummaries',
   version: 1,
   handles: orderEventTypes,
+  tables: ['order_summaries'],
   async setup(session) {
     for (const statement of setupStatements) await session.query(statement);
   },

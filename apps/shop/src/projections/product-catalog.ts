@@ -95,6 +95,7 @@ export const productCatalog: ProjectionDefinition<SqlSession> = {
   name: 'productCatalog',
   version: 1,
   handles: productEventTypes,
+  tables: ['product_catalog'],
   async setup(session) {
     for (const statement of setupStatements) await session.query(statement);
   },

@@ -2,7 +2,7 @@ import { createProjectionDaemon, type ProjectionDaemon } from '@twofold/core';
 import { createPgliteClient, migrate, postgresEventStore, postgresProjectionStore, type PostgresClient } from '@twofold/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelOrder } from '../domain/cancel-order.js';
-import { payOrder } from '../domain/order-commands.js';
+import { payOrder } from '../domain/pay-order.js';
 import { placeOrder } from '../domain/place-order.js';
 import { addProduct } from '../domain/product-commands.js';
 import { getOrderSummary, listOrderSummaries } from './order-summary-queries.js';

@@ -1,7 +1,8 @@
 // Every migration of the Twofold schema, in order.
 import { eventLog } from './0001-event-log.js';
 import { checkpoints } from './0002-checkpoints.js';
+import { projectionAdministration } from './0003-projection-administration.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
-export const migrations: readonly Migration[] = [eventLog, checkpoints];
+export const migrations: readonly Migration[] = [eventLog, checkpoints, projectionAdministration];

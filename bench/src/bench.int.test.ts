@@ -1,0 +1,49 @@
+// Smoke test of the whole suite at tiny sizes against the local PostgreSQL, so `npm run bench` cannot rot.
+// Workers run from bench/dist: `npm test` builds first.
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runBench, type BenchResult } from './run-bench.js';
+
+describe('npm run bench, tiny sizes', () => {
+  let outDir: string | undefined;
+  afterAll(async () => {
+    if (outDir !== undefined) await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('runs every benchmark side by side with its baseline and writes the JSON, Markdown and one SVG per benchmark', { timeout: 300_000 }, async () => {
+    outDir = await mkdtemp(join(tmpdir(), 'twofold-bench-smoke-'));
+    const printed: string[] = [];
+    const { file, json }: BenchResult = await runBench({ profile: 'tiny', outDir, print: (text) => printed.push(text), progress: false });
+
+    expect(json.errors).toEqual({});
+    expect(existsSync(file)).toBe(true);
+    const written = JSON.parse(await readFile(file, 'utf8')) as typeof json;
+    expect(written.profile).toBe('tiny');
+
+    // the append entry: one row per system and configuration, in the issue's shape
+    const append = written['append'] as Record<string, unknown>[];
+    const systems = new Set(append.map((row) => row['system']));
+    expect([...systems].sort()).toEqual(['emmett', 'raw-insert', 'twofold', 'twofold-pglite']);
+    for (const row of append) {
+      expect(Object.keys(row).sort()).toEqual(['appendsPerSec', 'eventsPerAppend', 'p99Ms', 'system', 'writers']);
+      expect(row['appendsPerSec']).toBeGreaterThan(0);
+      expect(row['p99Ms']).toBeGreaterThan(0);
+    }
+    expect(append.filter((row) => row['system'] === 'twofold-pglite').every((row) => row['writers'] === 1)).toBe(true);
+
+    for (const benchmark of ['commandPath', 'projection', 'seedShape', 'query']) expect(written[benchmark]).toBeDefined();
+    const projection = written['projection'] as { counters: { system: string; appended: number; liveApplied: number }[] };
+    const twofold = projection.counters.find((c) => c.system === 'twofold')!;
+    // exactness under 8 concurrent writers (DESIGN 5.1): every appended event counted once
+    expect(twofold.liveApplied).toBe(twofold.appended);
+
+    expect(json.goals.length).toBeGreaterThan(0);
+    const files = await readdir(outDir);
+    for (const benchmark of ['append', 'commandPath', 'projection', 'seedShape', 'query']) expect(files).toContain(file.replace(/^.*\//, '').replace('.json', `-${benchmark}.svg`));
+    expect(files.some((name) => name.endsWith('.md'))).toBe(true);
+    expect(printed.join('\n')).toContain('## append');
+  });
+});

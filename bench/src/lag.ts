@@ -1,0 +1,32 @@
+// Projection lag per event: from the event's commit to the first checkpoint at or past it, matched against the daemon's progress log.
+
+/** A committed batch: [epoch ms, transaction id, position]. */
+export type ProgressEntry = readonly [number, number, number];
+
+export interface CommittedEvent {
+  readonly position: number;
+  readonly transactionId: number;
+  /** When it was written, epoch ms. */
+  readonly committedAtMs: number;
+}
+
+const atOrPast = (entry: ProgressEntry, event: CommittedEvent): boolean =>
+  entry[1] > event.transactionId || (entry[1] === event.transactionId && entry[2] >= event.position);
+
+/**
+ * The lag of each event, in ms (undefined for an event no entry reached). `progress` must be in
+ * commit order (cursors only grow), which a daemon's log is.
+ */
+export function lagsOf(events: readonly CommittedEvent[], progress: readonly ProgressEntry[]): (number | undefined)[] {
+  return events.map((event) => {
+    let low = 0;
+    let high = progress.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (atOrPast(progress[middle]!, event)) high = middle;
+      else low = middle + 1;
+    }
+    const entry = progress[low];
+    return entry === undefined ? undefined : Math.max(0, entry[0] - event.committedAtMs);
+  });
+}

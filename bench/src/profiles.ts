@@ -1,0 +1,76 @@
+// The sizes of a run: full (the figures), quick (under 5 minutes), tiny (the smoke test, seconds).
+
+export type ProfileName = 'full' | 'quick' | 'tiny';
+
+export interface BenchProfile {
+  readonly name: ProfileName;
+  readonly rounds: number;
+  readonly append: {
+    readonly writers: readonly number[];
+    readonly eventsPerAppend: readonly number[];
+    readonly durationMs: number;
+    readonly warmupMs: number;
+  };
+  readonly commandPath: {
+    readonly clients: readonly number[];
+    readonly products: number;
+    readonly durationMs: number;
+    readonly warmupMs: number;
+  };
+  readonly projection: {
+    /** Events in the log the shop's read models catch up on. */
+    readonly events: number;
+    readonly products: number;
+    /** Events the counter projections see, appended by 8 concurrent writers. */
+    readonly counterEvents: number;
+    readonly counterStreams: number;
+    readonly counterWriters: number;
+    readonly settleMs: number;
+    readonly timeoutMs: number;
+  };
+  readonly seedShape: {
+    /** Place-order rates to try, lowest first; queries run at 50 times each. */
+    readonly writeRates: readonly number[];
+    readonly queriesPerWrite: number;
+    readonly durationMs: number;
+    readonly seedOrders: number;
+    readonly products: number;
+  };
+  readonly query: {
+    readonly orders: number;
+    readonly products: number;
+    readonly clients: readonly number[];
+    readonly durationMs: number;
+    readonly warmupMs: number;
+  };
+}
+
+export const profiles: Record<ProfileName, BenchProfile> = {
+  full: {
+    name: 'full',
+    rounds: 3,
+    append: { writers: [1, 8, 32], eventsPerAppend: [1, 10], durationMs: 5_000, warmupMs: 1_000 },
+    commandPath: { clients: [1, 8, 32], products: 1_000, durationMs: 10_000, warmupMs: 1_000 },
+    projection: { events: 1_000_000, products: 1_000, counterEvents: 20_000, counterStreams: 2_000, counterWriters: 8, settleMs: 3_000, timeoutMs: 600_000 },
+    seedShape: { writeRates: [2, 5, 10, 20, 40, 80], queriesPerWrite: 50, durationMs: 60_000, seedOrders: 2_000, products: 1_000 },
+    query: { orders: 1_000_000, products: 10_000, clients: [8, 32], durationMs: 10_000, warmupMs: 1_000 },
+  },
+  quick: {
+    name: 'quick',
+    rounds: 1,
+    append: { writers: [1, 8, 32], eventsPerAppend: [1, 10], durationMs: 1_500, warmupMs: 300 },
+    commandPath: { clients: [8, 32], products: 500, durationMs: 3_000, warmupMs: 500 },
+    projection: { events: 50_000, products: 500, counterEvents: 5_000, counterStreams: 800, counterWriters: 8, settleMs: 2_500, timeoutMs: 120_000 },
+    seedShape: { writeRates: [5, 10], queriesPerWrite: 50, durationMs: 10_000, seedOrders: 500, products: 500 },
+    query: { orders: 20_000, products: 2_000, clients: [32], durationMs: 3_000, warmupMs: 500 },
+  },
+  tiny: {
+    name: 'tiny',
+    rounds: 1,
+    append: { writers: [1, 8], eventsPerAppend: [1, 10], durationMs: 250, warmupMs: 50 },
+    commandPath: { clients: [4], products: 20, durationMs: 400, warmupMs: 100 },
+    projection: { events: 2_000, products: 20, counterEvents: 400, counterStreams: 40, counterWriters: 8, settleMs: 1_500, timeoutMs: 60_000 },
+    seedShape: { writeRates: [5], queriesPerWrite: 50, durationMs: 1_500, seedOrders: 20, products: 20 },
+    query: { orders: 1_000, products: 100, clients: [4], durationMs: 300, warmupMs: 50 },
+  },
+};

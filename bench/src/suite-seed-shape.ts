@@ -1,0 +1,200 @@
+// Benchmark 4, the seed's shape: place orders at a fixed rate with 50 times that in order reads, on the shop on PostgreSQL;
+// command p99, query p99 and projection lag per event, stepping the rate up; the same load on the Fastify baseline beside it.
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { epochMs } from './clock.js';
+import { createHttpClient, type HttpClient } from './http-client.js';
+import { lagsOf, type CommittedEvent, type ProgressEntry } from './lag.js';
+import { runOpenLoop, type OpenLoopResult } from './load.js';
+import { addProducts, inParallel, orderBody } from './shop-requests.js';
+import { ratePerSecond, summarizeLatencies, type LatencySummary } from './stats.js';
+import { goal, type BenchmarkReport, type SuiteContext } from './suite.js';
+import type { Worker } from './worker-process.js';
+
+export interface ShapeLoad {
+  /** Reads answered 404: the order was placed but its read model had not caught up yet (a stale read, not an error). */
+  readonly notYetVisible: number;
+  readonly commandsPerSec: number;
+  readonly queriesPerSec: number;
+  readonly command: LatencySummary;
+  readonly query: LatencySummary;
+  readonly errors: number;
+  readonly firstError: string | undefined;
+}
+
+export interface ShapeStep {
+  readonly writeRate: number;
+  readonly queryRate: number;
+  readonly twofold: ShapeLoad & { readonly lag: LatencySummary; readonly eventsNeverApplied: number };
+  readonly baseline: ShapeLoad;
+  /** Lag p99 under 100 ms, the rates held, and under 1 % errors. */
+  readonly passed: boolean;
+}
+
+const lagTargetMs = 100;
+
+async function runShape(client: HttpClient, paths: { command: string; query: string }, writeRate: number, queryRate: number, durationMs: number, known: string[], products: number): Promise<ShapeLoad> {
+  const prefix = `${randomBytes(3).toString('hex')}-${writeRate}`;
+  let notYetVisible = 0;
+  const [commands, queries] = await Promise.all([
+    runOpenLoop({
+      ratePerSec: writeRate,
+      durationMs,
+      operation: async (n) => {
+        const id = `${prefix}-${n}`;
+        await client.expect(202, 'POST', paths.command, orderBody(id, products, n));
+        known.push(id);
+      },
+    }),
+    runOpenLoop({
+      ratePerSec: queryRate,
+      durationMs,
+      operation: async () => {
+        const path = `${paths.query}${known[Math.floor(Math.random() * known.length)]}`;
+        const answer = await client.request('GET', path);
+        if (answer.status === 404) notYetVisible++;
+        else if (answer.status !== 200) throw new Error(`GET ${path} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+      },
+    }),
+  ]);
+  const rate = (result: OpenLoopResult): number => ratePerSecond(result.operations, result.elapsedMs);
+  return {
+    notYetVisible,
+    commandsPerSec: rate(commands),
+    queriesPerSec: rate(queries),
+    command: summarizeLatencies(commands.latenciesMs),
+    query: summarizeLatencies(queries.latenciesMs),
+    errors: commands.errors + queries.errors,
+    firstError: commands.firstError ?? queries.firstError,
+  };
+}
+
+/** The daemon's progress until orderSummaries reached the head of the log (or `timeoutMs` passed). */
+async function progressUntilHead(worker: Worker, pool: pg.Pool, timeoutMs: number, entries: ProgressEntry[]): Promise<void> {
+  const { rows } = await pool.query<{ xid: string; position: string }>(
+    'SELECT transaction_id::text AS xid, global_position::text AS position FROM twofold_events ORDER BY transaction_id DESC, global_position DESC LIMIT 1',
+  );
+  const head = rows[0] === undefined ? undefined : { transactionId: Number(rows[0].xid), position: Number(rows[0].position) };
+  const deadline = epochMs() + timeoutMs;
+  for (;;) {
+    entries.push(...(await worker.call<ProgressEntry[]>('server.progress')));
+    const last = entries.at(-1);
+    const reached = head === undefined || (last !== undefined && (last[1] > head.transactionId || (last[1] === head.transactionId && last[2] >= head.position)));
+    if (reached || epochMs() > deadline) return;
+    await sleep(50);
+  }
+}
+
+export async function seedShapeBenchmark(context: SuiteContext): Promise<BenchmarkReport> {
+  const { profile, progress } = context;
+  const { writeRates, queriesPerWrite, durationMs, seedOrders, products } = profile.seedShape;
+  // the baseline only shows what the same rates cost without Twofold: half the time is enough
+  const baselineDurationMs = Math.min(durationMs / 2, 10_000);
+  const database = await context.database('shape');
+  const shopWorker = await context.worker('shape-shop');
+  const shop = createHttpClient((await shopWorker.call<{ url: string }>('server.shop', { store: database.url })).url, 1024);
+  context.defer(async () => shop.close());
+  const baselineWorker = await context.worker('shape-baseline');
+  const baseline = createHttpClient((await baselineWorker.call<{ url: string }>('server.baseline', { url: database.url })).url, 1024);
+  context.defer(async () => baseline.close());
+  const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+  context.defer(() => pool.end());
+
+  progress.note(`seedShape: adding ${products} products and ${seedOrders} orders`);
+  await addProducts(shop, products);
+  const shopOrders: string[] = [];
+  const baselineOrders: string[] = [];
+  await inParallel(seedOrders, 8, async (i) => {
+    await shop.expect(202, 'POST', '/api/orders', orderBody(`seed-${i}`, products, i));
+    shopOrders.push(`seed-${i}`);
+    await baseline.expect(202, 'POST', '/orders', orderBody(`seed-${i}`, products, i));
+    baselineOrders.push(`seed-${i}`);
+  });
+
+  const steps: ShapeStep[] = [];
+  for (const [index, writeRate] of writeRates.entries()) {
+    const queryRate = writeRate * queriesPerWrite;
+    // settle what came before, then mark where this step's events start
+    await progressUntilHead(shopWorker, pool, 10_000, []);
+    const { rows } = await pool.query<{ mark: string | null }>('SELECT max(global_position)::text AS mark FROM twofold_events');
+    const mark = Number(rows[0]?.mark ?? 0);
+    progress.step('seedShape', index * 2, writeRates.length * 2, `twofold: ${writeRate} orders/s + ${queryRate} reads/s for ${durationMs / 1000} s`);
+    const load = await runShape(shop, { command: '/api/orders', query: '/api/orders/' }, writeRate, queryRate, durationMs, shopOrders, products);
+    const entries: ProgressEntry[] = [];
+    await progressUntilHead(shopWorker, pool, 10_000, entries);
+    const events = await pool.query<{ position: string; xid: string; committed_ms: number }>(
+      `SELECT global_position::text AS position, transaction_id::text AS xid, extract(epoch FROM recorded_at) * 1000 AS committed_ms
+       FROM twofold_events WHERE global_position > $1`,
+      [mark],
+    );
+    const committed: CommittedEvent[] = events.rows.map((row) => ({ position: Number(row.position), transactionId: Number(row.xid), committedAtMs: Number(row.committed_ms) }));
+    const lags = lagsOf(committed, entries);
+    const lag = summarizeLatencies(lags.filter((l): l is number => l !== undefined));
+    const eventsNeverApplied = lags.filter((l) => l === undefined).length;
+
+    progress.step('seedShape', index * 2 + 1, writeRates.length * 2, `baseline: the same rates for ${baselineDurationMs / 1000} s`);
+    const baselineLoad = await runShape(baseline, { command: '/orders', query: '/orders/' }, writeRate, queryRate, baselineDurationMs, baselineOrders, products);
+    const passed =
+      lag.p99Ms < lagTargetMs &&
+      eventsNeverApplied === 0 &&
+      load.commandsPerSec >= writeRate * 0.95 &&
+      load.queriesPerSec >= queryRate * 0.95 &&
+      load.errors <= 0.01 * (writeRate + queryRate) * (durationMs / 1000);
+    steps.push({ writeRate, queryRate, twofold: { ...load, lag, eventsNeverApplied }, baseline: baselineLoad, passed });
+    if (!passed) break;
+  }
+  progress.step('seedShape', writeRates.length * 2, writeRates.length * 2, 'done');
+  const highestPassing = steps.filter((s) => s.passed).at(-1)?.writeRate;
+
+  return {
+    name: 'seedShape',
+    tables: [
+      {
+        title: `the seed's shape: orders at a fixed rate + ${queriesPerWrite}× that in GET /api/orders/:id, shop on PostgreSQL (${durationMs / 1000} s per step)`,
+        columns: ['orders/s', 'reads/s', 'cmd p50', 'cmd p99', 'read p50', 'read p99', 'lag p50', 'lag p99', 'lag max', 'errors', 'reads 404', 'base cmd p99', 'base read p99', 'lag p99 < 100 ms'],
+        rows: steps.map((s) => [
+          s.twofold.commandsPerSec,
+          s.twofold.queriesPerSec,
+          s.twofold.command.p50Ms,
+          s.twofold.command.p99Ms,
+          s.twofold.query.p50Ms,
+          s.twofold.query.p99Ms,
+          s.twofold.lag.p50Ms,
+          s.twofold.lag.p99Ms,
+          s.twofold.lag.maxMs,
+          s.twofold.errors,
+          s.twofold.notYetVisible,
+          s.baseline.command.p99Ms,
+          s.baseline.query.p99Ms,
+          s.passed ? 'yes' : 'no',
+        ]),
+        notes: [
+          `highest write rate with lag p99 < ${lagTargetMs} ms (rates held, < 1 % errors): ${highestPassing === undefined ? 'none of the rates tried' : `${highestPassing} orders/s`}${steps.length < writeRates.length ? '' : ' (the highest rate tried)'}.`,
+          'Latencies in ms from the time each request was due (open loop). Lag per event: its transaction\'s start (recorded_at) to the daemon\'s commit of the batch that took the orderSummaries checkpoint past it (onProgress, in the shop\'s process).',
+          'reads 404: a read of an order placed moments before, answered before the read model had it (eventual consistency; the reads send no X-Min-Position).',
+          `base: the same rates against the Fastify baseline (one INSERT / one primary-key SELECT per request) for ${baselineDurationMs / 1000} s.`,
+          ...steps.filter((s) => s.twofold.errors > 0).map((s) => `at ${s.writeRate}/s: ${s.twofold.errors} errors (${s.twofold.firstError})`),
+          ...steps.filter((s) => s.twofold.eventsNeverApplied > 0).map((s) => `at ${s.writeRate}/s: ${s.twofold.eventsNeverApplied} events not applied within 10 s`),
+        ],
+      },
+    ],
+    chart: {
+      title: "the seed's shape: p99 latencies (ms)",
+      unit: 'milliseconds, lower is better; caption: orders/s + reads/s',
+      groups: steps.map((s) => ({
+        label: `${s.writeRate}/s`,
+        bars: [
+          { series: 'command p99', value: s.twofold.command.p99Ms },
+          { series: 'read p99', value: s.twofold.query.p99Ms },
+          { series: 'lag p99', value: s.twofold.lag.p99Ms },
+          { series: 'baseline cmd p99', value: s.baseline.command.p99Ms },
+          { series: 'baseline read p99', value: s.baseline.query.p99Ms },
+        ],
+        caption: `${s.writeRate} + ${s.queryRate}/s`,
+      })),
+    },
+    goals: [goal('seedShape', `highest orders/s with lag p99 < ${lagTargetMs} ms (rates tried: ${writeRates.join(', ')}; target: the lowest)`, writeRates[0] ?? 0, highestPassing)],
+    data: { steps, highestPassingWriteRate: highestPassing },
+  };
+}

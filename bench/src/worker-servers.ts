@@ -1,0 +1,82 @@
+// Worker side of the HTTP benchmarks: the shop (startShop), and a bare Fastify baseline server.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startShop, type Shop } from '@twofold/shop';
+import Fastify from 'fastify';
+import pg from 'pg';
+import { epochMs } from './clock.js';
+import type { ProgressEntry } from './lag.js';
+
+export interface ShopServerParams {
+  /** `postgres://…`, or `pglite` for a fresh PGlite directory. */
+  readonly store: string;
+}
+
+
+let shop: Shop | undefined;
+let progress: ProgressEntry[] = [];
+let closers: (() => Promise<void>)[] = [];
+
+/** The table behind the baseline routes: what one INSERT and one primary-key SELECT cost through Fastify and pg. */
+const baselineTable = `CREATE TABLE IF NOT EXISTS bench_baseline_orders (
+  order_id text PRIMARY KEY,
+  customer_id text NOT NULL,
+  body jsonb NOT NULL,
+  placed_at timestamptz NOT NULL DEFAULT now()
+)`;
+
+export const serverHandlers = {
+  async 'server.shop'(params: ShopServerParams): Promise<{ url: string }> {
+    let store = params.store;
+    if (store === 'pglite') {
+      const dataDir = await mkdtemp(join(tmpdir(), 'twofold-bench-shop-'));
+      closers.push(() => rm(dataDir, { recursive: true, force: true }));
+      store = `pglite:${dataDir}`;
+    }
+    shop = await startShop({ store, port: 0, host: '127.0.0.1', logger: false });
+    const started = shop;
+    closers.push(() => started.close());
+    shop.daemon?.onProgress(({ name, live, cursor }) => {
+      if (name === 'orderSummaries' && live) progress.push([epochMs(), cursor.transactionId, cursor.position]);
+    });
+    return { url: shop.url };
+  },
+
+  /** The progress log since the last call. */
+  async 'server.progress'(): Promise<ProgressEntry[]> {
+    const taken = progress;
+    progress = [];
+    return taken;
+  },
+
+  async 'server.baseline'(params: { url?: string }): Promise<{ url: string }> {
+    const app = Fastify({ logger: false });
+    app.get('/hello', async () => ({ hello: 'world' }));
+    if (params.url !== undefined) {
+      const pool = new pg.Pool({ connectionString: params.url });
+      await pool.query(baselineTable);
+      app.post('/orders', async (request, reply) => {
+        const body = request.body as { orderId: string; customerId: string };
+        await pool.query('INSERT INTO bench_baseline_orders (order_id, customer_id, body) VALUES ($1, $2, $3)', [body.orderId, body.customerId, JSON.stringify(body)]);
+        return reply.code(202).send({ orderId: body.orderId });
+      });
+      app.get('/orders/:id', async (request, reply) => {
+        const { rows } = await pool.query('SELECT order_id, customer_id, body, placed_at FROM bench_baseline_orders WHERE order_id = $1', [(request.params as { id: string }).id]);
+        return rows[0] === undefined ? reply.code(404).send({ error: 'not found' }) : rows[0];
+      });
+      closers.push(() => pool.end());
+    }
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    closers.push(() => app.close());
+    const address = app.server.address();
+    return { url: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}` };
+  },
+};
+
+export async function closeServers(): Promise<void> {
+  const pending = closers.reverse();
+  closers = [];
+  shop = undefined;
+  for (const close of pending) await close().catch(() => undefined);
+}
