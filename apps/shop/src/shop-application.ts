@@ -25,13 +25,12 @@ export function daemonSettingsFromEnv(env: NodeJS.ProcessEnv): { batchSize?: num
 export const shopApplication: TwofoldApplication = {
   name: 'Twofold shop',
   async serve(options) {
-    if (options.kv !== undefined || options.bus !== undefined) {
-      throw new Error('--kv and --bus are not available yet in this version of the shop');
-    }
+    if (options.bus !== undefined) throw new Error('--bus (NATS JetStream) is not available yet in this version of the shop');
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
     const shop = await startShop({
       store: options.store,
       readStore: options.readStore,
+      kv: options.kv,
       roles: options.roles,
       port: options.port,
       host: options.host,

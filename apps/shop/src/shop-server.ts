@@ -9,12 +9,30 @@ import {
   type ProjectionStore,
 } from '@twofold/core';
 import type { Role } from '@twofold/cli';
-import { createHttpApp, healthRoutes, projectionRoutes, streamRoutes, type HttpApp } from '@twofold/http';
-import { migrate, openSqlClient, postgresEventStore, postgresProjectionStore, type PostgresClient, type SqlSession } from '@twofold/postgres';
+import { createHttpApp, healthRoutes, metricsRoutes, projectionRoutes, streamRoutes, type HttpApp } from '@twofold/http';
+import {
+  migrate,
+  openSqlClient,
+  postgresEventStore,
+  postgresProjectionStore,
+  readerHoldback,
+  type PostgresClient,
+  type SqlSession,
+} from '@twofold/postgres';
+import { createRedisClient, redisProjectionStore } from '@twofold/redis';
 import type { FastifyBaseLogger } from 'fastify';
 import { commandRoutes } from './http/command-routes.js';
 import { queryRoutes } from './http/query-routes.js';
-import { customerOrders, merchantBalances, orderSearch, orderSummaries, productCatalog, salesAnalytics } from './projections/index.js';
+import {
+  customerOrders,
+  getRedisOrderSummary,
+  merchantBalances,
+  orderSearch,
+  orderSummaries,
+  productCatalog,
+  redisOrderSummaries,
+  salesAnalytics,
+} from './projections/index.js';
 
 export const shopProjections: readonly ProjectionDefinition<SqlSession>[] = [
   orderSummaries,
@@ -30,6 +48,8 @@ export interface ShopOptions {
   readonly store: string;
   /** Read models and checkpoints; default: the store. */
   readonly readStore?: string | undefined;
+  /** `redis://…`: keep orders by id in Redis instead of the read store. */
+  readonly kv?: string | undefined;
   readonly roles?: ReadonlySet<Role>;
   readonly port?: number;
   readonly host?: string;
@@ -51,7 +71,7 @@ export interface Shop {
 const allRoles: ReadonlySet<Role> = new Set(['command', 'query', 'projector']);
 
 export async function startShop(options: ShopOptions): Promise<Shop> {
-  const { store, readStore, roles = allRoles, port = 3000, host = '127.0.0.1', logger = false } = options;
+  const { store, readStore, kv, roles = allRoles, port = 3000, host = '127.0.0.1', logger = false } = options;
   const coreLogger = logger === false ? undefined : logger;
   const opened: PostgresClient[] = [];
   const cleanups: (() => Promise<void>)[] = [];
@@ -74,37 +94,66 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     const eventStore = postgresEventStore(writeClient);
     const projectionStore = postgresProjectionStore(readClient);
     cleanups.push(() => eventStore.close(), () => projectionStore.close());
+    // with a key-value store, orders by id live there and the SQL read store keeps the rest
+    const sqlProjections = kv === undefined ? shopProjections : shopProjections.filter((p) => p.name !== orderSummaries.name);
     // every role may read the read models, so their tables exist before the first query
-    for (const projection of shopProjections) await projectionStore.prepare(projection);
+    for (const projection of sqlProjections) await projectionStore.prepare(projection);
+    const daemonSettings = { ...options.daemon, ...(coreLogger === undefined ? {} : { logger: coreLogger }) };
+    const runsProjections = roles.has('projector');
 
-    const daemon = roles.has('projector')
-      ? createProjectionDaemon({
-          eventStore,
-          projectionStore,
-          projections: shopProjections,
-          ...options.daemon,
-          ...(coreLogger === undefined ? {} : { logger: coreLogger }),
-        })
-      : undefined;
+    const daemon = runsProjections ? createProjectionDaemon({ eventStore, projectionStore, projections: sqlProjections, ...daemonSettings }) : undefined;
+    const keyValue = kv === undefined ? undefined : await openKeyValue(kv, eventStore, runsProjections, daemonSettings, cleanups);
 
+    const lagThresholdsMs = Object.fromEntries(
+      [...shopProjections, redisOrderSummaries].flatMap((p) => (p.lagThresholdMs === undefined ? [] : [[p.name, p.lagThresholdMs] as const])),
+    );
     const consistencyGate = createConsistencyGate({ eventStore, projectionStore });
-    const app = await createHttpApp({ consistencyGate, logger: logger === false ? false : logger, openApi: { title: 'Twofold shop' } });
+    const app = await createHttpApp({ consistencyGate, lagThresholdsMs, logger: logger === false ? false : logger, openApi: { title: 'Twofold shop' } });
     cleanups.push(() => app.close());
+    // every projection of every store, as one list for /api/projections and /metrics
+    const checkpoints = { readCheckpoints: async () => [...(await projectionStore.readCheckpoints()), ...((await keyValue?.store.readCheckpoints()) ?? [])] };
+    const daemons = [daemon, keyValue?.daemon].filter((d): d is ProjectionDaemon => d !== undefined);
+    const allDaemons = {
+      statuses: () => daemons.flatMap((d) => d.statuses()),
+      onProgress: (listener: Parameters<ProjectionDaemon['onProgress']>[0]) => {
+        const unsubscribes = daemons.map((d) => d.onProgress(listener));
+        return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
+      },
+    };
+    metricsRoutes(app, {
+      eventStore,
+      projectionStore: checkpoints,
+      daemon: allDaemons,
+      lagThresholdsMs,
+      readerHoldback: () => readerHoldback(writeClient),
+    });
     healthRoutes(app, {
       readinessCheck: async () => {
         await writeClient.query('select 1');
         if (readClient !== writeClient) await readClient.query('select 1');
+        await keyValue?.client.ping();
       },
     });
-    projectionRoutes(app, { eventStore, projectionStore, ...(daemon === undefined ? {} : { daemon }) });
+    projectionRoutes(app, { eventStore, projectionStore: checkpoints, daemon: allDaemons, lagThresholdsMs });
     if (roles.has('command')) commandRoutes(app, eventStore);
     if (roles.has('query')) {
-      queryRoutes(app, readClient);
+      queryRoutes(app, readClient, {
+        ...(keyValue === undefined
+          ? {}
+          : {
+              orderSummaries: {
+                read: (orderId: string) => getRedisOrderSummary(keyValue.store.reader(redisOrderSummaries.name), orderId),
+                consistencyGate: createConsistencyGate({ eventStore, projectionStore: keyValue.store }),
+              },
+            }),
+      });
       streamRoutes(app, { eventStore });
     }
     await app.listen({ port, host });
-    daemon?.start();
-    if (daemon !== undefined) cleanups.push(() => daemon.stop());
+    for (const running of daemons) {
+      running.start();
+      cleanups.push(() => running.stop());
+    }
 
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address !== null ? address.port : port;
@@ -123,4 +172,20 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     await closeAll();
     throw error;
   }
+}
+
+/** Opens Redis for the orders-by-id read model, and its daemon when this process projects. */
+async function openKeyValue(
+  url: string,
+  eventStore: EventStore,
+  runsProjections: boolean,
+  settings: Omit<Parameters<typeof createProjectionDaemon>[0], 'eventStore' | 'projectionStore' | 'projections'>,
+  cleanups: (() => Promise<void>)[],
+) {
+  const client = createRedisClient(url);
+  const store = redisProjectionStore(client);
+  cleanups.push(async () => void (await client.quit().catch(() => client.disconnect())), () => store.close());
+  await store.prepare(redisOrderSummaries);
+  const daemon = runsProjections ? createProjectionDaemon({ eventStore, projectionStore: store, projections: [redisOrderSummaries], ...settings }) : undefined;
+  return { client, store, daemon };
 }

@@ -41,7 +41,13 @@ describe.each(backends)('bad input on $name', (backend) => {
     expect((await request(running.url, 'POST', '/api/products', product('BAD-1', 5))).status).toBe(202);
     const placed = await request(running.url, 'POST', '/api/orders', { orderId: 'bad-o', ...order([{ sku: 'BAD-1', quantity: 1 }]) });
     expect(placed.status).toBe(202);
-    headBefore = (await running.shop.eventStore.head())!.cursor.position;
+    // the head is what readers can see: below the oldest open transaction (a projector batch may hold it back briefly)
+    const deadline = Date.now() + 10_000;
+    while ((await running.shop.eventStore.head())?.cursor.position !== placed.body.position) {
+      if (Date.now() > deadline) throw new Error('the head never reached the last write');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    headBefore = placed.body.position;
   });
   afterAll(() => running?.stop());
 

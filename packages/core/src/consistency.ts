@@ -11,6 +11,8 @@ export interface Freshness {
   readonly position: number;
   /** The time up to which the answer is known complete: now when caught up with the head, else the commit time of the oldest checkpoint. */
   readonly asOf: Date;
+  /** Commit time of the head minus that of the oldest checkpoint used; 0 when caught up with the head. */
+  readonly lagMs: number;
 }
 
 export interface ConsistencyGate {
@@ -55,10 +57,12 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
     // no projection used means nothing can be stale
     const atHead = !missing && (head === undefined || lowest === undefined || compareCursors(lowest.cursor, head.cursor) >= 0);
     const caughtUp = target === undefined ? atHead : !missing && (lowest === undefined || compareCursors(lowest.cursor, target) >= 0);
+    const lagMs = atHead || head === undefined ? 0 : Math.max(0, head.recordedAt.getTime() - (lowest?.lastEventAt ?? new Date(0)).getTime());
     return {
       caughtUp,
       position: lowest?.cursor.position ?? 0,
       asOf: atHead ? now() : (lowest?.lastEventAt ?? new Date(0)),
+      lagMs,
     };
   }
 

@@ -72,7 +72,8 @@ export function inMemoryProjectionStore(): InMemoryProjectionStore {
       return [...checkpoints.keys()].filter((name) => names === undefined || names.includes(name)).map(snapshot);
     },
     async commitBatch(name, from, to, apply, options = {}) {
-      const checkpoint = checkpointOf(name);
+      const checkpoint = checkpoints.get(name);
+      if (checkpoint === undefined) throw new CheckpointMoved(name);
       const live = options.generation === undefined || options.generation === checkpoint.generation;
       const rebuild = live ? undefined : checkpoint.rebuild;
       if (!live && rebuild?.generation !== options.generation) throw new CheckpointMoved(name);

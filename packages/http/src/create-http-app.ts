@@ -30,6 +30,9 @@ export interface CreateHttpAppOptions {
   /** A pino-compatible logger, or true for Fastify's own; default: no logging. */
   readonly logger?: FastifyBaseLogger | boolean;
   readonly openApi?: OpenApiOptions;
+  /** Lag above which a read model is delayed (default 500 ms), by projection name. */
+  readonly lagThresholdsMs?: Readonly<Record<string, number>>;
+  readonly defaultLagThresholdMs?: number;
   /** The clock commands are stamped with. */
   readonly now?: () => Date;
 }
@@ -68,7 +71,14 @@ export async function createHttpApp(options: CreateHttpAppOptions = {}): Promise
   const app: HttpApp = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler(() => app.getSchemas()));
 
-  attachSettings(app, { consistencyGate, defaultWaitMs, maxWaitMs, now });
+  attachSettings(app, {
+    consistencyGate,
+    defaultWaitMs,
+    maxWaitMs,
+    now,
+    lagThresholdsMs: options.lagThresholdsMs ?? {},
+    defaultLagThresholdMs: options.defaultLagThresholdMs ?? 500,
+  });
   installErrorHandling(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header(correlationIdHeader, request.id);

@@ -8,6 +8,7 @@ export const freshnessHeaderDocs = {
   'X-Projection-Position': { type: 'integer', description: 'the lowest checkpoint among the read models used' },
   'X-As-Of': { type: 'string', format: 'date-time', description: 'the answer is complete up to this time' },
   'X-Consistency': { type: 'string', enum: ['caught-up', 'stale'], description: 'caught-up: X-Min-Position (or, without it, the head of the log) is reflected' },
+  'X-Projection-Delayed': { type: 'string', enum: ['true'], description: 'present when a read model used lags more than its threshold: results (search) may be delayed' },
 } as const;
 
 /** Documents the read-your-writes request headers. */
@@ -16,7 +17,9 @@ export const ConsistencyRequestHeaders = Type.Object({
   'x-wait-ms': Type.Optional(Type.String({ description: 'how long to wait for X-Min-Position before answering stale' })),
 });
 
-export function setFreshnessHeaders(reply: FastifyReply, freshness: Freshness): void {
+/** `delayedAboveMs`: the lowest lag threshold among the read models used. */
+export function setFreshnessHeaders(reply: FastifyReply, freshness: Freshness, delayedAboveMs = Number.POSITIVE_INFINITY): void {
+  if (freshness.lagMs > delayedAboveMs) reply.header('x-projection-delayed', 'true');
   reply
     .header('x-projection-position', String(freshness.position))
     .header('x-as-of', freshness.asOf.toISOString())

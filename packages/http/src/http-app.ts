@@ -8,6 +8,9 @@ export type HttpApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpress
 
 /** What the route helpers read from the app they are declared on. */
 export interface HttpAppSettings {
+  /** Lag above which a read model is delayed, by projection name; queries then answer `X-Projection-Delayed: true`. */
+  readonly lagThresholdsMs: Readonly<Record<string, number>>;
+  readonly defaultLagThresholdMs: number;
   /** Read-your-writes for query routes; query routes cannot be declared without one. */
   readonly consistencyGate: ConsistencyGate | undefined;
   /** How long a query waits for `X-Min-Position` when `X-Wait-Ms` is absent. */

@@ -25,3 +25,5 @@ export { projectionOverview } from './projection-overview.js';
 // the schema builder routes are declared with, so apps need no second TypeBox
 export { Type } from '@sinclair/typebox';
 export type { Static, TObject, TSchema } from '@sinclair/typebox';
+export { metricsRoutes } from './metrics.js';
+export type { MetricsOptions, ReaderHoldbackReading } from './metrics.js';

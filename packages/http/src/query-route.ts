@@ -73,8 +73,20 @@ export function queryRoute<P extends TSchema = TObject<Record<never, never>>, Q 
     },
     async handler(request, reply) {
       const { minPosition, waitMs } = consistencyRequestOf(request, settings);
-      const freshness = minPosition === undefined ? await gate.freshness(used) : await gate.waitFor(used, minPosition, waitMs);
-      setFreshnessHeaders(reply, freshness);
+      let freshness: Freshness;
+      if (minPosition === undefined) freshness = await gate.freshness(used);
+      else {
+        // a client that hangs up while waiting frees its wait (the response closes before it is sent)
+        const hungUp = new AbortController();
+        const onClose = (): void => hungUp.abort();
+        reply.raw.once('close', onClose);
+        try {
+          freshness = await gate.waitFor(used, minPosition, waitMs, hungUp.signal);
+        } finally {
+          reply.raw.off('close', onClose);
+        }
+      }
+      setFreshnessHeaders(reply, freshness, Math.min(...used.map((name) => settings.lagThresholdsMs[name] ?? settings.defaultLagThresholdMs)));
       const params = request.params as Static<P>;
       const answer = await handler({ params, query: request.query as Static<Q>, freshness, request });
       if (answer === undefined) throw new NotFound(resource, lastParam(params) ?? request.url.split('?', 1)[0] ?? request.url);

@@ -1,4 +1,5 @@
 // The shop's query endpoints: each reads one read model and declares it, so read-your-writes waits on the right checkpoint.
+import type { ConsistencyGate } from '@twofold/core';
 import { queryRoute, type HttpApp } from '@twofold/http';
 import type { SqlClient } from '@twofold/postgres';
 import {
@@ -7,6 +8,7 @@ import {
   getMerchantBalances,
   getOrderSummary,
   getSalesReport,
+  type OrderSummary,
   merchantBalances,
   orderSearch,
   orderSummaries,
@@ -29,6 +31,11 @@ import {
 export interface QueryRoutesOptions {
   /** The clock default time ranges end at. */
   readonly now?: () => Date;
+  /** Where orders by id are read when they are kept elsewhere (Redis), with the gate of that store's checkpoints. */
+  readonly orderSummaries?: {
+    readonly read: (orderId: string) => Promise<OrderSummary | undefined>;
+    readonly consistencyGate: ConsistencyGate;
+  };
 }
 
 const dayMs = 86_400_000;
@@ -49,7 +56,8 @@ export function queryRoutes(app: HttpApp, readStore: SqlClient, options: QueryRo
     summary: 'One order with its lines, totals, status and timestamps',
     tags: ['orders'],
     operationId: 'getOrder',
-    handler: ({ params }) => getOrderSummary(readStore, params.id),
+    ...(options.orderSummaries === undefined ? {} : { consistencyGate: options.orderSummaries.consistencyGate }),
+    handler: ({ params }) => (options.orderSummaries?.read ?? ((id: string) => getOrderSummary(readStore, id)))(params.id),
   });
   queryRoute(app, {
     url: '/api/orders',

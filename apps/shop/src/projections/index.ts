@@ -18,3 +18,4 @@ export { customerOrders, customerOrdersProjection } from './customer-orders.js';
 export type { CustomerOrdersOptions } from './customer-orders.js';
 export { getCustomerOrders } from './customer-order-queries.js';
 export type { CustomerOrder, CustomerOrders } from './customer-order-queries.js';
+export { getRedisOrderSummary, redisOrderSummaries } from './redis-order-summaries.js';

@@ -1,0 +1,120 @@
+// Prometheus metrics: projection lag and propagation delay, events applied, command and query latency, reader holdback.
+import type { EventStore, ProjectionDaemon, ProjectionStore } from '@twofold/core';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { HttpApp } from './http-app.js';
+import { projectionOverview } from './projection-overview.js';
+
+export interface ReaderHoldbackReading {
+  readonly oldestOpenTransactionAgeMs: number;
+  readonly eventsCommittedButInvisible: number;
+}
+
+export interface MetricsOptions {
+  readonly eventStore: Pick<EventStore, 'head'>;
+  readonly projectionStore: Pick<ProjectionStore<unknown>, 'readCheckpoints'>;
+  /** This process's daemon: its batches feed the propagation histogram and the applied counter. */
+  readonly daemon?: Pick<ProjectionDaemon, 'onProgress' | 'statuses'>;
+  /** How far the oldest open transaction holds log readers back (PostgreSQL's readerHoldback). */
+  readonly readerHoldback?: () => Promise<ReaderHoldbackReading>;
+  readonly lagThresholdsMs?: Readonly<Record<string, number>>;
+  readonly registry?: Registry;
+  /** Node's own process metrics (CPU, memory, event loop lag); default true. */
+  readonly processMetrics?: boolean;
+}
+
+const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+const outcomeOf = (status: number): string =>
+  status < 300 ? 'accepted' : status === 409 ? 'conflict' : status === 422 ? 'rejected' : status === 503 ? 'unavailable' : status < 500 ? 'invalid' : 'error';
+
+/** Registers `GET /metrics` and the hooks that time commands and queries. Call it before declaring the app's routes. */
+export function metricsRoutes(app: HttpApp, options: MetricsOptions): Registry {
+  const { eventStore, projectionStore, daemon, readerHoldback, lagThresholdsMs = {}, registry = new Registry(), processMetrics = true } = options;
+  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'twofold_' });
+
+  const commandSeconds = new Histogram({
+    name: 'twofold_command_duration_seconds',
+    help: 'Time to handle a command over HTTP, by command and outcome (accepted, conflict, rejected, invalid, unavailable, error)',
+    labelNames: ['command', 'outcome'],
+    buckets: latencyBuckets,
+    registers: [registry],
+  });
+  const querySeconds = new Histogram({
+    name: 'twofold_query_duration_seconds',
+    help: 'Time to answer a query over HTTP, including any read-your-writes wait, by route',
+    labelNames: ['route', 'status'],
+    buckets: latencyBuckets,
+    registers: [registry],
+  });
+  const propagationSeconds = new Histogram({
+    name: 'twofold_projection_propagation_seconds',
+    help: 'Delay from an event being committed to its projection committing it, by projection',
+    labelNames: ['projection'],
+    buckets: latencyBuckets,
+    registers: [registry],
+  });
+  const applied = new Counter({
+    name: 'twofold_projection_events_applied_total',
+    help: 'Events applied by the projections of this process (rate() gives events/s)',
+    labelNames: ['projection'],
+    registers: [registry],
+  });
+
+  // gauges are read at scrape time from the stored checkpoints, so any process reports every projection
+  const lagEvents = new Gauge({ name: 'twofold_projection_lag_events', help: 'Events between the head of the log and the checkpoint', labelNames: ['projection'], registers: [registry] });
+  const lagSeconds = new Gauge({
+    name: 'twofold_projection_lag_seconds',
+    help: 'Commit time of the head minus commit time of the checkpoint',
+    labelNames: ['projection'],
+    registers: [registry],
+  });
+  const delayed = new Gauge({ name: 'twofold_projection_delayed', help: '1 when the lag is above the projection’s threshold', labelNames: ['projection'], registers: [registry] });
+  const deadLetters = new Gauge({ name: 'twofold_projection_dead_letters', help: 'Events parked as dead letters', labelNames: ['projection'], registers: [registry] });
+  const heldBackSeconds = new Gauge({
+    name: 'twofold_readers_held_back_seconds',
+    help: 'Age of the oldest open transaction on the server: log readers see nothing committed after it began',
+    registers: [registry],
+  });
+  const invisibleEvents = new Gauge({
+    name: 'twofold_events_committed_invisible',
+    help: 'Committed events that readers cannot see yet because an older transaction is still open',
+    registers: [registry],
+  });
+
+  daemon?.onProgress((batch) => {
+    if (!batch.live) return;
+    applied.inc({ projection: batch.name }, batch.applied.length);
+    const committed = batch.committedAt.getTime();
+    for (const event of batch.applied) propagationSeconds.observe({ projection: batch.name }, Math.max(0, committed - event.recordedAt.getTime()) / 1000);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url;
+    if (route === undefined || route === '/metrics') return;
+    const seconds = reply.elapsedTime / 1000;
+    if (request.method === 'GET') querySeconds.observe({ route, status: String(reply.statusCode) }, seconds);
+    else commandSeconds.observe({ command: request.routeOptions.schema?.operationId ?? `${request.method} ${route}`, outcome: outcomeOf(reply.statusCode) }, seconds);
+  });
+
+  async function refresh(): Promise<void> {
+    const [checkpoints, head, holdback] = await Promise.all([projectionStore.readCheckpoints(), eventStore.head(), readerHoldback?.()]);
+    const overview = projectionOverview({ checkpoints, head, runners: daemon?.statuses() ?? [], firstEventAt: undefined, lagThresholdsMs });
+    for (const projection of overview) {
+      const labels = { projection: projection.name };
+      lagEvents.set(labels, projection.lagEvents);
+      lagSeconds.set(labels, projection.lagMs / 1000);
+      delayed.set(labels, projection.lagMs > projection.lagThresholdMs ? 1 : 0);
+      deadLetters.set(labels, projection.deadLetters);
+    }
+    if (holdback !== undefined) {
+      heldBackSeconds.set(holdback.oldestOpenTransactionAgeMs / 1000);
+      invisibleEvents.set(holdback.eventsCommittedButInvisible);
+    }
+  }
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    await refresh();
+    return reply.header('content-type', registry.contentType).send(await registry.metrics());
+  });
+  return registry;
+}
