@@ -9,7 +9,7 @@ import {
   type ProjectionStore,
 } from '@twofold/core';
 import type { Role } from '@twofold/cli';
-import { createHttpApp, healthRoutes, metricsRoutes, projectionRoutes, streamRoutes, type HttpApp } from '@twofold/http';
+import { createHttpApp, healthRoutes, metricsRoutes, projectionAdminRoutes, projectionRoutes, streamRoutes, type HttpApp } from '@twofold/http';
 import {
   migrate,
   openSqlClient,
@@ -135,6 +135,8 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       },
     });
     projectionRoutes(app, { eventStore, projectionStore: checkpoints, daemon: allDaemons, lagThresholdsMs });
+    // the SQL read store's projections; the Redis one cannot be paused or rebuilt beside itself
+    projectionAdminRoutes(app, { administration: projectionStore, versions: Object.fromEntries(sqlProjections.map((p) => [p.name, p.version])) });
     if (roles.has('command')) commandRoutes(app, eventStore);
     if (roles.has('query')) {
       queryRoutes(app, readClient, {

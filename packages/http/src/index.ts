@@ -27,3 +27,5 @@ export { Type } from '@sinclair/typebox';
 export type { Static, TObject, TSchema } from '@sinclair/typebox';
 export { metricsRoutes } from './metrics.js';
 export type { MetricsOptions, ReaderHoldbackReading } from './metrics.js';
+export { projectionAdminRoutes } from './projection-admin-routes.js';
+export type { ProjectionAdminRoutesOptions } from './projection-admin-routes.js';
