@@ -1,8 +1,13 @@
 // The shop as the CLI sees it: serve and migrate, with a pino logger.
-import type { TwofoldApplication } from '@twofold/cli';
-import { migrate, openSqlClient } from '@twofold/postgres';
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProjectionOperations, TwofoldApplication } from '@twofold/cli';
+import { logStart, NotFound } from '@twofold/core';
+import { projectionOverview } from '@twofold/http';
+import { migrate, openSqlClient, postgresEventStore, postgresProjectionStore, type PostgresClient } from '@twofold/postgres';
 import { pino } from 'pino';
-import { startShop } from './shop-server.js';
+import { shopProjections, startShop } from './shop-server.js';
 
 /** Tuning from the environment: TWOFOLD_PROJECTION_BATCH_SIZE, TWOFOLD_PROJECTION_POLL_MS, TWOFOLD_LEASE_RETRY_MS. */
 export function daemonSettingsFromEnv(env: NodeJS.ProcessEnv): { batchSize?: number; pollIntervalMs?: number; leaseRetryMs?: number } {
@@ -49,4 +54,62 @@ export const shopApplication: TwofoldApplication = {
       }
     }
   },
+  openProjections: openShopProjections,
+  bench(args) {
+    // the bench workspace depends on the shop, so it is found at run time, never imported
+    let runner: string;
+    try {
+      runner = join(dirname(fileURLToPath(import.meta.resolve('@twofold/bench'))), 'run.js');
+    } catch {
+      return Promise.reject(new Error('the benchmark suite (@twofold/bench) is not installed here: run it from a clone with npm run bench'));
+    }
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [runner, ...args], { stdio: 'inherit' });
+      child.once('error', reject);
+      child.once('exit', (code) => resolve(code ?? 1));
+    });
+  },
 };
+
+const versions = Object.fromEntries(shopProjections.map((p) => [p.name, p.version]));
+const thresholds = Object.fromEntries(shopProjections.flatMap((p) => (p.lagThresholdMs === undefined ? [] : [[p.name, p.lagThresholdMs]])));
+
+async function openShopProjections({ store, readStore }: { store: string; readStore: string | undefined }): Promise<ProjectionOperations> {
+  const clients: PostgresClient[] = [];
+  const open = async (url: string) => {
+    const client = await openSqlClient(url === 'memory' ? 'pglite:memory' : url);
+    clients.push(client);
+    await migrate(client);
+    return client;
+  };
+  const writeClient = await open(store);
+  const readClient = readStore === undefined || readStore === store ? writeClient : await open(readStore);
+  const eventStore = postgresEventStore(writeClient);
+  const projectionStore = postgresProjectionStore(readClient);
+  const known = (name: string): number => {
+    const version = versions[name];
+    if (version === undefined) throw new NotFound('projection', name);
+    return version;
+  };
+  return {
+    async list() {
+      const [checkpoints, head] = await Promise.all([projectionStore.readCheckpoints(), eventStore.head()]);
+      const first = head === undefined ? undefined : (await eventStore.readAll({ after: logStart, limit: 1 }))[0];
+      return {
+        headPosition: head?.cursor.position ?? 0,
+        projections: projectionOverview({ checkpoints, head, runners: [], firstEventAt: first?.recordedAt, lagThresholdsMs: thresholds }),
+      };
+    },
+    pause: async (name) => (known(name), projectionStore.setPaused(name, true)),
+    resume: async (name) => (known(name), projectionStore.setPaused(name, false)),
+    rebuild: async (name) => void (await projectionStore.requestRebuild(name, known(name))),
+    deadLetters: async (name) => (known(name), projectionStore.readDeadLetters(name)),
+    retryDeadLetters: async (name) => (known(name), projectionStore.requestDeadLetterRetry(name)),
+    dropDeadLetters: async (name) => (known(name), projectionStore.dropDeadLetters(name)),
+    async close() {
+      await projectionStore.close();
+      await eventStore.close();
+      for (const client of clients) await client.close();
+    },
+  };
+}

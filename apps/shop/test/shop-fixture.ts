@@ -5,6 +5,8 @@ import { startShop, type Shop, type ShopOptions } from '../src/shop-server.js';
 export interface RunningShop {
   readonly shop: Shop;
   readonly url: string;
+  /** The write store's URL, for another process to open. */
+  readonly store: string;
   stop(): Promise<void>;
 }
 
@@ -18,7 +20,7 @@ export const backends: readonly ShopBackend[] = [
     name: 'pglite',
     async start(options = {}) {
       const shop = await startShop({ store: 'pglite:memory', port: 0, daemon: { pollIntervalMs: 50 }, ...options });
-      return { shop, url: shop.url, stop: () => shop.close() };
+      return { shop, url: shop.url, store: 'pglite:memory', stop: () => shop.close() };
     },
   },
   {
@@ -30,6 +32,7 @@ export const backends: readonly ShopBackend[] = [
         return {
           shop,
           url: shop.url,
+          store: database.url,
           stop: async () => {
             await shop.close();
             await database.drop();

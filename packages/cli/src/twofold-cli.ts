@@ -1,5 +1,6 @@
 // The `twofold` command: parses flags (each with an environment twin) and hands them to an application.
 import { Command, Option } from 'commander';
+import { addProjectionCommands, type ProjectionOperations } from './projection-commands.js';
 import { OptionError, checkExposure, checkStoreUrl, parsePort, parseRoles, type ServeOptions } from './serve-options.js';
 
 export interface RunningServer {
@@ -18,6 +19,10 @@ export interface TwofoldApplication {
   readonly name: string;
   serve(options: ServeOptions): Promise<RunningServer>;
   migrate(options: StoreOptions): Promise<void>;
+  /** Operations on the application's projections, for `twofold projections …`. */
+  openProjections?(options: StoreOptions): Promise<ProjectionOperations>;
+  /** Runs the benchmark suite with these arguments; resolves to the exit code. */
+  bench?(args: readonly string[]): Promise<number>;
 }
 
 export interface CliIo {
@@ -75,6 +80,32 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
       await app.migrate({ store: flags.store, readStore: flags.readStore });
       io.out('migrations applied');
     });
+
+  const openProjections = app.openProjections?.bind(app);
+  if (openProjections !== undefined) {
+    addProjectionCommands(program, {
+      out: io.out,
+      storeOptions: (command) => command.addOption(storeOption()).addOption(readStoreOption()),
+      open: async (flags) => {
+        checkStoreUrl('--store', flags.store);
+        if (flags.readStore !== undefined) checkStoreUrl('--read-store', flags.readStore);
+        return openProjections({ store: flags.store, readStore: flags.readStore });
+      },
+    });
+  }
+
+  const bench = app.bench?.bind(app);
+  if (bench !== undefined) {
+    program
+      .command('bench')
+      .description('run the benchmark suite against the local PostgreSQL (--quick for a short run)')
+      .allowUnknownOption()
+      .helpOption(false)
+      .argument('[args...]')
+      .action(async (args: string[]) => {
+        process.exitCode = await bench(args);
+      });
+  }
 
   return program;
 }
