@@ -5,7 +5,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 
-const wanted = (process.env.TWOFOLD_SERVICES ?? 'postgres').split(',').map((s) => s.trim()).filter(Boolean);
+const wanted = (process.env.TWOFOLD_SERVICES ?? 'postgres,redis').split(',').map((s) => s.trim()).filter(Boolean);
 
 const services = {
   postgres: {

@@ -12,7 +12,7 @@ async function setup() {
   const eventStore = inMemoryEventStore();
   const projectionStore = inMemoryProjectionStore();
   await projectionStore.prepare(noop);
-  const gate = createConsistencyGate({ eventStore, projectionStore, pollIntervalMs: 5 });
+  const gate = createConsistencyGate({ eventStore, projectionStore, pollIntervalMs: 5, snapshotMaxAgeMs: 0 });
   const append = () => eventStore.appendToStream('s', [{ type: 'E', data: {} }], { expectedVersion: 'any' });
   const applyUpTo = async (position: number) => {
     const [checkpoint] = await projectionStore.readCheckpoints(['p']);

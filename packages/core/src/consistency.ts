@@ -1,5 +1,5 @@
 // Read-your-writes: wait until the read models a query uses have applied a consistency token, across processes.
-import type { EventStore } from './event-store.js';
+import type { EventStore, LogHead } from './event-store.js';
 import { compareCursors, type LogCursor } from './messages.js';
 import type { ProjectionCheckpoint, ProjectionStore } from './projection.js';
 import { createWakeSignal } from './sleep.js';
@@ -27,11 +27,39 @@ export interface ConsistencyGateOptions {
   readonly projectionStore: Pick<ProjectionStore<unknown>, 'readCheckpoints' | 'subscribe'>;
   /** Re-check at least this often even without a wake-up. */
   readonly pollIntervalMs?: number;
+  /** A query without a token may be answered from a snapshot of checkpoints and head this old (default 5 ms). */
+  readonly snapshotMaxAgeMs?: number;
   readonly now?: () => Date;
 }
 
 export function createConsistencyGate(options: ConsistencyGateOptions): ConsistencyGate {
-  const { eventStore, projectionStore, pollIntervalMs = 20, now = () => new Date() } = options;
+  const { eventStore, projectionStore, pollIntervalMs = 20, snapshotMaxAgeMs = 5, now = () => new Date() } = options;
+
+  // Concurrent queries share one read of every checkpoint and of the head, never one begun before they needed it:
+  // checkpoints only move forward, so a snapshot begun after a request arrived cannot claim too little or too much.
+  interface Snapshot {
+    readonly startedAt: number;
+    readonly checkpoints: readonly ProjectionCheckpoint[];
+    readonly head: LogHead | undefined;
+  }
+  let latest: Snapshot | undefined;
+  let inflight: { startedAt: number; promise: Promise<Snapshot> } | undefined;
+  function snapshot(notBefore: number): Promise<Snapshot> {
+    if (latest !== undefined && latest.startedAt >= notBefore) return Promise.resolve(latest);
+    if (inflight !== undefined && inflight.startedAt >= notBefore) return inflight.promise;
+    const startedAt = performance.now();
+    const promise = Promise.all([projectionStore.readCheckpoints(), eventStore.head()]).then(([checkpoints, head]) => {
+      const taken = { startedAt, checkpoints, head };
+      if (latest === undefined || latest.startedAt < startedAt) latest = taken;
+      return taken;
+    });
+    const current = { startedAt, promise };
+    inflight = current;
+    void promise.finally(() => {
+      if (inflight === current) inflight = undefined;
+    }).catch(() => undefined);
+    return promise;
+  }
   // positions never move once written, so a resolved token stays valid
   const resolved = new Map<number, LogCursor>();
 
@@ -46,8 +74,7 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
     return cursor;
   }
 
-  async function describe(checkpoints: readonly ProjectionCheckpoint[], names: readonly string[], target?: LogCursor): Promise<Freshness> {
-    const head = await eventStore.head();
+  function describe(checkpoints: readonly ProjectionCheckpoint[], head: LogHead | undefined, names: readonly string[], target?: LogCursor): Freshness {
     const used = checkpoints.filter((c) => names.includes(c.name));
     const missing = used.length < new Set(names).size;
     const lowest = used.reduce<ProjectionCheckpoint | undefined>(
@@ -68,16 +95,22 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
 
   return {
     async freshness(names) {
-      return describe(await projectionStore.readCheckpoints(names), names);
+      const { checkpoints, head } = await snapshot(performance.now() - snapshotMaxAgeMs);
+      return describe(checkpoints, head, names);
     },
     async waitFor(names, minPosition, timeoutMs, signal) {
       const deadline = Date.now() + Math.max(0, timeoutMs);
       const wake = createWakeSignal();
       const unsubscribe = projectionStore.subscribe(wake.wake);
+      // the token was issued before this request arrived: a snapshot begun since then shows it if it was applied
+      let notBefore = performance.now();
+      const unsubscribeWake = projectionStore.subscribe(() => {
+        notBefore = performance.now();
+      });
       try {
         for (;;) {
           const target = minPosition <= 0 ? { transactionId: 0, position: 0 } : await resolve(minPosition);
-          const checkpoints = await projectionStore.readCheckpoints(names);
+          const { checkpoints, head } = await snapshot(notBefore);
           const reached =
             target !== undefined &&
             names.every((name) => {
@@ -86,12 +119,15 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
             });
           const remaining = deadline - Date.now();
           if (reached || remaining <= 0 || signal?.aborted === true) {
-            const freshness = await describe(checkpoints, names, target ?? { transactionId: Number.MAX_SAFE_INTEGER, position: minPosition });
+            const freshness = describe(checkpoints, head, names, target ?? { transactionId: Number.MAX_SAFE_INTEGER, position: minPosition });
             return { ...freshness, caughtUp: reached };
           }
           await wake.wait(Math.min(pollIntervalMs, remaining), signal);
+          // a wake-up came, or the poll interval passed: look again with a read begun from now on
+          notBefore = Math.max(notBefore, performance.now());
         }
       } finally {
+        unsubscribeWake();
         unsubscribe();
       }
     },

@@ -31,7 +31,7 @@ describe('GET /api/openapi.json', () => {
     expect(command.responses['4XX'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/TwofoldErrorResponse' });
 
     const query = document.paths['/test/counters/{id}'].get;
-    expect(Object.keys(query.responses['200'].headers)).toEqual(['X-Projection-Position', 'X-As-Of', 'X-Consistency']);
+    expect(Object.keys(query.responses['200'].headers)).toEqual(['X-Projection-Position', 'X-As-Of', 'X-Consistency', 'X-Projection-Delayed']);
     expect(query.parameters.map((p: { in: string; name: string }) => `${p.in}:${p.name}`)).toEqual(
       expect.arrayContaining(['query:minPosition', 'header:x-min-position', 'header:x-wait-ms', 'path:id']),
     );
