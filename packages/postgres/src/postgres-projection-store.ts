@@ -79,6 +79,13 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
   // names leased through this store; an advisory lock is re-entrant within its session, so this set is what keeps a second tryAcquireLease out
   const held = new Set<string>();
   let leaseConnection: Promise<DedicatedConnection> | undefined;
+  // one connection answers one query at a time: the projections' lease calls take turns on it
+  let leaseQueue: Promise<unknown> = Promise.resolve();
+  const onLeaseConnection = <T>(query: () => Promise<T>): Promise<T> => {
+    const turn = leaseQueue.then(query, query);
+    leaseQueue = turn.catch(() => undefined);
+    return turn;
+  };
 
   // one dedicated connection holds every lease of this store; a lost one is replaced on the next acquire
   async function openLeaseConnection(): Promise<DedicatedConnection> {
@@ -116,7 +123,7 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
     held.add(name);
     try {
       const connection = await openLeaseConnection();
-      const { rows } = await connection.query<{ acquired: boolean }>(tryLockProjection.text, [name]);
+      const { rows } = await onLeaseConnection(() => connection.query<{ acquired: boolean }>(tryLockProjection.text, [name]));
       if (rows[0]?.acquired !== true) {
         held.delete(name);
         return undefined;
@@ -131,7 +138,7 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
           if (released) return;
           released = true;
           held.delete(name);
-          if (!connection.lost) await connection.query(unlockProjection.text, [name]).catch(() => undefined);
+          if (!connection.lost) await onLeaseConnection(() => connection.query(unlockProjection.text, [name])).catch(() => undefined);
         },
       };
     } catch (error) {
