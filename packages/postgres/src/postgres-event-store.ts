@@ -9,6 +9,7 @@ import {
   type StreamAppend,
 } from '@twofold/core';
 import { toDate, toStoredEvent, type EventRow } from './event-row.js';
+import { channelSubscriptions } from './channel-subscriptions.js';
 import { execute, type PostgresClient } from './postgres-client.js';
 import { appendEvent, appendEventParams } from './statements/append-event.js';
 import { appendEvents, appendEventsParams, type AppendEventsRow } from './statements/append-events.js';
@@ -53,7 +54,7 @@ const matches = (expected: ExpectedVersion, actual: number): boolean =>
 export function postgresEventStore(client: PostgresClient, options: PostgresEventStoreOptions = {}): EventStore {
   const { anyVersionRetries = 50 } = options;
   if (!Number.isInteger(anyVersionRetries) || anyVersionRetries < 0) throw new RangeError('anyVersionRetries must be a non-negative integer');
-  const subscriptions = new Set<() => void>();
+  const subscriptions = channelSubscriptions(client, eventsChannel);
 
   async function readHeads(streamIds: readonly string[]): Promise<Map<string, StreamHead>> {
     const { rows } = await execute<StreamHeadRow>(client, readStreamHeads, [streamIds]);
@@ -172,19 +173,11 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
       return row === undefined ? undefined : { transactionId: Number(row.xid), position };
     },
 
-    subscribe(listener) {
-      const unlisten = client.listen(eventsChannel, listener);
-      const unsubscribe = (): void => {
-        subscriptions.delete(unsubscribe);
-        unlisten();
-      };
-      subscriptions.add(unsubscribe);
-      return unsubscribe;
-    },
+    subscribe: subscriptions.subscribe,
 
     /** Ends this store's subscriptions; the client belongs to whoever created it and stays open. */
     async close() {
-      for (const unsubscribe of [...subscriptions]) unsubscribe();
+      subscriptions.endAll();
     },
   };
 }

@@ -14,6 +14,7 @@ import {
   type StoredEvent,
 } from '@twofold/core';
 import { toDate } from './event-row.js';
+import { channelSubscriptions } from './channel-subscriptions.js';
 import { execute, type DedicatedConnection, type PostgresClient } from './postgres-client.js';
 import type { SqlSession } from './sql-client.js';
 import { insertCheckpoint } from './statements/insert-checkpoint.js';
@@ -75,7 +76,7 @@ const toDeadLetter = (row: DeadLetterRow): DeadLetter => {
 const localLeases = new WeakMap<PostgresClient, Set<string>>();
 
 export function postgresProjectionStore(client: PostgresClient): AdministeredProjectionStore<SqlSession> {
-  const subscriptions = new Set<() => void>();
+  const subscriptions = channelSubscriptions(client, checkpointsChannel);
   // names leased through this store; an advisory lock is re-entrant within its session, so this set is what keeps a second tryAcquireLease out
   const held = new Set<string>();
   let leaseConnection: Promise<DedicatedConnection> | undefined;
@@ -360,19 +361,11 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
       return client.capabilities.multipleConnections ? acquireAdvisory(name) : acquireLocal(name);
     },
 
-    subscribe(listener) {
-      const unlisten = client.listen(checkpointsChannel, listener);
-      const unsubscribe = (): void => {
-        subscriptions.delete(unsubscribe);
-        unlisten();
-      };
-      subscriptions.add(unsubscribe);
-      return unsubscribe;
-    },
+    subscribe: subscriptions.subscribe,
 
     /** Ends this store's subscriptions and its lease connection (releasing its leases); the client stays open. */
     async close() {
-      for (const unsubscribe of [...subscriptions]) unsubscribe();
+      subscriptions.endAll();
       const connection = await leaseConnection?.catch(() => undefined);
       leaseConnection = undefined;
       held.clear();
