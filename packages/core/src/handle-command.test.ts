@@ -73,6 +73,27 @@ describe('handleMultiStreamCommand', () => {
     expect((await store.readStream('a'))[1]?.data).toEqual({ seen: 1 });
   });
 
+  it('appends to a stream it did not load when the write says any, never conflicting on it', async () => {
+    const store = inMemoryEventStore();
+    await store.appendToStream('ledger', [{ type: 'X', data: {} }], { expectedVersion: 'no_stream' });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        handleMultiStreamCommand(
+          store,
+          [`order-${i}`],
+          () => [
+            { streamId: `order-${i}`, events: [{ type: 'Paid', data: {} }] },
+            { streamId: 'ledger', events: [{ type: 'Charged', data: { i } }], expectedVersion: 'any' },
+          ],
+          metadata,
+          { maxAttempts: 1 },
+        ),
+      ),
+    );
+    expect(results).toHaveLength(5);
+    expect(await store.readStream('ledger')).toHaveLength(6);
+  });
+
   it('refuses to write to a stream it did not load', async () => {
     const store = inMemoryEventStore();
     await expect(

@@ -21,6 +21,11 @@ export interface LoadedStream {
 export interface StreamWrite {
   readonly streamId: string;
   readonly events: readonly Event[];
+  /**
+   * `any`: append without checking the stream's version, for a fact no state of that stream could refuse
+   * (a merchant's charge follows from a payment alone). Such a stream need not be loaded, nor is it contended for.
+   */
+  readonly expectedVersion?: 'any';
 }
 
 /** Metadata each event of a command inherits: who asked, and which request it belongs to. */
@@ -57,12 +62,12 @@ export async function handleMultiStreamCommand(
     const writes = decide(loaded).filter((write) => write.events.length > 0);
     if (writes.length === 0) return unchanged(loaded);
     const inherited = eventMetadataFor(metadata);
-    const appends: StreamAppend[] = writes.map(({ streamId, events }) => {
+    const appends: StreamAppend[] = writes.map(({ streamId, events, expectedVersion }) => {
       const version = loaded.get(streamId)?.version;
-      if (version === undefined) throw new Error(`decision wrote to stream ${streamId}, which it did not load`);
+      if (version === undefined && expectedVersion !== 'any') throw new Error(`decision wrote to stream ${streamId}, which it did not load`);
       return {
         streamId,
-        expectedVersion: version === 0 ? 'no_stream' : version,
+        expectedVersion: expectedVersion === 'any' ? 'any' : version === 0 ? 'no_stream' : version!,
         events: events.map((event) => ({ ...event, metadata: { ...inherited, ...event.metadata } })),
       };
     });
