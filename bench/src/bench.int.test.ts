@@ -40,6 +40,14 @@ describe('npm run bench, tiny sizes', () => {
     // exactness under 8 concurrent writers (DESIGN 5.1): every appended event counted once
     expect(twofold.liveApplied).toBe(twofold.appended);
 
+    // the live lag of both projectors at one append rate: Twofold sees every acknowledged event
+    const shape = written['seedShape'] as { liveLag: { system: string; appended: number; neverApplied: number; lag: { count: number } }[] };
+    expect(shape.liveLag.map((run) => run.system)).toEqual(['twofold', 'emmett']);
+    const twofoldLag = shape.liveLag[0]!;
+    expect(twofoldLag.appended).toBeGreaterThan(0);
+    expect(twofoldLag.neverApplied).toBe(0);
+    expect(twofoldLag.lag.count).toBe(twofoldLag.appended);
+
     expect(json.goals.length).toBeGreaterThan(0);
     const files = await readdir(outDir);
     for (const benchmark of ['append', 'commandPath', 'projection', 'seedShape', 'query']) expect(files).toContain(file.replace(/^.*\//, '').replace('.json', `-${benchmark}.svg`));

@@ -35,6 +35,8 @@ export interface BenchProfile {
     readonly durationMs: number;
     readonly seedOrders: number;
     readonly products: number;
+    /** The live-lag comparison of Twofold's daemon and Emmett's processor: appends/s and for how long. */
+    readonly lagComparison: { readonly ratePerSec: number; readonly durationMs: number; readonly settleMs: number };
   };
   readonly query: {
     readonly orders: number;
@@ -52,7 +54,7 @@ export const profiles: Record<ProfileName, BenchProfile> = {
     append: { writers: [1, 8, 32], eventsPerAppend: [1, 10], durationMs: 5_000, warmupMs: 1_000 },
     commandPath: { clients: [1, 8, 32], products: 1_000, durationMs: 10_000, warmupMs: 1_000 },
     projection: { events: 1_000_000, products: 1_000, counterEvents: 20_000, counterStreams: 2_000, counterWriters: 8, settleMs: 3_000, timeoutMs: 600_000 },
-    seedShape: { writeRates: [2, 5, 10, 20, 40, 80], queriesPerWrite: 50, durationMs: 60_000, seedOrders: 2_000, products: 1_000 },
+    seedShape: { writeRates: [10, 20, 40, 60, 80, 120, 167, 250], queriesPerWrite: 50, durationMs: 60_000, seedOrders: 2_000, products: 1_000, lagComparison: { ratePerSec: 167, durationMs: 30_000, settleMs: 5_000 } },
     query: { orders: 1_000_000, products: 10_000, clients: [8, 32], durationMs: 10_000, warmupMs: 1_000 },
   },
   quick: {
@@ -61,7 +63,7 @@ export const profiles: Record<ProfileName, BenchProfile> = {
     append: { writers: [1, 8, 32], eventsPerAppend: [1, 10], durationMs: 1_500, warmupMs: 300 },
     commandPath: { clients: [8, 32], products: 500, durationMs: 3_000, warmupMs: 500 },
     projection: { events: 50_000, products: 500, counterEvents: 5_000, counterStreams: 800, counterWriters: 8, settleMs: 2_500, timeoutMs: 120_000 },
-    seedShape: { writeRates: [5, 10], queriesPerWrite: 50, durationMs: 10_000, seedOrders: 500, products: 500 },
+    seedShape: { writeRates: [20, 40, 80, 167], queriesPerWrite: 50, durationMs: 10_000, seedOrders: 500, products: 500, lagComparison: { ratePerSec: 167, durationMs: 10_000, settleMs: 3_000 } },
     query: { orders: 20_000, products: 2_000, clients: [32], durationMs: 3_000, warmupMs: 500 },
   },
   tiny: {
@@ -70,7 +72,7 @@ export const profiles: Record<ProfileName, BenchProfile> = {
     append: { writers: [1, 8], eventsPerAppend: [1, 10], durationMs: 250, warmupMs: 50 },
     commandPath: { clients: [4], products: 20, durationMs: 400, warmupMs: 100 },
     projection: { events: 2_000, products: 20, counterEvents: 400, counterStreams: 40, counterWriters: 8, settleMs: 1_500, timeoutMs: 60_000 },
-    seedShape: { writeRates: [5], queriesPerWrite: 50, durationMs: 1_500, seedOrders: 20, products: 20 },
+    seedShape: { writeRates: [5], queriesPerWrite: 50, durationMs: 1_500, seedOrders: 20, products: 20, lagComparison: { ratePerSec: 50, durationMs: 1_000, settleMs: 1_000 } },
     query: { orders: 1_000, products: 100, clients: [4], durationMs: 300, warmupMs: 50 },
   },
 };

@@ -12,6 +12,9 @@ const usage = `usage: npm run bench -- [--quick] [--only ${benchmarkNames.join('
   --only LIST      run only these benchmarks, comma-separated
   --out DIR        where results go (default bench/results)
   --database-url   the PostgreSQL server to create databases on (default TWOFOLD_BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test)
+
+Redis: TWOFOLD_BENCH_REDIS_URL (default redis://127.0.0.1:6379); the projection benchmark builds a read model there
+under a fresh key prefix and deletes it afterwards.
 `;
 
 async function main(): Promise<number> {

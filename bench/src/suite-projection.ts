@@ -9,7 +9,7 @@ import { orderSummariesBySql, seedOrderEvents, seedProductEvents } from './seed-
 import { ratio } from './stats.js';
 import { goal, type BenchmarkReport, type Goal, type SuiteContext } from './suite.js';
 import { times, type Cell } from './table.js';
-import type { CatchUpResult, CatchUpTimes, CounterSystem } from './worker-projections.js';
+import type { CatchUpResult, CatchUpTimes, CounterSystem, RebuildResult } from './worker-projections.js';
 
 export interface CounterRun {
   readonly system: CounterSystem;
@@ -112,6 +112,7 @@ export async function projectionBenchmark(context: SuiteContext): Promise<Benchm
   const { profile, progress } = context;
   const { events, products, timeoutMs } = profile.projection;
   const orders = Math.max(1, Math.floor((events - products) / 2));
+  const redisUrl = process.env['TWOFOLD_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
   // the log, seeded once, copied for each run (a template database must have no connections)
   const seeded = await context.database('projection_seed');
@@ -135,16 +136,27 @@ export async function projectionBenchmark(context: SuiteContext): Promise<Benchm
   }
   const logEvents = orders * 2 + products;
 
-  const catchUp = async (label: string, names: readonly string[]): Promise<{ result: CatchUpResult; url: string }> => {
+  const catchUp = async (label: string, names: readonly string[], redisUrl?: string): Promise<{ result: CatchUpResult; url: string }> => {
     const copy = await context.database(`projection_${label}`, seeded.name);
     const worker = await context.worker(`catchup-${label}`);
-    progress.note(`projection: ${names.join(' + ')} catching up on ${logEvents} events`);
-    const result = await worker.call<CatchUpResult>('catchup.run', { url: copy.url, projections: names, timeoutMs }, timeoutMs + 60_000);
+    progress.note(`projection: ${names.join(' + ')} catching up on ${logEvents} events${redisUrl === undefined ? '' : ' into Redis'}`);
+    const result = await worker.call<CatchUpResult>(
+      'catchup.run',
+      { url: copy.url, projections: names, timeoutMs, ...(redisUrl === undefined ? {} : { redisUrl }) },
+      timeoutMs + 60_000,
+    );
     await worker.close();
     return { result, url: copy.url };
   };
   const alone = await catchUp('alone', ['orderSummaries']);
   const together = await catchUp('all', shopProjections.map((p) => p.name));
+  const inRedis = await catchUp('redis', ['orderSummaries'], redisUrl);
+
+  // a blue/green rebuild of the caught-up orderSummaries: a new generation from history, then the switch
+  const rebuildWorker = await context.worker('rebuild');
+  progress.note('projection: rebuilding orderSummaries beside the live one');
+  const rebuild = await rebuildWorker.call<RebuildResult>('rebuild.run', { url: alone.url, projection: 'orderSummaries', timeoutMs }, timeoutMs + 60_000);
+  await rebuildWorker.close();
 
   // the ceiling: the same orderSummaries rows (same table, same indexes) built by one INSERT … SELECT on the server
   const sqlPool = new pg.Pool({ connectionString: alone.url, max: 1 });
@@ -196,6 +208,8 @@ export async function projectionBenchmark(context: SuiteContext): Promise<Benchm
   const catchUpRows: Cell[][] = [
     catchUpRow('orderSummaries alone (daemon)', aloneTimes),
     ...Object.entries(together.result.projections).map(([name, t]) => catchUpRow(`${name}, with all shop projections`, t)),
+    catchUpRow('orderSummaries in Redis (daemon, alone)', inRedis.result.projections['orderSummaries']),
+    ['orderSummaries rebuilt blue/green (request → switch)', logEvents, Math.round(rebuild.elapsedMs), overall(rebuild.elapsedMs), undefined, undefined, undefined],
     ['orderSummaries by one INSERT … SELECT (ceiling)', logEvents, Math.round(sqlMs), sqlRate, sqlRate, 1, times(1)],
   ];
   const counterRows: Cell[][] = counters.map((c) => [
@@ -226,8 +240,10 @@ export async function projectionBenchmark(context: SuiteContext): Promise<Benchm
         columns: ['what', 'events', 'ms', 'events/s', 'steady events/s', 'batches', 'steady ÷ SQL'],
         rows: catchUpRows,
         notes: [
-          'The daemon with default settings (batch 500) in its own process, from an empty checkpoint; ms: from start until its checkpoint reached the head of the log (start-up included); steady: from its first committed batch to the head.',
+          'The daemon with default settings (batches of 500, doubling to 2,000 while behind) in its own process, from an empty checkpoint, with the shop\'s projections as it runs them on one database (orderSummaries reads its events from the log by position); ms: from start until its checkpoint reached the head of the log (start-up included); steady: from its first committed batch to the head.',
           '÷ SQL: against one server-side INSERT … SELECT building the same orderSummaries rows into a table with the same indexes.',
+          'Redis: the same read model as one hash per order (@twofold/redis, a log position per key checked in Lua), checkpoint in Redis.',
+          'rebuild: on the caught-up copy, a rebuild request builds a new generation in its own schema from the start of the log and switches the views to it in one transaction; ms from the request to the switch.',
         ],
       },
       {
@@ -254,6 +270,14 @@ export async function projectionBenchmark(context: SuiteContext): Promise<Benchm
           caption: `${ratio(aloneRate, sqlRate) ?? '–'}× of SQL`,
         },
         {
+          label: 'orderSummaries in Redis, rebuild',
+          bars: [
+            { series: 'twofold daemon', value: steady(inRedis.result.projections['orderSummaries']) },
+            { series: 'rebuild, request → switch', value: overall(rebuild.elapsedMs) },
+          ],
+          caption: 'events/s',
+        },
+        {
           label: 'counter catch-up',
           bars: [
             { series: 'twofold daemon', value: bothSteady ? twofold.catchUpSteadyEventsPerSec : twofold.catchUpEventsPerSec },
@@ -264,6 +288,6 @@ export async function projectionBenchmark(context: SuiteContext): Promise<Benchm
       ],
     },
     goals,
-    data: { logEvents, orders, products, catchUpAlone: alone.result, catchUpAll: together.result, sqlMs, counters },
+    data: { logEvents, orders, products, catchUpAlone: alone.result, catchUpAll: together.result, catchUpRedis: inRedis.result, rebuild, sqlMs, counters },
   };
 }

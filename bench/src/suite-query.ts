@@ -1,15 +1,21 @@
 // Benchmark 5, query: order by id and product search over HTTP on the shop on PostgreSQL, beside a hello-world Fastify
-// route (the ceiling) and a Fastify route doing one primary-key SELECT, all in the same run.
+// route (the ceiling) and a Fastify route doing one primary-key SELECT, all in the same run; order by id also with its
+// read model kept in Redis.
+import { randomUUID } from 'node:crypto';
+import { createRedisClient } from '@twofold/redis';
 import pg from 'pg';
 import { createHttpClient, type HttpClient } from './http-client.js';
 import { runClosedLoop } from './load.js';
+import { deleteRedisKeys, seedRedisOrderSummaries } from './seed-redis.js';
 import { catalogWords, seedBaselineOrders, seedOrderSummaries, seedProductCatalog } from './seed-sql.js';
 import { median, ratePerSecond, ratio, rotate, summarizeLatencies, type LatencySummary } from './stats.js';
 import { times } from './table.js';
 import { goal, type BenchmarkReport, type SuiteContext } from './suite.js';
 
-export type QueryEndpoint = 'hello-world' | 'pk-select' | 'order-by-id' | 'product-search';
-const endpoints: readonly QueryEndpoint[] = ['hello-world', 'pk-select', 'order-by-id', 'product-search'];
+export type QueryEndpoint = 'hello-world' | 'pk-select' | 'order-by-id' | 'order-by-id-redis' | 'product-search';
+const endpoints: readonly QueryEndpoint[] = ['hello-world', 'pk-select', 'order-by-id', 'order-by-id-redis', 'product-search'];
+/** The two deployments of orders by id: the read model in PostgreSQL (the default), and in Redis (`--kv`). */
+const orderById: readonly QueryEndpoint[] = ['order-by-id', 'order-by-id-redis'];
 
 export interface QueryRound {
   readonly round: number;
@@ -37,6 +43,17 @@ export async function queryBenchmark(context: SuiteContext): Promise<BenchmarkRe
   const shopWorker = await context.worker('query-shop');
   const shop = createHttpClient((await shopWorker.call<{ url: string }>('server.shop', { store: database.url })).url, maxClients);
   context.defer(async () => shop.close());
+  // the same shop keeping orders by id in Redis, under a key prefix of its own that is deleted afterwards
+  const redisUrl = process.env['TWOFOLD_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const keyPrefix = `twofold-bench-${randomUUID()}:`;
+  const redis = createRedisClient(redisUrl);
+  context.defer(async () => {
+    await deleteRedisKeys(redis, keyPrefix);
+    await redis.quit();
+  });
+  const kvShopWorker = await context.worker('query-shop-redis');
+  const kvShop = createHttpClient((await kvShopWorker.call<{ url: string }>('server.shop', { store: database.url, kv: redisUrl, kvKeyPrefix: keyPrefix })).url, maxClients);
+  context.defer(async () => kvShop.close());
   const baselineWorker = await context.worker('query-baseline');
   const baseline = createHttpClient((await baselineWorker.call<{ url: string }>('server.baseline', { url: database.url })).url, maxClients);
   context.defer(async () => baseline.close());
@@ -51,6 +68,7 @@ export async function queryBenchmark(context: SuiteContext): Promise<BenchmarkRe
       const count = Math.min(chunk, orders - first);
       await seedOrderSummaries(pool, first, count, products);
       await seedBaselineOrders(pool, first, count);
+      await seedRedisOrderSummaries(pool, redis, keyPrefix, first, count);
     }
     await pool.query('VACUUM ANALYZE');
   } finally {
@@ -62,6 +80,7 @@ export async function queryBenchmark(context: SuiteContext): Promise<BenchmarkRe
     'hello-world': { client: baseline, path: () => '/hello' },
     'pk-select': { client: baseline, path: () => `/orders/${randomOrder()}` },
     'order-by-id': { client: shop, path: () => `/api/orders/${randomOrder()}` },
+    'order-by-id-redis': { client: kvShop, path: () => `/api/orders/${randomOrder()}` },
     'product-search': { client: shop, path: () => `/api/products?q=${catalogWords[Math.floor(Math.random() * catalogWords.length)]}` },
   };
 
@@ -120,21 +139,29 @@ export async function queryBenchmark(context: SuiteContext): Promise<BenchmarkRe
         notes: [
           `${profile.rounds} round(s) of ${durationMs / 1000} s per cell, endpoints interleaved; servers in their own processes, load from the benchmark process over keep-alive connections.`,
           'hello-world and pk-select: a bare Fastify app (one primary-key SELECT through pg for pk-select, over the same orders); order-by-id: GET /api/orders/:id; product-search: GET /api/products?q=<one of 20 words>.',
+          'order-by-id reads the orderSummaries read model in PostgreSQL (the default deployment), order-by-id-redis the same orders kept in Redis (`twofold serve --kv redis://…`), each through its own shop process with its consistency gate.',
           ...errors,
         ],
       },
     ],
     chart: {
       title: 'query: requests/s',
-      unit: 'requests per second, higher is better; caption: order-by-id ÷ hello-world',
+      unit: 'requests per second, higher is better; caption: order-by-id ÷ hello-world (PostgreSQL / Redis read model)',
       groups: clientCounts.map((clients) => ({
         label: `${clients} clients`,
         bars: endpoints.map((endpoint) => ({ series: endpoint, value: find(endpoint, clients)?.requestsPerSec })),
-        caption: `${ratio(find('order-by-id', clients)?.requestsPerSec, find('hello-world', clients)?.requestsPerSec) ?? '–'}×`,
+        caption: orderById.map((endpoint) => `${ratio(find(endpoint, clients)?.requestsPerSec, find('hello-world', clients)?.requestsPerSec) ?? '–'}×`).join(' / '),
       })),
     },
-    goals: clientCounts.map((clients) =>
-      goal('query', `order-by-id ÷ hello-world, ${clients} clients`, 0.5, ratio(find('order-by-id', clients)?.requestsPerSec, find('hello-world', clients)?.requestsPerSec)),
+    goals: orderById.flatMap((endpoint) =>
+      clientCounts.map((clients) =>
+        goal(
+          'query',
+          `${endpoint === 'order-by-id' ? 'order-by-id, read model in PostgreSQL' : 'order-by-id, read model in Redis'} ÷ hello-world, ${clients} clients`,
+          0.5,
+          ratio(find(endpoint, clients)?.requestsPerSec, find('hello-world', clients)?.requestsPerSec),
+        ),
+      ),
     ),
     data: { rows, rounds, orders, products },
   };

@@ -11,6 +11,10 @@ import { addProducts, inParallel, orderBody } from './shop-requests.js';
 import { ratePerSecond, summarizeLatencies, type LatencySummary } from './stats.js';
 import { goal, type BenchmarkReport, type SuiteContext } from './suite.js';
 import type { Worker } from './worker-process.js';
+import type { CounterSystem, LiveLagResult } from './worker-projections.js';
+
+/** Bol.com at peak (the seeds): 10,000 orders a minute. */
+export const peakOrdersPerSec = 167;
 
 export interface ShapeLoad {
   /** Reads answered 404: the order was placed but its read model had not caught up yet (a stale read, not an error). */
@@ -30,9 +34,38 @@ export interface ShapeStep {
   readonly baseline: ShapeLoad;
   /** Lag p99 under 100 ms, the rates held, and under 1 % errors. */
   readonly passed: boolean;
+  /** The baseline held the same rates with under 1 % errors and command and read p99 under 100 ms. */
+  readonly baselineHeld: boolean;
 }
 
 const lagTargetMs = 100;
+
+export interface LiveLagRun {
+  readonly system: CounterSystem;
+  readonly appended: number;
+  readonly errors: number;
+  readonly lag: LatencySummary;
+  readonly neverApplied: number;
+}
+
+/** The same counter projection run live by Twofold's daemon and by Emmett's processor while appends arrive at one rate. */
+async function liveLagComparison(context: SuiteContext): Promise<LiveLagRun[]> {
+  const { ratePerSec, durationMs, settleMs } = context.profile.seedShape.lagComparison;
+  const runs: LiveLagRun[] = [];
+  for (const system of ['twofold', 'emmett'] as const) {
+    context.progress.note(`seedShape: ${system}'s projection live at ${ratePerSec} appends/s for ${durationMs / 1000} s`);
+    const database = await context.database(`lag-${system}`);
+    const worker = await context.worker(`lag-${system}`);
+    const result = await worker.call<LiveLagResult>(
+      'lag.run',
+      { system, url: database.url, name: `lag_${system}`, ratePerSec, streams: 200, durationMs, settleMs },
+      durationMs + settleMs + 60_000,
+    );
+    await worker.close();
+    runs.push({ system, appended: result.appended, errors: result.errors, lag: summarizeLatencies(result.lagsMs), neverApplied: result.neverApplied });
+  }
+  return runs;
+}
 
 async function runShape(client: HttpClient, paths: { command: string; query: string }, writeRate: number, queryRate: number, durationMs: number, known: string[], products: number): Promise<ShapeLoad> {
   const prefix = `${randomBytes(3).toString('hex')}-${writeRate}`;
@@ -135,24 +168,24 @@ export async function seedShapeBenchmark(context: SuiteContext): Promise<Benchma
 
     progress.step('seedShape', index * 2 + 1, writeRates.length * 2, `baseline: the same rates for ${baselineDurationMs / 1000} s`);
     const baselineLoad = await runShape(baseline, { command: '/orders', query: '/orders/' }, writeRate, queryRate, baselineDurationMs, baselineOrders, products);
-    const passed =
-      lag.p99Ms < lagTargetMs &&
-      eventsNeverApplied === 0 &&
-      load.commandsPerSec >= writeRate * 0.95 &&
-      load.queriesPerSec >= queryRate * 0.95 &&
-      load.errors <= 0.01 * (writeRate + queryRate) * (durationMs / 1000);
-    steps.push({ writeRate, queryRate, twofold: { ...load, lag, eventsNeverApplied }, baseline: baselineLoad, passed });
+    const held = (run: ShapeLoad, ms: number): boolean =>
+      run.commandsPerSec >= writeRate * 0.95 && run.queriesPerSec >= queryRate * 0.95 && run.errors <= 0.01 * (writeRate + queryRate) * (ms / 1000);
+    const passed = lag.p99Ms < lagTargetMs && eventsNeverApplied === 0 && held(load, durationMs);
+    const baselineHeld = held(baselineLoad, baselineDurationMs) && baselineLoad.command.p99Ms < lagTargetMs && baselineLoad.query.p99Ms < lagTargetMs;
+    steps.push({ writeRate, queryRate, twofold: { ...load, lag, eventsNeverApplied }, baseline: baselineLoad, passed, baselineHeld });
     if (!passed) break;
   }
-  progress.step('seedShape', writeRates.length * 2, writeRates.length * 2, 'done');
   const highestPassing = steps.filter((s) => s.passed).at(-1)?.writeRate;
+  const lagRuns = await liveLagComparison(context);
+  progress.step('seedShape', writeRates.length * 2, writeRates.length * 2, 'done');
+  const { lagComparison } = profile.seedShape;
 
   return {
     name: 'seedShape',
     tables: [
       {
         title: `the seed's shape: orders at a fixed rate + ${queriesPerWrite}× that in GET /api/orders/:id, shop on PostgreSQL (${durationMs / 1000} s per step)`,
-        columns: ['orders/s', 'reads/s', 'cmd p50', 'cmd p99', 'read p50', 'read p99', 'lag p50', 'lag p99', 'lag max', 'errors', 'reads 404', 'base cmd p99', 'base read p99', 'lag p99 < 100 ms'],
+        columns: ['orders/s', 'reads/s', 'cmd p50', 'cmd p99', 'read p50', 'read p99', 'lag p50', 'lag p99', 'lag max', 'errors', 'reads 404', 'base cmd p99', 'base read p99', 'base held', 'lag p99 < 100 ms'],
         rows: steps.map((s) => [
           s.twofold.commandsPerSec,
           s.twofold.queriesPerSec,
@@ -167,15 +200,26 @@ export async function seedShapeBenchmark(context: SuiteContext): Promise<Benchma
           s.twofold.notYetVisible,
           s.baseline.command.p99Ms,
           s.baseline.query.p99Ms,
+          s.baselineHeld ? 'yes' : 'no',
           s.passed ? 'yes' : 'no',
         ]),
         notes: [
           `highest write rate with lag p99 < ${lagTargetMs} ms (rates held, < 1 % errors): ${highestPassing === undefined ? 'none of the rates tried' : `${highestPassing} orders/s`}${steps.length < writeRates.length ? '' : ' (the highest rate tried)'}.`,
           'Latencies in ms from the time each request was due (open loop). Lag per event: its transaction\'s start (recorded_at) to the daemon\'s commit of the batch that took the orderSummaries checkpoint past it (onProgress, in the shop\'s process).',
           'reads 404: a read of an order placed moments before, answered before the read model had it (eventual consistency; the reads send no X-Min-Position).',
-          `base: the same rates against the Fastify baseline (one INSERT / one primary-key SELECT per request) for ${baselineDurationMs / 1000} s.`,
+          `base: the same rates against the Fastify baseline (one INSERT / one primary-key SELECT per request, no Twofold) for ${baselineDurationMs / 1000} s; held: rates kept, < 1 % errors, both p99 < ${lagTargetMs} ms. Where the baseline does not hold a rate either, the machine (load generator, server and PostgreSQL on the same cores) is the bound, not Twofold.`,
           ...steps.filter((s) => s.twofold.errors > 0).map((s) => `at ${s.writeRate}/s: ${s.twofold.errors} errors (${s.twofold.firstError})`),
           ...steps.filter((s) => s.twofold.eventsNeverApplied > 0).map((s) => `at ${s.writeRate}/s: ${s.twofold.eventsNeverApplied} events not applied within 10 s`),
+        ],
+      },
+      {
+        title: `live projection lag at ${lagComparison.ratePerSec} appends/s for ${lagComparison.durationMs / 1000} s: Twofold's daemon vs Emmett's processor, same counter projection`,
+        columns: ['system', 'appended', 'lag p50', 'lag p99', 'lag max', 'never applied', 'errors'],
+        rows: lagRuns.map((run) => [run.system, run.appended, run.lag.p50Ms, run.lag.p99Ms, run.lag.maxMs, run.neverApplied, run.errors]),
+        notes: [
+          'One event per append, 200 streams, up to 8 appends in flight (open loop), each system on its own fresh database with its projection in the writers\' process.',
+          `Lag per event: from its append's acknowledgement to the projection's handler receiving it (0 when the handler saw it first); never applied: not seen ${lagComparison.settleMs / 1000} s after the projection last moved.`,
+          'Twofold: defaults (LISTEN/NOTIFY wake-ups, batch 500); Emmett 0.42.0: postgreSQLEventStoreConsumer with its defaults (batch 100, 50 ms pulls).',
         ],
       },
     ],
@@ -194,7 +238,14 @@ export async function seedShapeBenchmark(context: SuiteContext): Promise<Benchma
         caption: `${s.writeRate} + ${s.queryRate}/s`,
       })),
     },
-    goals: [goal('seedShape', `highest orders/s with lag p99 < ${lagTargetMs} ms (rates tried: ${writeRates.join(', ')}; target: the lowest)`, writeRates[0] ?? 0, highestPassing)],
-    data: { steps, highestPassingWriteRate: highestPassing },
+    goals: [
+      goal(
+        'seedShape',
+        `highest orders/s (+ ${queriesPerWrite}× reads) with lag p99 < ${lagTargetMs} ms; target Bol.com's peak (rates tried: ${writeRates.join(', ')})`,
+        peakOrdersPerSec,
+        highestPassing ?? 0,
+      ),
+    ],
+    data: { steps, highestPassingWriteRate: highestPassing, liveLag: lagRuns },
   };
 }

@@ -1,9 +1,13 @@
 // Worker side of the projection benchmarks: shop catch-up through the daemon, and a counter per stream run by Twofold or Emmett.
-import { compareCursors, createProjectionDaemon, type ProjectionDaemon, type ProjectionDefinition } from '@twofold/core';
-import { createPgClient, postgresEventStore, postgresProjectionStore, type PostgresClient, type SqlSession } from '@twofold/postgres';
-import { shopProjections } from '@twofold/shop';
+import { randomBytes } from 'node:crypto';
+import { administrationOf, compareCursors, createProjectionDaemon, type ProjectionDaemon, type ProjectionDefinition, type ProjectionStore } from '@twofold/core';
+import { createPgClient, migrate, postgresEventStore, postgresProjectionStore, type PostgresClient, type SqlSession } from '@twofold/postgres';
+import { createRedisClient, redisProjectionStore } from '@twofold/redis';
+import { redisOrderSummaries, shopProjectionsBesideTheLog } from '@twofold/shop';
+import { deleteRedisKeys } from './seed-redis.js';
 import pg from 'pg';
 import { epochMs } from './clock.js';
+import { runOpenLoop } from './load.js';
 import { eventData } from './payload.js';
 
 export type CounterSystem = 'twofold' | 'emmett';
@@ -14,6 +18,22 @@ export interface CatchUpParams {
   readonly projections: readonly string[];
   readonly batchSize?: number;
   readonly timeoutMs: number;
+  /** Build redisOrderSummaries in this Redis instead (under a fresh key prefix, deleted afterwards). */
+  readonly redisUrl?: string;
+}
+
+export interface RebuildParams {
+  readonly url: string;
+  /** A shop projection already caught up on `url`. */
+  readonly projection: string;
+  readonly timeoutMs: number;
+}
+
+export interface RebuildResult {
+  /** From the request until readers were switched to the new generation. */
+  readonly elapsedMs: number;
+  readonly headPosition: number;
+  readonly generation: number;
 }
 
 export interface CatchUpTimes {
@@ -47,6 +67,35 @@ export interface CounterWriteParams {
   readonly streamsPerWriter: number;
 }
 
+export interface LiveLagParams {
+  readonly system: CounterSystem;
+  readonly url: string;
+  /** Names the projection, its table and checkpoint. */
+  readonly name: string;
+  /** Appends per second (one event each), spread over `streams` streams. */
+  readonly ratePerSec: number;
+  readonly streams: number;
+  readonly durationMs: number;
+  /** After the writes, how long the projection may stay without news before what it has not seen counts as never applied. */
+  readonly settleMs: number;
+}
+
+export interface LiveLagResult {
+  readonly appended: number;
+  readonly errors: number;
+  readonly firstError: string | undefined;
+  /** Per acknowledged event: ms from the append's acknowledgement to the projection's handler seeing it (0 if it saw it first). */
+  readonly lagsMs: number[];
+  readonly neverApplied: number;
+}
+
+/** Seen-times of the events a live-lag counter handled, by lag id. */
+let seenAt = new Map<number, number>();
+const markSeen = (data: unknown): void => {
+  const id = (data as { lagId?: unknown } | null)?.lagId;
+  if (typeof id === 'number' && !seenAt.has(id)) seenAt.set(id, epochMs());
+};
+
 let closers: (() => Promise<void>)[] = [];
 
 /** Counts events per stream: the batch folded per stream, one set-based upsert, in the checkpoint's transaction. */
@@ -73,10 +122,19 @@ export function streamCounter(name: string): ProjectionDefinition<SqlSession> {
 
 async function startTwofoldCounter(params: CounterStartParams): Promise<void> {
   const client = createPgClient(params.url);
+  const counter = streamCounter(params.name);
   const daemon = createProjectionDaemon({
     eventStore: postgresEventStore(client),
     projectionStore: postgresProjectionStore(client),
-    projections: [streamCounter(params.name)],
+    projections: [
+      {
+        ...counter,
+        async apply(events, session) {
+          for (const event of events) markSeen(event.data);
+          await counter.apply(events, session);
+        },
+      },
+    ],
     ...(params.batchSize === undefined ? {} : { batchSize: params.batchSize }),
   });
   daemon.start();
@@ -105,11 +163,13 @@ async function startEmmettCounter(params: CounterStartParams): Promise<void> {
       canHandle: ['CounterIncremented'],
       init: () => sql(`CREATE TABLE IF NOT EXISTS ${name} (stream_id text PRIMARY KEY, count bigint NOT NULL)`),
       // the projection as Emmett's documentation writes one: a statement per event
-      evolve: (event) =>
-        sql(
+      evolve: (event) => {
+        markSeen((event as unknown as { data: unknown }).data);
+        return sql(
           `INSERT INTO ${name} (stream_id, count) VALUES (%L, 1) ON CONFLICT (stream_id) DO UPDATE SET count = ${name}.count + 1`,
           (event as unknown as { metadata: { streamName: string } }).metadata.streamName,
-        ),
+        );
+      },
     }),
   });
   const running = consumer.start();
@@ -119,41 +179,45 @@ async function startEmmettCounter(params: CounterStartParams): Promise<void> {
   });
 }
 
-async function writeTwofold(params: CounterWriteParams): Promise<(writer: number, sequence: number) => Promise<void>> {
+type CounterAppend = (writer: number, sequence: number, extra?: Record<string, unknown>) => Promise<void>;
+
+async function writeTwofold(params: CounterWriteParams): Promise<CounterAppend> {
   const client = createPgClient({ connectionString: params.url, max: params.writers });
   const store = postgresEventStore(client);
   closers.push(() => client.close());
-  return async (writer, sequence) => {
-    await store.appendToStream(`counter-${writer}-${sequence % params.streamsPerWriter}`, [{ type: 'CounterIncremented', data: eventData(sequence) }], {
+  return async (writer, sequence, extra) => {
+    await store.appendToStream(`counter-${writer}-${sequence % params.streamsPerWriter}`, [{ type: 'CounterIncremented', data: { ...eventData(sequence), ...extra } }], {
       expectedVersion: 'any',
     });
   };
 }
 
-async function writeEmmett(params: CounterWriteParams): Promise<(writer: number, sequence: number) => Promise<void>> {
+async function writeEmmett(params: CounterWriteParams): Promise<CounterAppend> {
   const { getPostgreSQLEventStore } = await import('@event-driven-io/emmett-postgresql');
   const pool = new pg.Pool({ connectionString: params.url, max: params.writers });
   const store = getPostgreSQLEventStore(params.url, { connectionOptions: { pool } });
   await store.schema.migrate();
   closers.push(() => pool.end());
-  return async (writer, sequence) => {
-    await store.appendToStream(`counter-${writer}-${sequence % params.streamsPerWriter}`, [{ type: 'CounterIncremented', data: eventData(sequence) }]);
+  return async (writer, sequence, extra) => {
+    await store.appendToStream(`counter-${writer}-${sequence % params.streamsPerWriter}`, [{ type: 'CounterIncremented', data: { ...eventData(sequence), ...extra } }]);
   };
 }
 
 export const projectionHandlers = {
   async 'catchup.run'(params: CatchUpParams): Promise<CatchUpResult> {
     const client: PostgresClient = createPgClient(params.url);
+    const redis = params.redisUrl === undefined ? undefined : createRedisClient(params.redisUrl);
+    const keyPrefix = `twofold-bench-${randomBytes(4).toString('hex')}:`;
     try {
       const eventStore = postgresEventStore(client);
       const head = await eventStore.head();
-      const projections = shopProjections.filter((p) => params.projections.includes(p.name));
-      const daemon: ProjectionDaemon = createProjectionDaemon({
-        eventStore,
-        projectionStore: postgresProjectionStore(client),
-        projections,
-        ...(params.batchSize === undefined ? {} : { batchSize: params.batchSize }),
-      });
+      const inPostgres = shopProjectionsBesideTheLog.filter((p) => params.projections.includes(p.name));
+      const options = { eventStore, ...(params.batchSize === undefined ? {} : { batchSize: params.batchSize }) };
+      const daemon: ProjectionDaemon =
+        redis === undefined
+          ? createProjectionDaemon({ ...options, projectionStore: postgresProjectionStore(client), projections: inPostgres })
+          : createProjectionDaemon({ ...options, projectionStore: redisProjectionStore(redis, { keyPrefix }), projections: [redisOrderSummaries] });
+      const projections: readonly { name: string }[] = redis === undefined ? inPostgres : [redisOrderSummaries];
       const times: Record<string, { elapsedMs?: number; firstBatchMs?: number; firstBatchPosition?: number; batches: number }> = Object.fromEntries(
         projections.map((p) => [p.name, { batches: 0 }]),
       );
@@ -193,12 +257,83 @@ export const projectionHandlers = {
       };
     } finally {
       await client.close();
+      if (redis !== undefined) {
+        await deleteRedisKeys(redis, keyPrefix);
+        await redis.quit();
+      }
+    }
+  },
+
+  /** Rebuilds a caught-up projection blue/green: from the request until readers see the new generation. */
+  async 'rebuild.run'(params: RebuildParams): Promise<RebuildResult> {
+    const client: PostgresClient = createPgClient(params.url);
+    const projection = shopProjectionsBesideTheLog.find((p) => p.name === params.projection);
+    if (projection === undefined) throw new Error(`no shop projection ${params.projection}`);
+    const projectionStore: ProjectionStore<SqlSession> = postgresProjectionStore(client);
+    const admin = administrationOf(projectionStore)!;
+    const daemon = createProjectionDaemon({ eventStore: postgresEventStore(client), projectionStore, projections: [projection] });
+    try {
+      const head = await postgresEventStore(client).head();
+      const before = (await projectionStore.readCheckpoints([projection.name]))[0];
+      if (before === undefined || head === undefined || compareCursors(before.cursor, head.cursor) < 0) throw new Error(`${projection.name} is not caught up on ${params.url}`);
+      daemon.start();
+      const started = epochMs();
+      const { generation } = await admin.requestRebuild(projection.name, projection.version);
+      for (;;) {
+        const checkpoint = (await projectionStore.readCheckpoints([projection.name]))[0];
+        if (checkpoint?.generation === generation && checkpoint.rebuild === undefined) break;
+        if (epochMs() - started > params.timeoutMs) throw new Error(`rebuild not done after ${params.timeoutMs} ms: ${JSON.stringify(checkpoint)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return { elapsedMs: epochMs() - started, headPosition: head.cursor.position, generation };
+    } finally {
+      await daemon.stop();
+      await client.close();
     }
   },
 
   async 'counter.start'(params: CounterStartParams): Promise<null> {
     await (params.system === 'twofold' ? startTwofoldCounter(params) : startEmmettCounter(params));
     return null;
+  },
+
+  /** A counter projection running live while appends arrive at a fixed rate: the lag of each event. */
+  async 'lag.run'(params: LiveLagParams): Promise<LiveLagResult> {
+    seenAt = new Map();
+    if (params.system === 'twofold') {
+      const client = createPgClient(params.url);
+      await migrate(client).finally(() => client.close());
+    }
+    await (params.system === 'twofold' ? startTwofoldCounter(params) : startEmmettCounter(params));
+    const append = await (params.system === 'twofold' ? writeTwofold : writeEmmett)({ ...params, writers: 8, events: 0, streamsPerWriter: params.streams });
+    const ackedAt = new Map<number, number>();
+    const load = await runOpenLoop({
+      ratePerSec: params.ratePerSec,
+      durationMs: params.durationMs,
+      operation: async (sequence) => {
+        await append(0, sequence, { lagId: sequence });
+        ackedAt.set(sequence, epochMs());
+      },
+    });
+    // settle: until every acknowledged event was seen, or nothing new was seen for settleMs
+    let lastCount = -1;
+    let lastChange = epochMs();
+    while ([...ackedAt.keys()].some((id) => !seenAt.has(id)) && epochMs() - lastChange < params.settleMs) {
+      if (seenAt.size !== lastCount) {
+        lastCount = seenAt.size;
+        lastChange = epochMs();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await closeProjections();
+    const lagsMs: number[] = [];
+    let neverApplied = 0;
+    for (const [id, acked] of ackedAt) {
+      const seen = seenAt.get(id);
+      if (seen === undefined) neverApplied++;
+      else lagsMs.push(Math.max(0, seen - acked));
+    }
+    return { appended: ackedAt.size, errors: load.errors, firstError: load.firstError, lagsMs, neverApplied };
   },
 
   async 'counter.write'(params: CounterWriteParams): Promise<{ appended: number; elapsedMs: number; errors: number; firstError: string | undefined }> {

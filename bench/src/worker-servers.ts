@@ -11,6 +11,9 @@ import type { ProgressEntry } from './lag.js';
 export interface ShopServerParams {
   /** `postgres://…`, or `pglite` for a fresh PGlite directory. */
   readonly store: string;
+  /** Keep orders by id in this Redis, under `kvKeyPrefix`. */
+  readonly kv?: string;
+  readonly kvKeyPrefix?: string;
 }
 
 
@@ -34,7 +37,7 @@ export const serverHandlers = {
       closers.push(() => rm(dataDir, { recursive: true, force: true }));
       store = `pglite:${dataDir}`;
     }
-    shop = await startShop({ store, port: 0, host: '127.0.0.1', logger: false });
+    shop = await startShop({ store, kv: params.kv, kvKeyPrefix: params.kvKeyPrefix, port: 0, host: '127.0.0.1', logger: false });
     const started = shop;
     closers.push(() => started.close());
     shop.daemon?.onProgress(({ name, live, cursor }) => {

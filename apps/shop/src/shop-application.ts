@@ -9,21 +9,26 @@ import { migrate, openSqlClient, postgresEventStore, postgresProjectionStore, ty
 import { pino } from 'pino';
 import { shopProjections, startShop } from './shop-server.js';
 
-/** Tuning from the environment: TWOFOLD_PROJECTION_BATCH_SIZE, TWOFOLD_PROJECTION_POLL_MS, TWOFOLD_LEASE_RETRY_MS. */
-export function daemonSettingsFromEnv(env: NodeJS.ProcessEnv): { batchSize?: number; pollIntervalMs?: number; leaseRetryMs?: number } {
-  const read = (name: string): number | undefined => {
+/**
+ * Tuning from the environment: TWOFOLD_PROJECTION_BATCH_SIZE, TWOFOLD_PROJECTION_POLL_MS, TWOFOLD_LEASE_RETRY_MS
+ * (positive integers) and TWOFOLD_PROJECTION_MIN_BATCH_INTERVAL_MS (0 or more).
+ */
+export function daemonSettingsFromEnv(env: NodeJS.ProcessEnv): { batchSize?: number; pollIntervalMs?: number; leaseRetryMs?: number; minBatchIntervalMs?: number } {
+  const read = (name: string, least = 1): number | undefined => {
     const value = env[name];
     if (value === undefined || value === '') return undefined;
-    if (!/^\d+$/.test(value) || Number(value) < 1) throw new Error(`${name} must be a positive integer, not "${value}"`);
+    if (!/^\d+$/.test(value) || Number(value) < least) throw new Error(`${name} must be ${least === 0 ? 'a non-negative' : 'a positive'} integer, not "${value}"`);
     return Number(value);
   };
   const batchSize = read('TWOFOLD_PROJECTION_BATCH_SIZE');
   const pollIntervalMs = read('TWOFOLD_PROJECTION_POLL_MS');
   const leaseRetryMs = read('TWOFOLD_LEASE_RETRY_MS');
+  const minBatchIntervalMs = read('TWOFOLD_PROJECTION_MIN_BATCH_INTERVAL_MS', 0);
   return {
     ...(batchSize === undefined ? {} : { batchSize }),
     ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
     ...(leaseRetryMs === undefined ? {} : { leaseRetryMs }),
+    ...(minBatchIntervalMs === undefined ? {} : { minBatchIntervalMs }),
   };
 }
 

@@ -29,6 +29,11 @@ export interface ReadAllOptions {
   /** Exclusive: events strictly after this cursor. */
   readonly after: LogCursor;
   readonly limit: number;
+  /**
+   * The event types the reader will use. Events of other types may come back as markers, their data and
+   * metadata empty (`{}`), which still move a reader's cursor past them but cost nothing to decode.
+   */
+  readonly types?: readonly string[];
 }
 
 export interface LogHead {

@@ -29,6 +29,12 @@ export function inMemoryProjectionStore(): InMemoryProjectionStore {
   const listeners = new Set<() => void>();
   const key = (name: string, generation: number): string => `${name}#${generation}`;
   const notify = (): void => listeners.forEach((listener) => listener());
+  const controlListeners = new Set<() => void>();
+  /** An operator's change: control listeners (runners) and checkpoint listeners (gates) both hear it. */
+  const notifyControl = (): void => {
+    controlListeners.forEach((listener) => listener());
+    notify();
+  };
 
   const checkpointOf = (name: string): Mutable<ProjectionCheckpoint> => {
     const checkpoint = checkpoints.get(name);
@@ -107,6 +113,10 @@ export function inMemoryProjectionStore(): InMemoryProjectionStore {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    subscribeToControl(listener) {
+      controlListeners.add(listener);
+      return () => controlListeners.delete(listener);
+    },
     readModel(name) {
       const checkpoint = checkpoints.get(name);
       return structuredClone(models.get(key(name, checkpoint?.generation ?? 1)) ?? new Map());
@@ -115,7 +125,7 @@ export function inMemoryProjectionStore(): InMemoryProjectionStore {
 
     async setPaused(name, paused) {
       checkpointOf(name).paused = paused;
-      notify();
+      notifyControl();
     },
     async requestRebuild(name, version): Promise<RebuildProgress> {
       const checkpoint = checkpointOf(name);
@@ -123,7 +133,7 @@ export function inMemoryProjectionStore(): InMemoryProjectionStore {
       if (checkpoint.rebuild !== undefined) models.delete(key(name, checkpoint.rebuild.generation));
       checkpoint.rebuild = { generation, version, cursor: logStart, lastEventAt: undefined, startedAt: new Date() };
       models.set(key(name, generation), new Map());
-      notify();
+      notifyControl();
       return checkpoint.rebuild;
     },
     async prepareGeneration(projection, generation) {
@@ -147,7 +157,7 @@ export function inMemoryProjectionStore(): InMemoryProjectionStore {
     },
     async requestDeadLetterRetry(name) {
       checkpointOf(name).retryRequested = true;
-      notify();
+      notifyControl();
     },
     async retryDeadLetter(name, id, apply) {
       const checkpoint = checkpointOf(name);
@@ -174,7 +184,7 @@ export function inMemoryProjectionStore(): InMemoryProjectionStore {
       const list = deadLetters.get(name) ?? [];
       const kept = ids === undefined ? [] : list.filter((letter) => !ids.includes(letter.id));
       deadLetters.set(name, kept);
-      notify();
+      notifyControl();
       return list.length - kept.length;
     },
   };

@@ -101,6 +101,119 @@ describe('createProjectionDaemon', () => {
     expect(standby.statuses()[0]?.state).toBe('running');
   });
 
+  it('reads the next batch while the current one commits, and recovers when that read fails', async () => {
+    const eventStore = inMemoryEventStore();
+    const projectionStore = inMemoryProjectionStore();
+    for (let i = 0; i < 40; i++) await eventStore.appendToStream(`s-${i % 4}`, [{ type: 'Counted', data: {} }], { expectedVersion: 'any' });
+    let committing = 0;
+    let readsDuringCommit = 0;
+    let reads = 0;
+    const commitBatch = projectionStore.commitBatch.bind(projectionStore);
+    projectionStore.commitBatch = async (...args) => {
+      committing++;
+      try {
+        await new Promise((r) => setTimeout(r, 2));
+        return await commitBatch(...args);
+      } finally {
+        committing--;
+      }
+    };
+    const overlapping: typeof eventStore = {
+      ...eventStore,
+      readAll: async (options) => {
+        reads++;
+        await new Promise((r) => setTimeout(r, 1));
+        if (committing > 0) readsDuringCommit++;
+        // the third read (a read-ahead) fails: the batch must be read again, not skipped
+        if (reads === 3) throw new Error('read-ahead failed');
+        return eventStore.readAll(options);
+      },
+    };
+    const daemon = start(createProjectionDaemon({ eventStore: overlapping, projectionStore, projections: [counting()], batchSize: 4, catchUpBatchSize: 4, retryBackoffMs: 1 }));
+    await until(async () => (await projectionStore.readCheckpoints())[0]?.cursor.position === 40);
+    expect(readsDuringCommit).toBeGreaterThan(3);
+    expect([...projectionStore.readModel('counts').values()]).toEqual([10, 10, 10, 10]);
+    expect(daemon.statuses()[0]).toMatchObject({ state: 'running' });
+  });
+
+  it('asks the store for no event data when the projection reads what it needs itself', async () => {
+    const eventStore = inMemoryEventStore();
+    const projectionStore = inMemoryProjectionStore();
+    for (let i = 0; i < 6; i++) await eventStore.appendToStream(`s-${i % 2}`, [{ type: 'Counted', data: {} }], { expectedVersion: 'any' });
+    const asked: (readonly string[] | undefined)[] = [];
+    const recording: typeof eventStore = { ...eventStore, readAll: (options) => (asked.push(options.types), eventStore.readAll(options)) };
+    const daemon = start(
+      createProjectionDaemon({ eventStore: recording, projectionStore, projections: [{ ...counting(), usesEventData: false }, { ...counting(), name: 'withData' }] }),
+    );
+    await until(async () => (await projectionStore.readCheckpoints()).every((c) => c.cursor.position === 6) && (await projectionStore.readCheckpoints()).length === 2);
+    expect(asked).toContainEqual([]);
+    expect(asked).toContainEqual(['Counted']);
+    expect(daemon.statuses().map((s) => s.state)).toEqual(['running', 'running']);
+  });
+
+  it('takes larger batches while behind, up to catchUpBatchSize, and batchSize again once caught up', async () => {
+    const eventStore = inMemoryEventStore();
+    const projectionStore = inMemoryProjectionStore();
+    for (let i = 0; i < 40; i++) await eventStore.appendToStream(`s-${i % 4}`, [{ type: 'Counted', data: {} }], { expectedVersion: 'any' });
+    const limits: number[] = [];
+    const recording: typeof eventStore = { ...eventStore, readAll: (options) => (limits.push(options.limit), eventStore.readAll(options)) };
+    const daemon = start(createProjectionDaemon({ eventStore: recording, projectionStore, projections: [counting()], batchSize: 4, catchUpBatchSize: 16 }));
+    const sizes: number[] = [];
+    daemon.onProgress((batch) => sizes.push(batch.applied.length));
+    await until(async () => (await projectionStore.readCheckpoints())[0]?.cursor.position === 40);
+    expect(sizes).toEqual([4, 8, 16, 12]);
+    await eventStore.appendToStream('s-0', [{ type: 'Counted', data: {} }], { expectedVersion: 'any' });
+    await until(async () => (await projectionStore.readCheckpoints())[0]?.cursor.position === 41);
+    expect(limits.slice(0, 4)).toEqual([4, 8, 16, 16]);
+    // the short batch of 12 brought it back to batchSize
+    expect(new Set(limits.slice(4))).toEqual(new Set([4]));
+    expect([...projectionStore.readModel('counts').values()]).toEqual([11, 10, 10, 10]);
+    expect(() => createProjectionDaemon({ eventStore, projectionStore, projections: [counting()], batchSize: 4, catchUpBatchSize: 3 })).toThrow(RangeError);
+  });
+
+  it('does not read back the checkpoint it just committed, but sees an operator\'s pause at once', async () => {
+    const eventStore = inMemoryEventStore();
+    const projectionStore = inMemoryProjectionStore();
+    for (let i = 0; i < 40; i++) await eventStore.appendToStream(`s-${i % 4}`, [{ type: 'Counted', data: {} }], { expectedVersion: 'any' });
+    let checkpointReads = 0;
+    const readCheckpoints = projectionStore.readCheckpoints.bind(projectionStore);
+    const counted: typeof projectionStore = { ...projectionStore, readCheckpoints: (names) => (checkpointReads++, readCheckpoints(names)) };
+    const daemon = start(createProjectionDaemon({ eventStore, projectionStore: counted, projections: [counting()], batchSize: 4, catchUpBatchSize: 4, pollIntervalMs: 60_000 }));
+    await until(async () => (await readCheckpoints())[0]?.cursor.position === 40);
+    // ten batches; the checkpoint is read when the runner starts and when it finds nothing more to do
+    expect(checkpointReads).toBeLessThanOrEqual(3);
+    await projectionStore.setPaused('counts', true);
+    await until(() => daemon.statuses()[0]?.state === 'paused', 1_000);
+    await eventStore.appendToStream('s-0', [{ type: 'Counted', data: {} }], { expectedVersion: 'any' });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(projectionStore.readModel('counts').get('s-0')).toBe(10);
+    await projectionStore.setPaused('counts', false);
+    await until(() => projectionStore.readModel('counts').get('s-0') === 11, 1_000);
+  });
+
+  it('lets appends gather between live batches with minBatchIntervalMs, but never slows a catch-up', async () => {
+    const eventStore = inMemoryEventStore();
+    const projectionStore = inMemoryProjectionStore();
+    for (let i = 0; i < 40; i++) await eventStore.appendToStream('s', [{ type: 'Counted', data: {} }], { expectedVersion: 'any' });
+    const daemon = start(createProjectionDaemon({ eventStore, projectionStore, projections: [counting()], batchSize: 4, minBatchIntervalMs: 300 }));
+    const batches: number[] = [];
+    daemon.onProgress((batch) => batches.push(batch.applied.length));
+    const started = Date.now();
+    await until(() => projectionStore.readModel('counts').get('s') === 40);
+    expect(Date.now() - started).toBeLessThan(250); // ten full batches, no pause between them
+
+    // caught up: twenty single appends within one interval are taken in a few batches, not twenty
+    batches.length = 0;
+    for (let i = 0; i < 20; i++) {
+      await eventStore.appendToStream('s', [{ type: 'Counted', data: {} }], { expectedVersion: 'any' });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await until(() => projectionStore.readModel('counts').get('s') === 60, 3_000);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(20);
+    expect(batches.length).toBeLessThanOrEqual(8);
+    expect(() => createProjectionDaemon({ eventStore, projectionStore, projections: [counting()], minBatchIntervalMs: -1 })).toThrow(RangeError);
+  });
+
   it('rejects two projections with one name', () => {
     expect(() =>
       createProjectionDaemon({ eventStore: inMemoryEventStore(), projectionStore: inMemoryProjectionStore(), projections: [counting(), counting()] }),

@@ -18,9 +18,23 @@ export interface ProjectionDaemonOptions<Session> {
   readonly eventStore: EventStore;
   readonly projectionStore: ProjectionStore<Session>;
   readonly projections: readonly ProjectionDefinition<Session>[];
+  /** Events per batch once caught up (default 500). */
   readonly batchSize?: number;
+  /**
+   * Events per batch while catching up or rebuilding (default 4 × batchSize): after a full batch the runner
+   * is behind, so the next reads double up to this, and fall back to batchSize once one comes back short.
+   * Fewer, larger batches share the per-batch work; a batch's transaction stays open longer.
+   */
+  readonly catchUpBatchSize?: number;
   /** Fallback when no wake-up arrives. */
   readonly pollIntervalMs?: number;
+  /**
+   * Once caught up, how long a runner lets new events gather after a batch before it takes the next one
+   * (default 0: at once). Under a steady stream of small appends, each batch then carries several and the
+   * per-batch work (read, transaction, checkpoint) is shared; lag grows by at most this. Catching up is
+   * never slowed: after a full batch the next one follows at once.
+   */
+  readonly minBatchIntervalMs?: number;
   /** How often a standby instance tries to take a lease held elsewhere. */
   readonly leaseRetryMs?: number;
   /** First pause after a failed batch; doubles up to `maxRetryBackoffMs`. */
@@ -77,6 +91,7 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
     projections,
     batchSize = 500,
     pollIntervalMs = 250,
+    minBatchIntervalMs = 0,
     leaseRetryMs = 1000,
     retryBackoffMs = 100,
     maxRetryBackoffMs = 10_000,
@@ -84,7 +99,10 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
     logger = silentLogger,
   } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
+  const { catchUpBatchSize = 4 * batchSize } = options;
+  if (!Number.isInteger(catchUpBatchSize) || catchUpBatchSize < batchSize) throw new RangeError('catchUpBatchSize must be an integer of at least batchSize');
   if (!Number.isInteger(maxApplyAttempts) || maxApplyAttempts < 1) throw new RangeError('maxApplyAttempts must be a positive integer');
+  if (!Number.isInteger(minBatchIntervalMs) || minBatchIntervalMs < 0) throw new RangeError('minBatchIntervalMs must be a non-negative integer');
   const names = new Set<string>();
   for (const projection of projections) {
     if (names.has(projection.name)) throw new Error(`two projections are named ${projection.name}`);
@@ -100,11 +118,17 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
   let running: Promise<void>[] = [];
 
   /** The work of one projection while this instance holds its lease; `signal` ends it. */
-  function runner(projection: ProjectionDefinition<Session>, wake: ReturnType<typeof createWakeSignal>) {
+  /**
+   * `control.changed` is set when the store may hold an operator's change for this projection; stores without
+   * control notifications keep it set, so their runners read the checkpoint before every step.
+   */
+  function runner(projection: ProjectionDefinition<Session>, wake: ReturnType<typeof createWakeSignal>, control: { changed: boolean }) {
     const { name } = projection;
     let signal = new AbortController().signal;
     const status = statuses.get(name)!;
     const handled = new Set(projection.handles);
+    // the types whose data the reader decodes: none when the projection reads what it needs itself
+    const readTypes = projection.usesEventData === false ? [] : projection.handles;
     let parked = new Set<string>();
     const prepared = new Set<number>();
 
@@ -187,12 +211,49 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
       if (compareCursors(cursor, cursorOf(last)) < 0) await commit(cursor, [], last, generation, []);
     }
 
-    /** One step of the live generation; false when there was nothing to do. */
-    async function stepLive(checkpoint: ProjectionCheckpoint): Promise<boolean> {
-      const events = await eventStore.readAll({ after: checkpoint.cursor, limit: batchSize });
-      if (events.length === 0) return false;
+    interface BatchRead {
+      readonly after: LogCursor;
+      readonly limit: number;
+      readonly events: Promise<readonly StoredEvent[]>;
+    }
+    /** The next batch, read while the previous one was committing (catch-up only). */
+    let readAhead: BatchRead | undefined;
+    /** How many events the next live read asks for: batchSize, growing while batches come back full. */
+    let limit = batchSize;
+
+    const readBatch = (after: LogCursor, size: number): BatchRead => ({
+      after,
+      limit: size,
+      events: eventStore.readAll({ after, limit: size, types: readTypes }),
+    });
+
+    /**
+     * The live batch after `after`: the one read ahead if it starts there, else a fresh read. A batch read ahead
+     * is a prefix of the log as it stood a moment ago, as valid as any read: later events follow on the next one.
+     */
+    function liveBatchAfter(after: LogCursor): BatchRead {
+      const ahead = readAhead;
+      readAhead = undefined;
+      if (ahead !== undefined && compareCursors(ahead.after, after) === 0) return ahead;
+      return readBatch(after, limit);
+    }
+
+    /** One step of the live generation: how many events it took (0: nothing to do), and whether the batch was full. */
+    async function stepLive(checkpoint: ProjectionCheckpoint): Promise<{ taken: number; full: boolean }> {
+      const read = liveBatchAfter(checkpoint.cursor);
+      const events = await read.events;
+      const full = events.length >= read.limit;
+      // a full batch means the runner is behind: take more at a time, and read the next batch while this one
+      // commits, so reading and applying overlap; a short one means it caught up
+      limit = full ? Math.min(read.limit * 2, catchUpBatchSize) : batchSize;
+      if (events.length === 0) return { taken: 0, full };
+      if (full) {
+        readAhead = readBatch(cursorOf(events.at(-1)!), limit);
+        // its failure surfaces if the batch is used, and is dropped with it if not
+        readAhead.events.catch(() => undefined);
+      }
       await applyBatch(events, checkpoint.cursor, undefined);
-      return true;
+      return { taken: events.length, full };
     }
 
     /**
@@ -207,7 +268,7 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
       }
       let reached = rebuild.cursor;
       if (compareCursors(reached, checkpoint.cursor) < 0) {
-        const events = (await eventStore.readAll({ after: reached, limit: batchSize })).filter(
+        const events = (await eventStore.readAll({ after: reached, limit: catchUpBatchSize, types: readTypes })).filter(
           (event) => compareCursors(cursorOf(event), checkpoint.cursor) <= 0,
         );
         if (events.length === 0) return false;
@@ -256,9 +317,20 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
       logger.info({ projection: name, position: checkpoint.cursor.position }, 'projection running');
       let backoff = retryBackoffMs;
       let sawRetryRequest = false;
+      // after a batch it committed itself, with no operator's change since, the runner knows its checkpoint
+      let known = false;
+      let readAt = 0;
       while (!signal.aborted) {
         try {
-          checkpoint = (await projectionStore.readCheckpoints([name]))[0] ?? checkpoint;
+          if (!known || control.changed || Date.now() - readAt >= pollIntervalMs) {
+            // an operator may have dropped dead letters: streams parked behind them flow again
+            const operatorChanged = control.changed && projectionStore.subscribeToControl !== undefined;
+            control.changed = projectionStore.subscribeToControl === undefined;
+            readAt = Date.now();
+            checkpoint = (await projectionStore.readCheckpoints([name]))[0] ?? checkpoint;
+            if (operatorChanged) await loadParked();
+          }
+          known = false;
           status.cursor = checkpoint.cursor;
           if (checkpoint.paused === true) {
             if (status.state !== 'failed') status.state = 'paused';
@@ -273,11 +345,22 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
           }
           sawRetryRequest = checkpoint.retryRequested === true;
           const rebuilt = admin !== undefined && checkpoint.rebuild !== undefined ? await stepRebuild(checkpoint, admin) : false;
-          const progressed = (await stepLive(checkpoint)) || rebuilt;
+          const batchStarted = Date.now();
+          const { taken, full } = await stepLive(checkpoint);
+          const progressed = taken > 0 || rebuilt;
+          if (taken > 0 && checkpoint.rebuild === undefined && status.cursor !== undefined) {
+            checkpoint = { ...checkpoint, cursor: status.cursor };
+            known = true;
+          }
           status.state = checkpoint.rebuild !== undefined ? 'rebuilding' : 'running';
           status.lastError = undefined;
           backoff = retryBackoffMs;
           if (!progressed) await waitForWake(pollIntervalMs);
+          else if (taken > 0 && !full && !rebuilt && minBatchIntervalMs > 0) {
+            // caught up: let the next events gather rather than take them one append at a time
+            const rest = minBatchIntervalMs - (Date.now() - batchStarted);
+            if (rest > 0) await sleep(rest, signal);
+          }
         } catch (error) {
           if (error instanceof CheckpointMoved) {
             logger.warn({ projection: name }, 'checkpoint moved by another instance; reloading');
@@ -297,8 +380,13 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
     const wake = createWakeSignal();
     const unsubscribeEvents = eventStore.subscribe(wake.wake);
     // operators pause, resume, rebuild and retry through the store: its notifications wake the runner too
-    const unsubscribeStore = projectionStore.subscribe(wake.wake);
-    const runWithLease = runner(projection, wake);
+    const control = { changed: true };
+    const onControl = (): void => {
+      control.changed = true;
+      wake.wake();
+    };
+    const unsubscribeStore = projectionStore.subscribeToControl?.(onControl) ?? projectionStore.subscribe(onControl);
+    const runWithLease = runner(projection, wake, control);
     try {
       while (!signal.aborted) {
         let lease: Awaited<ReturnType<typeof projectionStore.tryAcquireLease>>;

@@ -21,6 +21,12 @@ export interface ProjectionDefinition<Session> {
   readonly onPoisonEvent?: 'park' | 'stop';
   /** Creates its tables; must be idempotent (it runs at every start). */
   readonly setup?: (session: Session) => Promise<void>;
+  /**
+   * False when `apply` reads what it needs of each event itself, by its position (say, from the event log
+   * in the same database, set-based): the events it gets may then carry empty data and metadata (`{}`), so
+   * the daemon does not pay to fetch and decode them. Default true.
+   */
+  readonly usesEventData?: boolean;
   /** Applies a batch, in log order, inside the transaction that also stores the checkpoint. */
   readonly apply: (events: readonly StoredEvent[], session: Session) => Promise<void>;
 }
@@ -103,6 +109,12 @@ export interface ProjectionStore<Session> {
   tryAcquireLease(name: string): Promise<ProjectionLease | undefined>;
   /** Calls the listener (possibly spuriously) when a checkpoint may have moved, in any process. */
   subscribe(listener: () => void): Unsubscribe;
+  /**
+   * Calls the listener (possibly spuriously) when an operator changed how a projection runs (pause, resume,
+   * rebuild, dead-letter retry), in any process. Runners wait on this, not on every checkpoint move: one
+   * projection's batches do not wake the others. A store without it wakes runners through `subscribe`.
+   */
+  subscribeToControl?(listener: () => void): Unsubscribe;
   close(): Promise<void>;
 }
 

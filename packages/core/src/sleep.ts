@@ -22,6 +22,8 @@ export function createWakeSignal(): { wake: () => void; wait: (timeoutMs: number
       resolveWaiter?.();
     },
     async wait(timeoutMs, signal) {
+      // an abort that came before the wait fires no event: without this the wait would last its full timeout
+      if (signal?.aborted === true) return;
       if (pending) {
         pending = false;
         return;

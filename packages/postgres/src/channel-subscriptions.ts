@@ -4,12 +4,16 @@ import type { PostgresClient } from './postgres-client.js';
 
 export interface ChannelSubscriptions {
   subscribe(listener: () => void): Unsubscribe;
+  /** Calls this store's listeners, in this process only (no NOTIFY). */
+  wakeLocally(): void;
+  /** How many subscriptions are open. */
+  readonly size: number;
   /** Ends every subscription still open. */
   endAll(): void;
 }
 
 export function channelSubscriptions(client: Pick<PostgresClient, 'listen'>, channel: string): ChannelSubscriptions {
-  const open = new Set<() => void>();
+  const open = new Map<Unsubscribe, () => void>();
   return {
     subscribe(listener) {
       const unlisten = client.listen(channel, listener);
@@ -17,11 +21,26 @@ export function channelSubscriptions(client: Pick<PostgresClient, 'listen'>, cha
         open.delete(unsubscribe);
         unlisten();
       };
-      open.add(unsubscribe);
+      open.set(unsubscribe, listener);
       return unsubscribe;
     },
+    wakeLocally() {
+      // every listener is called even when one throws; the first error is rethrown after
+      let failure: { error: unknown } | undefined;
+      for (const listener of [...open.values()]) {
+        try {
+          listener();
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+      if (failure !== undefined) throw failure.error;
+    },
+    get size() {
+      return open.size;
+    },
     endAll() {
-      for (const unsubscribe of [...open]) unsubscribe();
+      for (const unsubscribe of [...open.keys()]) unsubscribe();
     },
   };
 }

@@ -1,5 +1,7 @@
 // The event store contract on PGlite (in memory) and on a fresh PostgreSQL database.
+import { logStart } from '@twofold/core';
 import { createTestDatabase, eventStoreContract } from '@twofold/testing';
+import { expect, it } from 'vitest';
 import { migrate } from './migrate.js';
 import { createPgClient } from './pg-client.js';
 import { createPgliteClient } from './pglite-client.js';
@@ -31,4 +33,20 @@ eventStoreContract('PostgreSQL', async () => {
       await database.drop();
     },
   };
+});
+
+it('leaves out the data and metadata of the types a reader does not use, so it costs nothing to decode', async () => {
+  const client = await createPgliteClient();
+  try {
+    await migrate(client);
+    const store = postgresEventStore(client);
+    await store.appendToStream('s', [{ type: 'Wanted', data: { n: 1 } }, { type: 'Other', data: { n: 2 }, metadata: { by: 'x' } }], { expectedVersion: 'no_stream' });
+    const events = await store.readAll({ after: logStart, limit: 10, types: ['Wanted'] });
+    expect(events.map((e) => [e.type, e.data, e.metadata])).toEqual([
+      ['Wanted', { n: 1 }, {}],
+      ['Other', {}, {}],
+    ]);
+  } finally {
+    await client.close();
+  }
 });

@@ -13,7 +13,7 @@ import { channelSubscriptions } from './channel-subscriptions.js';
 import { execute, type PostgresClient } from './postgres-client.js';
 import { appendEvent, appendEventParams } from './statements/append-event.js';
 import { appendEvents, appendEventsParams, type AppendEventsRow } from './statements/append-events.js';
-import { readAll } from './statements/read-all.js';
+import { readAll, readAllNoticingHeldBack, type ReadAllRow } from './statements/read-all.js';
 import { readCursorAt } from './statements/read-cursor-at.js';
 import { readHead } from './statements/read-head.js';
 import { readStreamHeads, type StreamHeadRow } from './statements/read-stream-heads.js';
@@ -28,6 +28,14 @@ export interface PostgresEventStoreOptions {
    * for a stream it appends to with `any` (no other expectation is retried: that is a real conflict).
    */
   readonly anyVersionRetries?: number;
+  /**
+   * When a read finds committed events that an older open transaction still hides, the store wakes its
+   * subscribers after this long, then twice as long while they stay hidden, up to `maxHeldBackWakeMs`:
+   * no append will announce them when that transaction ends. Default 5 ms.
+   */
+  readonly heldBackWakeMs?: number;
+  /** Default 200 ms. */
+  readonly maxHeldBackWakeMs?: number;
 }
 
 interface StreamHead {
@@ -52,9 +60,29 @@ const matches = (expected: ExpectedVersion, actual: number): boolean =>
   expected === 'any' || (expected === 'no_stream' ? actual === 0 : expected === actual);
 
 export function postgresEventStore(client: PostgresClient, options: PostgresEventStoreOptions = {}): EventStore {
-  const { anyVersionRetries = 50 } = options;
+  const { anyVersionRetries = 50, heldBackWakeMs = 5, maxHeldBackWakeMs = 200 } = options;
   if (!Number.isInteger(anyVersionRetries) || anyVersionRetries < 0) throw new RangeError('anyVersionRetries must be a non-negative integer');
+  if (!Number.isInteger(heldBackWakeMs) || heldBackWakeMs < 1) throw new RangeError('heldBackWakeMs must be a positive integer');
+  if (!Number.isInteger(maxHeldBackWakeMs) || maxHeldBackWakeMs < heldBackWakeMs) throw new RangeError('maxHeldBackWakeMs must be an integer of at least heldBackWakeMs');
   const subscriptions = channelSubscriptions(client, eventsChannel);
+
+  // Events hidden behind an open transaction become readable when it ends, and nothing announces that:
+  // the store wakes its own subscribers until a read no longer finds any hidden (one timer for all readers).
+  let heldBackTimer: NodeJS.Timeout | undefined;
+  let heldBackDelayMs = heldBackWakeMs;
+  function sawHeldBack(heldBack: boolean): void {
+    if (!heldBack) {
+      heldBackDelayMs = heldBackWakeMs;
+      return;
+    }
+    if (heldBackTimer !== undefined || subscriptions.size === 0) return;
+    heldBackTimer = setTimeout(() => {
+      heldBackTimer = undefined;
+      subscriptions.wakeLocally();
+    }, heldBackDelayMs);
+    heldBackTimer.unref();
+    heldBackDelayMs = Math.min(heldBackDelayMs * 2, maxHeldBackWakeMs);
+  }
 
   async function readHeads(streamIds: readonly string[]): Promise<Map<string, StreamHead>> {
     const { rows } = await execute<StreamHeadRow>(client, readStreamHeads, [streamIds]);
@@ -152,10 +180,13 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
       return rows.map(toStoredEvent);
     },
 
-    async readAll({ after, limit }) {
+    async readAll({ after, limit, types }) {
       if (limit <= 0) return [];
-      const { rows } = await execute<EventRow>(client, readAll, [String(after.transactionId), after.position, limit]);
-      return rows.map(toStoredEvent);
+      const params = [String(after.transactionId), after.position, limit, types === undefined ? null : [...types]];
+      if (!client.capabilities.multipleConnections) return (await execute<EventRow>(client, readAll, params)).rows.map(toStoredEvent);
+      const { rows } = await execute<ReadAllRow>(client, readAllNoticingHeldBack, params);
+      sawHeldBack(rows[0]?.held_back === true);
+      return rows.flatMap((row) => (row.global_position === null ? [] : [toStoredEvent(row)]));
     },
 
     async head() {
@@ -177,6 +208,8 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
 
     /** Ends this store's subscriptions; the client belongs to whoever created it and stays open. */
     async close() {
+      clearTimeout(heldBackTimer);
+      heldBackTimer = undefined;
       subscriptions.endAll();
     },
   };

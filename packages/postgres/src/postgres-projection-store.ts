@@ -29,6 +29,8 @@ import { unlockProjection } from './statements/unlock-projection.js';
 
 /** The notification channel woken after each committed batch. */
 export const checkpointsChannel = 'twofold_checkpoints';
+/** The notification channel woken when an operator pauses, resumes, rebuilds or retries a projection. */
+export const controlChannel = 'twofold_projection_control';
 
 const toCheckpoint = (row: CheckpointRow): ProjectionCheckpoint => ({
   name: row.name,
@@ -77,6 +79,7 @@ const localLeases = new WeakMap<PostgresClient, Set<string>>();
 
 export function postgresProjectionStore(client: PostgresClient): AdministeredProjectionStore<SqlSession> {
   const subscriptions = channelSubscriptions(client, checkpointsChannel);
+  const controlSubscriptions = channelSubscriptions(client, controlChannel);
   // names leased through this store; an advisory lock is re-entrant within its session, so this set is what keeps a second tryAcquireLease out
   const held = new Set<string>();
   let leaseConnection: Promise<DedicatedConnection> | undefined;
@@ -183,6 +186,11 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
 
 
   const changed = (): void => client.notify(checkpointsChannel);
+  /** An operator's change: runners wake on it, and gates see the checkpoint row change too. */
+  const controlled = (): void => {
+    client.notify(controlChannel);
+    client.notify(checkpointsChannel);
+  };
 
   return {
     async prepare(projection) {
@@ -245,7 +253,7 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
     async setPaused(name, paused) {
       const { rowCount } = await client.query('UPDATE twofold_checkpoints SET paused = $2 WHERE name = $1', [name, paused]);
       if (rowCount === 0) throw new NotFound('projection', name);
-      changed();
+      controlled();
     },
 
     async requestRebuild(name, version): Promise<RebuildProgress> {
@@ -269,7 +277,7 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
         );
         return { generation, version, cursor: logStart, lastEventAt: undefined, startedAt: toDate(started[0]!.started_at) };
       });
-      changed();
+      controlled();
       return progress;
     },
 
@@ -321,7 +329,7 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
     async requestDeadLetterRetry(name) {
       const { rowCount } = await client.query('UPDATE twofold_checkpoints SET retry_requested = true WHERE name = $1', [name]);
       if (rowCount === 0) throw new NotFound('projection', name);
-      changed();
+      controlled();
     },
 
     async retryDeadLetter(name, id, apply) {
@@ -353,7 +361,7 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
         ids === undefined
           ? await client.query('DELETE FROM twofold_dead_letters WHERE projection = $1', [name])
           : await client.query('DELETE FROM twofold_dead_letters WHERE projection = $1 AND id = ANY($2::bigint[])', [name, ids.map(Number)]);
-      changed();
+      controlled();
       return rowCount ?? 0;
     },
 
@@ -362,10 +370,12 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
     },
 
     subscribe: subscriptions.subscribe,
+    subscribeToControl: controlSubscriptions.subscribe,
 
     /** Ends this store's subscriptions and its lease connection (releasing its leases); the client stays open. */
     async close() {
       subscriptions.endAll();
+      controlSubscriptions.endAll();
       const connection = await leaseConnection?.catch(() => undefined);
       leaseConnection = undefined;
       held.clear();

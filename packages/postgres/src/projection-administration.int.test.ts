@@ -90,6 +90,33 @@ describe.each(backends)('projection administration on $name', (backend) => {
     expect(await values()).toEqual(['a:1', 'a:13', 'b:5', 'a:2']);
   });
 
+  it('tells runners about operators\' changes, not about batches, and a paused runner resumes on that alone', async () => {
+    const { eventStore, projectionStore, add, values, caughtUp } = await setup();
+    let control = 0;
+    const unsubscribe = projectionStore.subscribeToControl(() => control++);
+    cleanups.push(async () => unsubscribe());
+    // polling every minute: only notifications can move this daemon
+    const daemon = createProjectionDaemon({ eventStore, projectionStore, projections: [tally(new Set())], pollIntervalMs: 60_000 });
+    cleanups.push(() => daemon.stop());
+    daemon.start();
+    await until(async () => (await projectionStore.readCheckpoints(['tally'])).length === 1);
+    await new Promise((r) => setTimeout(r, 100)); // a listener may be woken once when it starts listening
+    const before = control;
+    const first = await add('a', 1);
+    await until(() => caughtUp(first.position));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(control).toBe(before); // a batch is no operator's change
+
+    await projectionStore.setPaused('tally', true);
+    await until(async () => control > before && daemon.statuses()[0]?.state === 'paused', 5_000);
+    const second = await add('a', 2);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await values()).toEqual(['a:1']);
+    await projectionStore.setPaused('tally', false);
+    await until(() => caughtUp(second.position), 5_000);
+    expect(await values()).toEqual(['a:1', 'a:2']);
+  });
+
   it('applies nothing while paused', async () => {
     const { projectionStore, daemon, add, values, caughtUp } = await setup();
     daemon.start();

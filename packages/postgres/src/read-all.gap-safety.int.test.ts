@@ -1,5 +1,5 @@
 // Gap safety of readAll on PostgreSQL (DESIGN 5.1): under concurrent writers, rollbacks and long transactions, a reader sees every committed event exactly once.
-import { cursorOf, logStart, sleep, type EventStore, type LogCursor, type StoredEvent } from '@twofold/core';
+import { createWakeSignal, cursorOf, logStart, sleep, type EventStore, type LogCursor, type StoredEvent } from '@twofold/core';
 import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from './migrate.js';
@@ -104,6 +104,52 @@ describe('readAll on PostgreSQL: gap safety', () => {
     }
     expect(paged.map((e) => e.streamId)).toEqual(['xid-early', 'xid-later']);
     expect(paged[0]!.globalPosition).toBeGreaterThan(paged[1]!.globalPosition);
+  });
+
+  it('wakes its subscribers when an event it held back becomes readable, though nothing is appended after it', async () => {
+    const start = (await store.head())?.cursor ?? logStart;
+    // a reader that reads only when woken, as a projection runner with a long poll interval does
+    const wake = createWakeSignal();
+    const unsubscribe = store.subscribe(wake.wake);
+    const seen: StoredEvent[] = [];
+    let reading = true;
+    const reader = (async () => {
+      let after = start;
+      while (reading) {
+        const events = await store.readAll({ after, limit: 100 });
+        seen.push(...events);
+        after = events.length === 0 ? after : cursorOf(events.at(-1)!);
+        await wake.wait(60_000);
+      }
+    })();
+    // an unrelated transaction holds readers back: it took an id, then writes no event, so it notifies nothing when it ends
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const blocker = client.transaction(async (session) => {
+      await session.query('SELECT pg_current_xact_id()');
+      holding();
+      await released;
+    });
+    try {
+      await held;
+      await store.appendToStream('held-back-wake', [{ type: 'Late', data: {} }], { expectedVersion: 'no_stream' });
+      await sleep(200);
+      expect(seen).toEqual([]);
+      release();
+      await blocker;
+      const deadline = Date.now() + 2_000;
+      while (seen.length === 0 && Date.now() < deadline) await sleep(10);
+      expect(seen.map((event) => event.streamId)).toEqual(['held-back-wake']);
+    } finally {
+      release();
+      await blocker;
+      reading = false;
+      unsubscribe();
+      wake.wake();
+      await reader;
+    }
   });
 
   it('skips the position of a rolled-back transaction for good', async () => {

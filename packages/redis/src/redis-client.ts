@@ -10,11 +10,16 @@ export interface RedisClientOptions {
   readonly connectTimeoutMs?: number;
   /** Connection errors are also reported through the commands that fail; this sees each one as it happens. Default: ignored. */
   readonly onError?: (error: Error) => void;
+  /**
+   * Send the commands issued in one turn of the event loop as one pipeline (ioredis' auto-pipelining):
+   * under many concurrent reads, one write and one reply parse serve them all. Default true.
+   */
+  readonly autoPipelining?: boolean;
 }
 
 /** Opens a client for `redis://[user:password@]host[:port][/db]` or `rediss://…` (TLS). The caller closes it with `quit()`. */
 export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
-  const { maxRetriesPerRequest = 1, connectTimeoutMs = 5_000, onError = () => undefined } = options;
+  const { maxRetriesPerRequest = 1, connectTimeoutMs = 5_000, onError = () => undefined, autoPipelining = true } = options;
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -22,7 +27,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     throw new TypeError(`not a Redis URL: ${url}`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new TypeError(`not a Redis URL (redis:// or rediss://): ${parsed.protocol}//…`);
-  const redisOptions: RedisOptions = { maxRetriesPerRequest, connectTimeout: connectTimeoutMs };
+  const redisOptions: RedisOptions = { maxRetriesPerRequest, connectTimeout: connectTimeoutMs, enableAutoPipelining: autoPipelining };
   const client = new Redis(url, redisOptions);
   client.on('error', onError);
   return client;

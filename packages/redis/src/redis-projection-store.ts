@@ -203,6 +203,11 @@ export function redisProjectionStore(redis: Redis, options: RedisProjectionStore
       };
     },
 
+    // no operator controls (pause, rebuild, dead letters) live in Redis: nothing to tell runners beyond new events
+    subscribeToControl() {
+      return () => undefined;
+    },
+
     reader(projection) {
       return redisReader(redis, keyPrefix, projection);
     },

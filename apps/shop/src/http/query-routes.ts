@@ -5,8 +5,8 @@ import type { SqlClient } from '@twofold/postgres';
 import {
   customerOrders,
   getCustomerOrders,
+  batchedOrderSummaryReader,
   getMerchantBalances,
-  getOrderSummary,
   getSalesReport,
   type OrderSummary,
   merchantBalances,
@@ -48,6 +48,7 @@ const withoutToken = <Q extends object>(query: Q): Omit<Q, 'minPosition'> => {
 
 export function queryRoutes(app: HttpApp, readStore: SqlClient, options: QueryRoutesOptions = {}): void {
   const { now = () => new Date() } = options;
+  const readOrder = options.orderSummaries?.read ?? batchedOrderSummaryReader(readStore);
   queryRoute(app, {
     url: '/api/orders/:id',
     schema: { params: OrderParams },
@@ -57,7 +58,7 @@ export function queryRoutes(app: HttpApp, readStore: SqlClient, options: QueryRo
     tags: ['orders'],
     operationId: 'getOrder',
     ...(options.orderSummaries === undefined ? {} : { consistencyGate: options.orderSummaries.consistencyGate }),
-    handler: ({ params }) => (options.orderSummaries?.read ?? ((id: string) => getOrderSummary(readStore, id)))(params.id),
+    handler: ({ params }) => readOrder(params.id),
   });
   queryRoute(app, {
     url: '/api/orders',

@@ -1,6 +1,6 @@
 // The shop's read models: projections over SQL and the queries beside them.
-export { orderSummaries } from './order-summaries.js';
-export { getOrderSummary, listOrderSummaries } from './order-summary-queries.js';
+export { orderSummaries, orderSummariesBesideTheLog } from './order-summaries.js';
+export { batchedOrderSummaryReader, getOrderSummaries, getOrderSummary, listOrderSummaries } from './order-summary-queries.js';
 export type { OrderSummary, OrderSummaryFilter, OrderSummaryLine, OrderSummaryPage } from './order-summary-queries.js';
 export { catalogTextSearchConfig, productCatalog } from './product-catalog.js';
 export { getProduct, searchProducts } from './product-catalog-queries.js';
@@ -18,4 +18,4 @@ export { customerOrders, customerOrdersProjection } from './customer-orders.js';
 export type { CustomerOrdersOptions } from './customer-orders.js';
 export { getCustomerOrders } from './customer-order-queries.js';
 export type { CustomerOrder, CustomerOrders } from './customer-order-queries.js';
-export { getRedisOrderSummary, redisOrderSummaries } from './redis-order-summaries.js';
+export { getRedisOrderSummary, orderSummaryKey, redisOrderSummaries } from './redis-order-summaries.js';

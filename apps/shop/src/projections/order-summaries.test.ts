@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderEvent, OrderLine } from '../domain/order.js';
 import { orderStream } from '../domain/order.js';
 import { orderSummaries } from './order-summaries.js';
-import { getOrderSummary, listOrderSummaries } from './order-summary-queries.js';
+import { batchedOrderSummaryReader, getOrderSummaries, getOrderSummary, listOrderSummaries, maxOrderBatch } from './order-summary-queries.js';
 
 let db: PGlite;
 beforeAll(async () => {
@@ -216,5 +216,60 @@ describe('listOrderSummaries', () => {
         expect(seen).toEqual(['o-4', 'o-3', 'o-2', 'o-1']);
         await expect(listOrderSummaries(session, { cursor: 'garbage' })).rejects.toMatchObject({ code: 'invalid_input' });
         await expect(listOrderSummaries(session, { limit: 0 })).rejects.toMatchObject({ code: 'invalid_input' });
+      }));
+
+  it('reads several orders in one statement, lined up with the ids asked, and coalesces concurrent lookups', () =>
+    spec()
+      .givenEvents([placed('o-1'), placed('o-2'), paid('o-2'), placed('o-3')])
+      .thenReadModel(async (session) => {
+        const answers = await getOrderSummaries(session, ['o-3', 'missing', 'o-1', 'o-3']);
+        expect(answers.map((order) => order?.orderId)).toEqual(['o-3', undefined, 'o-1', 'o-3']);
+        expect(await getOrderSummaries(session, [])).toEqual([]);
+
+        const statements: unknown[][] = [];
+        const counting = { query: ((text: string, params?: unknown[]) => (statements.push(params ?? []), session.query(text, params))) as typeof session.query };
+        const read = batchedOrderSummaryReader(counting);
+        const ids = Array.from({ length: maxOrderBatch + 10 }, (_, i) => `o-${(i % 4) + 1}`);
+        const orders = await Promise.all(ids.map(read));
+        expect(orders.map((order) => order?.status)).toEqual(ids.map((id) => ({ 'o-1': 'placed', 'o-2': 'paid', 'o-3': 'placed', 'o-4': undefined })[id]));
+        expect(statements).toHaveLength(2); // one full batch, then the rest
+        expect(await getOrderSummary(session, 'o-2')).toEqual(orders[1]);
+        // a later lookup is a new statement: nothing is cached between turns
+        await read('o-1');
+        expect(statements).toHaveLength(3);
+      }));
+
+  it('holds lookups that arrive while a batch runs for one next statement, and runs as many at once as allowed', () =>
+    spec()
+      .givenEvents([placed('o-1'), placed('o-2'), placed('o-3')])
+      .thenReadModel(async (session) => {
+        const lookups = async (maxBatchesInFlight: number): Promise<string[][]> => {
+          const statements: string[][] = [];
+          let open!: () => void;
+          const gate = new Promise<void>((resolve) => (open = resolve));
+          // the first statement stalls until the test lets it go, as a slow database would
+          const slow = {
+            query: (async (text: string, params?: unknown[]) => {
+              const ids = (params?.[0] ?? []) as string[];
+              statements.push(ids);
+              if (statements.length === 1) await gate;
+              return session.query(text, params);
+            }) as typeof session.query,
+          };
+          const read = batchedOrderSummaryReader(slow, { maxBatchesInFlight });
+          const first = read('o-1');
+          await new Promise((resolve) => setImmediate(resolve));
+          await new Promise((resolve) => setImmediate(resolve));
+          const later = ['o-2', 'o-3', 'o-2'].map((id) => read(id));
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          const startedBeforeRelease = statements.length;
+          open();
+          const answers = await Promise.all([first, ...later]);
+          expect(answers.map((order) => order?.orderId)).toEqual(['o-1', 'o-2', 'o-3', 'o-2']);
+          return [...statements.slice(0, startedBeforeRelease), ['released'], ...statements.slice(startedBeforeRelease)];
+        };
+        expect(await lookups(1)).toEqual([['o-1'], ['released'], ['o-2', 'o-3', 'o-2']]);
+        expect(await lookups(2)).toEqual([['o-1'], ['o-2', 'o-3', 'o-2'], ['released']]);
+        expect(() => batchedOrderSummaryReader(session, { maxBatchesInFlight: 0 })).toThrow(RangeError);
       }));
 });

@@ -108,13 +108,85 @@ export const orderSummaries: ProjectionDefinition<SqlSession> = {
   async setup(session) {
     for (const statement of setupStatements) await session.query(statement);
   },
-  async apply(events, session) {
-    const orderEvents = events.filter((event): event is StoredEvent<OrderEvent> => Object.hasOwn(statements, event.type));
-    // one statement per event type per round; rounds keep each order's events in log order
-    for (const round of roundsByKey(orderEvents, (event) => event.data.orderId)) {
-      for (const [type, group] of byType(round)) {
-        await session.query(statements[type as OrderEvent['type']], [JSON.stringify(group.map(rowOf))]);
-      }
-    }
-  },
+  apply: (events, session) =>
+    applyInRounds(
+      session,
+      events.filter((event): event is StoredEvent<OrderEvent> => Object.hasOwn(statements, event.type)),
+      (event) => event.data.orderId,
+      (type, group) => [statements[type], [JSON.stringify(group.map(rowOf))]],
+    ),
+};
+
+/**
+ * One statement per event type per round: a round holds at most one event per order, and rounds keep each
+ * order's events in log order. `statementOf` gives the statement and its parameters for a round's group.
+ */
+async function applyInRounds<E extends StoredEvent>(
+  session: SqlSession,
+  events: readonly E[],
+  orderOf: (event: E) => string,
+  statementOf: (type: OrderEvent['type'], group: readonly E[]) => [string, unknown[]],
+): Promise<void> {
+  for (const round of roundsByKey(events, orderOf)) {
+    for (const [type, group] of byType(round)) await session.query(...statementOf(type as OrderEvent['type'], group));
+  }
+}
+
+// The same statements reading the events where they are: $1 lists the positions of the batch's events of one
+// type, at most one per order. Times are cut to milliseconds and lines keep the four fields, as rowOf does.
+const eventsAt = 'FROM twofold_events e WHERE e.global_position = ANY($1::bigint[])';
+/** An update's events joined to their orders' rows, applied only to rows that have not seen a later event. */
+const ofItsOrderIfNewer = `FROM twofold_events e
+    WHERE e.global_position = ANY($1::bigint[]) AND s.order_id = e.data->>'orderId' AND s.last_position < e.global_position`;
+const recordedAt = "date_trunc('milliseconds', e.recorded_at)";
+const inLogStatements: Record<OrderEvent['type'], string> = {
+  OrderPlaced: `
+    INSERT INTO order_summaries
+      (order_id, customer_id, status, currency, total_cents, lines, customer, shipping_address, placed_at, updated_at, last_position)
+    SELECT e.data->>'orderId', e.data->>'customerId', 'placed', e.data->>'currency', (e.data->>'totalCents')::bigint,
+      COALESCE((SELECT jsonb_agg(jsonb_build_object('sku', l.line->'sku', 'name', l.line->'name', 'quantity', l.line->'quantity',
+                                                    'unitPriceCents', l.line->'unitPriceCents') ORDER BY l.n)
+                FROM jsonb_array_elements(e.data->'lines') WITH ORDINALITY AS l(line, n)), '[]'::jsonb),
+      NULLIF(e.data->'customer', 'null'::jsonb), NULLIF(e.data->'shippingAddress', 'null'::jsonb),
+      (e.data->>'placedAt')::timestamptz, ${recordedAt}, e.global_position
+    ${eventsAt}
+    ON CONFLICT (order_id) DO NOTHING`,
+  OrderPaid: `
+    UPDATE order_summaries s
+    SET status = 'paid', paid_at = (e.data->>'paidAt')::timestamptz, payment_ref = e.data->>'paymentRef',
+        updated_at = ${recordedAt}, last_position = e.global_position
+    ${ofItsOrderIfNewer}`,
+  OrderShipped: `
+    UPDATE order_summaries s
+    SET status = 'shipped', shipped_at = (e.data->>'shippedAt')::timestamptz, carrier = e.data->>'carrier',
+        tracking_number = e.data->>'trackingNumber', updated_at = ${recordedAt}, last_position = e.global_position
+    ${ofItsOrderIfNewer}`,
+  OrderDelivered: `
+    UPDATE order_summaries s
+    SET status = 'delivered', delivered_at = (e.data->>'deliveredAt')::timestamptz, updated_at = ${recordedAt}, last_position = e.global_position
+    ${ofItsOrderIfNewer}`,
+  OrderCancelled: `
+    UPDATE order_summaries s
+    SET status = 'cancelled', cancelled_at = (e.data->>'cancelledAt')::timestamptz, cancel_reason = e.data->>'reason',
+        refund_cents = (e.data->>'refundCents')::bigint, updated_at = ${recordedAt}, last_position = e.global_position
+    ${ofItsOrderIfNewer}`,
+};
+
+/**
+ * orderSummaries for a read store that is the event store's own database: each statement reads the batch's
+ * events from the log by position, so event bodies are neither sent to the daemon nor sent back, and the daemon
+ * reads only their positions. Same name, version, tables and rows as `orderSummaries`: either can take over
+ * from the other.
+ */
+export const orderSummariesBesideTheLog: ProjectionDefinition<SqlSession> = {
+  ...orderSummaries,
+  usesEventData: false,
+  // the events carry no data here: an order's events are its stream's, so the stream keys the rounds
+  apply: (events, session) =>
+    applyInRounds(
+      session,
+      events.filter((event) => Object.hasOwn(inLogStatements, event.type)),
+      (event) => event.streamId,
+      (type, group) => [inLogStatements[type], [group.map((event) => event.globalPosition)]],
+    ),
 };

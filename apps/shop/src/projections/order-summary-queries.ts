@@ -1,6 +1,7 @@
 // Queries over the orderSummaries read model: one order by id, and pages of orders newest first.
 import { InvalidCommand } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
+import DataLoader from 'dataloader';
 import type { Customer, OrderStatus, ShippingAddress } from '../domain/order.js';
 import { decodeCursor, encodeCursor, pageLimit } from './page-cursor.js';
 
@@ -86,8 +87,67 @@ const toSummary = (row: OrderSummaryRow): OrderSummary => ({
 });
 
 export async function getOrderSummary(session: SqlSession, orderId: string): Promise<OrderSummary | undefined> {
-  const { rows } = await session.query<OrderSummaryRow>(`SELECT ${columns} FROM order_summaries WHERE order_id = $1`, [orderId]);
-  return rows[0] === undefined ? undefined : toSummary(rows[0]);
+  return (await getOrderSummaries(session, [orderId]))[0];
+}
+
+/** Several orders by id in one statement; the answer lines up with `orderIds` (undefined where there is none). */
+export async function getOrderSummaries(session: SqlSession, orderIds: readonly string[]): Promise<(OrderSummary | undefined)[]> {
+  const { rows } = await session.query<OrderSummaryRow>(`SELECT ${columns} FROM order_summaries WHERE order_id = ANY($1::text[])`, [[...orderIds]]);
+  const byId = new Map(rows.map((row) => [row.order_id, row]));
+  return orderIds.map((id) => {
+    const row = byId.get(id);
+    return row === undefined ? undefined : toSummary(row);
+  });
+}
+
+/** Largest number of ids one batched read asks for. */
+export const maxOrderBatch = 256;
+
+export interface BatchedReaderOptions {
+  /**
+   * How many batched statements may run at once (default 1). Lookups that arrive while they all run
+   * wait and go together in the next one: under load each statement answers many requests, so the
+   * database and the driver do less per read; a lone lookup waits for no one.
+   */
+  readonly maxBatchesInFlight?: number;
+}
+
+/**
+ * Reads orders by id, coalescing lookups into one statement: those that arrive in the same turn of the
+ * event loop, and those that arrive while earlier batches are running. Nothing is cached: each lookup is
+ * answered by a statement that started after it was asked, so it is at least as fresh as the checkpoint
+ * read before it.
+ */
+export function batchedOrderSummaryReader(
+  session: SqlSession,
+  options: BatchedReaderOptions = {},
+): (orderId: string) => Promise<OrderSummary | undefined> {
+  const { maxBatchesInFlight = 1 } = options;
+  if (!Number.isInteger(maxBatchesInFlight) || maxBatchesInFlight < 1) throw new RangeError('maxBatchesInFlight must be a positive integer');
+  // batches scheduled or running; a batch over the limit waits, still open to new lookups, for one to end
+  let busy = 0;
+  const waiting: (() => void)[] = [];
+  const start = (dispatch: () => void): void => {
+    busy++;
+    setImmediate(dispatch);
+  };
+  const loader = new DataLoader<string, OrderSummary | undefined>(
+    async (ids) => {
+      try {
+        return await getOrderSummaries(session, ids);
+      } finally {
+        busy--;
+        const next = waiting.shift();
+        if (next !== undefined) start(next);
+      }
+    },
+    {
+      cache: false,
+      maxBatchSize: maxOrderBatch,
+      batchScheduleFn: (dispatch) => (busy < maxBatchesInFlight ? start(dispatch) : waiting.push(dispatch)),
+    },
+  );
+  return (orderId) => loader.load(orderId);
 }
 
 export interface OrderSummaryFilter {

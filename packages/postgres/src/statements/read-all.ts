@@ -1,4 +1,5 @@
 // Reads the global log after a cursor, in commit order, never past a transaction that may still commit.
+import type { EventRow } from '../event-row.js';
 import type { NamedStatement } from '../postgres-client.js';
 
 /**
@@ -10,13 +11,42 @@ import type { NamedStatement } from '../postgres-client.js';
  * The order is transaction id order. The store's appends take their id in the appending statement,
  * so for them it is commit order within each stream; a transaction that takes its id earlier (it
  * wrote something else first) is placed at its id, before transactions that committed ahead of it.
+ *
+ * $4, when not null, lists the types the reader uses: the others come back with empty data and metadata.
+ *
+ * readAllNoticingHeldBack also says, on every row, whether committed events exist that this read could not
+ * return yet (`held_back`): an older transaction still running hides them, and when it ends no append
+ * announces them. It always returns at least one row; when no event is readable it is the flag alone, its
+ * event columns null. On PGlite (one connection) nothing can be hidden, and the plain statement is cheaper.
  */
+const events = `SELECT global_position, transaction_id::text AS xid, stream_id, stream_version, event_id, event_type,
+    CASE WHEN $4::text[] IS NULL OR event_type = ANY($4::text[]) THEN data ELSE '{}'::jsonb END AS data,
+    CASE WHEN $4::text[] IS NULL OR event_type = ANY($4::text[]) THEN metadata ELSE '{}'::jsonb END AS metadata,
+    recorded_at`;
+const visibleAfter = `FROM twofold_events
+  WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+    AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY transaction_id, global_position
+  LIMIT $3`;
+
+/** For a client with one connection (PGlite), where no other transaction can be open while it reads. */
 export const readAll: NamedStatement = {
   name: 'twofold_read_all',
-  text: `SELECT global_position, transaction_id::text AS xid, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at
-FROM twofold_events
-WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
-  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY transaction_id, global_position
-LIMIT $3`,
+  text: `${events}
+  ${visibleAfter}`,
 };
+
+/** For a server with concurrent transactions: also says whether committed events were left hidden. */
+export const readAllNoticingHeldBack: NamedStatement = {
+  name: 'twofold_read_all_noticing_held_back',
+  text: `SELECT held.held_back, e.global_position, e.xid, e.stream_id, e.stream_version, e.event_id, e.event_type, e.data, e.metadata, e.recorded_at
+FROM (SELECT EXISTS (SELECT 1 FROM twofold_events WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS held_back) AS held
+LEFT JOIN LATERAL (
+  ${events}, transaction_id
+  ${visibleAfter}
+) AS e ON true
+ORDER BY e.transaction_id, e.global_position`,
+};
+
+/** A row of readAllNoticingHeldBack: `held_back` on every row, the event's columns null on the single row of an empty read. */
+export type ReadAllRow = { readonly held_back: boolean } & ({ readonly global_position: null } | EventRow);
