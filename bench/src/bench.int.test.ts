@@ -41,7 +41,13 @@ describe('npm run bench, tiny sizes', () => {
     expect(twofold.liveApplied).toBe(twofold.appended);
 
     // the live lag of both projectors at one append rate: Twofold sees every acknowledged event
-    const shape = written['seedShape'] as { liveLag: { system: string; appended: number; neverApplied: number; lag: { count: number } }[] };
+    const shape = written['seedShape'] as {
+      steps: { twofold?: { commandsPerSec: number }; baseline?: { commandsPerSec: number } }[];
+      liveLag: { system: string; appended: number; neverApplied: number; lag: { count: number } }[];
+    };
+    // the first rate runs on both ladders, Twofold's and the baseline's
+    expect(shape.steps[0]?.twofold?.commandsPerSec).toBeGreaterThan(0);
+    expect(shape.steps[0]?.baseline?.commandsPerSec).toBeGreaterThan(0);
     expect(shape.liveLag.map((run) => run.system)).toEqual(['twofold', 'emmett']);
     const twofoldLag = shape.liveLag[0]!;
     expect(twofoldLag.appended).toBeGreaterThan(0);
