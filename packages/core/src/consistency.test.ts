@@ -61,6 +61,71 @@ describe('createConsistencyGate', () => {
   });
 });
 
+describe('createConsistencyGate, queries without a token', () => {
+  /** Stores that count the snapshot reads and can be told to stay silent about changes (a lost notification). */
+  async function counted(options: { silent?: boolean; snapshotMaxAgeMs?: number; quietSnapshotMaxAgeMs?: number } = {}) {
+    const eventStore = inMemoryEventStore();
+    const projectionStore = inMemoryProjectionStore();
+    await projectionStore.prepare(noop);
+    let reads = 0;
+    const subscribe = (listener: () => void) => (options.silent === true ? () => undefined : projectionStore.subscribe(listener));
+    const gate = createConsistencyGate({
+      eventStore: options.silent === true ? { ...eventStore, subscribe: () => () => undefined } : eventStore,
+      projectionStore: {
+        readCheckpoints: (names) => {
+          reads++;
+          return projectionStore.readCheckpoints(names);
+        },
+        subscribe,
+      },
+      snapshotMaxAgeMs: options.snapshotMaxAgeMs ?? 0,
+      ...(options.quietSnapshotMaxAgeMs === undefined ? {} : { quietSnapshotMaxAgeMs: options.quietSnapshotMaxAgeMs }),
+    });
+    const append = () => eventStore.appendToStream('s', [{ type: 'E', data: {} }], { expectedVersion: 'any' });
+    const applyAll = async () => {
+      const [checkpoint] = await projectionStore.readCheckpoints(['p']);
+      const last = (await eventStore.readAll({ after: checkpoint!.cursor, limit: 1_000 })).at(-1)!;
+      await projectionStore.commitBatch('p', checkpoint!.cursor, { cursor: cursorOf(last), lastEventAt: last.recordedAt }, async () => {});
+    };
+    return { gate, append, applyAll, reads: () => reads };
+  }
+
+  it('reads checkpoints and head once while nothing changes, however many queries and however long', async () => {
+    const { gate, reads } = await counted();
+    for (let i = 0; i < 20; i++) {
+      expect((await gate.freshness(['p'])).caughtUp).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    // the first query starts listening and reads; the second reads once more, begun after listening started
+    expect(reads()).toBeLessThanOrEqual(2);
+  });
+
+  it('reads again after an append or a checkpoint move is announced, and tells the truth about it', async () => {
+    const { gate, append, applyAll, reads } = await counted();
+    await gate.freshness(['p']);
+    await gate.freshness(['p']);
+    const before = reads();
+    const { position } = await append();
+    expect(await gate.freshness(['p'])).toMatchObject({ caughtUp: false, position: 0 });
+    await applyAll();
+    expect(await gate.freshness(['p'])).toMatchObject({ caughtUp: true, position });
+    expect(reads()).toBe(before + 2);
+  });
+
+  it('does not trust a quiet snapshot longer than quietSnapshotMaxAgeMs (a change whose announcement was lost)', async () => {
+    const { gate, append, reads } = await counted({ silent: true, quietSnapshotMaxAgeMs: 30 });
+    await gate.freshness(['p']);
+    await gate.freshness(['p']);
+    await append();
+    // unannounced: the quiet snapshot still answers at first
+    expect((await gate.freshness(['p'])).caughtUp).toBe(true);
+    const quietReads = reads();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect((await gate.freshness(['p'])).caughtUp).toBe(false);
+    expect(reads()).toBe(quietReads + 1);
+  });
+});
+
 describe('createConsistencyGate, cancelled', () => {
   it('stops waiting when the signal aborts (a client that hung up)', async () => {
     const { gate, append } = await setup();

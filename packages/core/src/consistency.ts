@@ -27,13 +27,21 @@ export interface ConsistencyGateOptions {
   readonly projectionStore: Pick<ProjectionStore<unknown>, 'readCheckpoints' | 'subscribe'>;
   /** Re-check at least this often even without a wake-up. */
   readonly pollIntervalMs?: number;
-  /** A query without a token may be answered from a snapshot of checkpoints and head this old (default 5 ms). */
+  /**
+   * A query without a token may be answered from a snapshot of checkpoints and head this old (default 5 ms)
+   * while the stores announce changes: it bounds the re-reads under a stream of checkpoint moves and appends.
+   */
   readonly snapshotMaxAgeMs?: number;
+  /**
+   * A snapshot that no change announced since it began stays the answer this long (default 250 ms). The stores'
+   * announcements keep it true; this bounds how stale it gets if one is lost (a LISTEN connection reconnecting).
+   */
+  readonly quietSnapshotMaxAgeMs?: number;
   readonly now?: () => Date;
 }
 
 export function createConsistencyGate(options: ConsistencyGateOptions): ConsistencyGate {
-  const { eventStore, projectionStore, pollIntervalMs = 20, snapshotMaxAgeMs = 5, now = () => new Date() } = options;
+  const { eventStore, projectionStore, pollIntervalMs = 20, snapshotMaxAgeMs = 5, quietSnapshotMaxAgeMs = 250, now = () => new Date() } = options;
 
   // Concurrent queries share one read of every checkpoint and of the head, never one begun before they needed it:
   // checkpoints only move forward, so a snapshot begun after a request arrived cannot claim too little or too much.
@@ -60,6 +68,26 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
     }).catch(() => undefined);
     return promise;
   }
+  // Queries without a token reuse the last snapshot until a store announces a change begun after it: re-reading
+  // every few milliseconds costs two statements per snapshot, as many as the reads they describe at thousands a
+  // second. The gate listens from its first such query for as long as its stores are open.
+  let changedAt = Number.NEGATIVE_INFINITY;
+  let listening = false;
+  function quietSnapshot(at: number): Snapshot | undefined {
+    if (!listening) {
+      listening = true;
+      const changed = (): void => {
+        changedAt = performance.now();
+      };
+      eventStore.subscribe(changed);
+      projectionStore.subscribe(changed);
+      // what changed before now went unheard: only snapshots begun from here on can be trusted while quiet
+      changed();
+      return undefined;
+    }
+    return latest !== undefined && changedAt < latest.startedAt && at - latest.startedAt <= quietSnapshotMaxAgeMs ? latest : undefined;
+  }
+
   // positions never move once written, so a resolved token stays valid
   const resolved = new Map<number, LogCursor>();
 
@@ -95,7 +123,8 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
 
   return {
     async freshness(names) {
-      const { checkpoints, head } = await snapshot(performance.now() - snapshotMaxAgeMs);
+      const at = performance.now();
+      const { checkpoints, head } = quietSnapshot(at) ?? (await snapshot(at - snapshotMaxAgeMs));
       return describe(checkpoints, head, names);
     },
     async waitFor(names, minPosition, timeoutMs, signal) {
