@@ -129,8 +129,12 @@ export async function seedShapeBenchmark(context: SuiteContext): Promise<Benchma
   // the baseline only shows what the same rates cost without Twofold: half the time is enough
   const baselineDurationMs = Math.min(durationMs / 2, 10_000);
   const database = await context.database('shape');
+  // the shop as it is deployed on PostgreSQL: commands and queries in one process, the projector in another, so a
+  // burst of requests never holds up a batch (and a batch never holds up a request) on one event loop
   const shopWorker = await context.worker('shape-shop');
-  const shop = createHttpClient((await shopWorker.call<{ url: string }>('server.shop', { store: database.url })).url, 1024);
+  const shop = createHttpClient((await shopWorker.call<{ url: string }>('server.shop', { store: database.url, roles: ['command', 'query'] })).url, 1024);
+  const projectorWorker = await context.worker('shape-projector');
+  await projectorWorker.call('server.shop', { store: database.url, roles: ['projector'] });
   context.defer(async () => shop.close());
   const baselineWorker = await context.worker('shape-baseline');
   const baseline = createHttpClient((await baselineWorker.call<{ url: string }>('server.baseline', { url: database.url })).url, 1024);
@@ -151,13 +155,13 @@ export async function seedShapeBenchmark(context: SuiteContext): Promise<Benchma
 
   const twofoldStep = async (rates: { writeRate: number; queryRate: number }, index: number): Promise<ShapeStep['twofold']> => {
     // settle what came before, then mark where this step's events start
-    await progressUntilHead(shopWorker, pool, 10_000, []);
+    await progressUntilHead(projectorWorker, pool, 10_000, []);
     const { rows } = await pool.query<{ mark: string | null }>('SELECT max(global_position)::text AS mark FROM twofold_events');
     const mark = Number(rows[0]?.mark ?? 0);
     progress.step('seedShape', index * 2, writeRates.length * 2, `twofold: ${rates.writeRate} orders/s + ${rates.queryRate} reads/s for ${durationMs / 1000} s`);
     const load = await runShape(shop, { command: '/api/orders', query: '/api/orders/' }, rates.writeRate, rates.queryRate, durationMs, shopOrders, products);
     const entries: ProgressEntry[] = [];
-    await progressUntilHead(shopWorker, pool, 10_000, entries);
+    await progressUntilHead(projectorWorker, pool, 10_000, entries);
     const events = await pool.query<{ position: string; xid: string; committed_ms: number }>(
       `SELECT global_position::text AS position, transaction_id::text AS xid, extract(epoch FROM recorded_at) * 1000 AS committed_ms
        FROM twofold_events WHERE global_position > $1`,

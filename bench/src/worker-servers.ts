@@ -14,6 +14,8 @@ export interface ShopServerParams {
   /** Keep orders by id in this Redis, under `kvKeyPrefix`. */
   readonly kv?: string;
   readonly kvKeyPrefix?: string;
+  /** The shop's roles in this process (default all of them). */
+  readonly roles?: readonly ('command' | 'query' | 'projector')[];
 }
 
 
@@ -37,7 +39,15 @@ export const serverHandlers = {
       closers.push(() => rm(dataDir, { recursive: true, force: true }));
       store = `pglite:${dataDir}`;
     }
-    shop = await startShop({ store, kv: params.kv, kvKeyPrefix: params.kvKeyPrefix, port: 0, host: '127.0.0.1', logger: false });
+    shop = await startShop({
+      store,
+      kv: params.kv,
+      kvKeyPrefix: params.kvKeyPrefix,
+      ...(params.roles === undefined ? {} : { roles: new Set(params.roles) }),
+      port: 0,
+      host: '127.0.0.1',
+      logger: false,
+    });
     const started = shop;
     closers.push(() => started.close());
     shop.daemon?.onProgress(({ name, live, cursor }) => {
