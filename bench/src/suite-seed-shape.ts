@@ -224,7 +224,7 @@ export async function seedShapeBenchmark(context: SuiteContext): Promise<Benchma
         ]),
         notes: [
           `highest write rate with lag p99 < ${lagTargetMs} ms (rates held, < 1 % errors): ${rateText(highestPassing)}; the baseline held up to ${rateText(baselineHighest)}. Each ladder stops at its first miss ('–': not run).`,
-          'Latencies in ms from the time each request was due (open loop). Lag per event: its transaction\'s start (recorded_at) to the daemon\'s commit of the batch that took the orderSummaries checkpoint past it (onProgress, in the shop\'s process).',
+          'Latencies in ms from the time each request was due (open loop). Lag per event: its transaction\'s start (recorded_at) to the daemon\'s commit of the batch that took the orderSummaries checkpoint past it (onProgress, in the projector\'s process).',
           'reads 404: a read of an order placed moments before, answered before the read model had it (eventual consistency; the reads send no X-Min-Position).',
           `base: the same rates against the Fastify baseline (one INSERT / one primary-key SELECT per request, no Twofold) for ${baselineDurationMs / 1000} s; held: rates kept, < 1 % errors, both p99 < ${lagTargetMs} ms. Where the baseline does not hold a rate either, the machine (load generator, server and PostgreSQL on the same cores) is the bound, not Twofold.`,
           ...steps.flatMap(({ writeRate, twofold: t }) => (t !== undefined && t.errors > 0 ? [`at ${writeRate}/s: ${t.errors} errors (${t.firstError})`] : [])),
