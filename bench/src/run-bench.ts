@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { defaultServerUrl } from './bench-database.js';
+import { defaultTestServerUrl } from '@twofold/testing/database';
 import { profiles, type ProfileName } from './profiles.js';
 import { createProgress, silentProgress, type Progress } from './progress.js';
 import { appendBenchmark } from './suite-append.js';
@@ -75,7 +75,7 @@ const stampOf = (date: Date): string => date.toISOString().replace(/:/g, '-').re
 
 export async function runBench(options: RunBenchOptions): Promise<BenchResult> {
   const profile = profiles[options.profile];
-  const serverUrl = options.serverUrl ?? process.env['TWOFOLD_BENCH_DATABASE_URL'] ?? defaultServerUrl;
+  const serverUrl = options.serverUrl ?? process.env['TWOFOLD_BENCH_DATABASE_URL'] ?? defaultTestServerUrl;
   const print = options.print === false ? () => undefined : (options.print ?? ((text: string) => process.stdout.write(`${text}\n`)));
   const progress = options.progress === false ? silentProgress : (options.progress ?? createProgress());
   const selected = benchmarkNames.filter((name) => options.only === undefined || options.only.includes(name));

@@ -1,5 +1,5 @@
 // What every benchmark gets (sizes, the server, progress, cleanups) and what it gives back (a table, a chart, goals, raw figures).
-import { createBenchDatabase, type BenchDatabase } from './bench-database.js';
+import { createTestDatabase, type TestDatabase } from '@twofold/testing/database';
 import type { BenchProfile } from './profiles.js';
 import type { Progress } from './progress.js';
 import type { BarChart } from './svg-chart.js';
@@ -41,7 +41,7 @@ export interface SuiteContext {
   readonly serverUrl: string;
   readonly progress: Progress;
   /** A fresh database, dropped when the benchmark ends. */
-  database(label: string, template?: string): Promise<BenchDatabase>;
+  database(label: string, template?: string): Promise<TestDatabase>;
   /** A worker process, closed when the benchmark ends. */
   worker(label: string): Promise<Worker>;
   /** Runs when the benchmark ends, last registered first. */
@@ -66,7 +66,7 @@ export async function withSuiteContext<T>(base: Pick<SuiteContext, 'profile' | '
     ...base,
     defer,
     async database(label, template) {
-      const database = await createBenchDatabase(base.serverUrl, label, template);
+      const database = await createTestDatabase(base.serverUrl, { label: `bench_${label}`, serverVariable: 'TWOFOLD_BENCH_DATABASE_URL', ...(template === undefined ? {} : { template }) });
       defer(() => database.drop());
       return database;
     },

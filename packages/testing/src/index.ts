@@ -12,7 +12,7 @@ export type {
   StoredEventsOptions,
 } from './projection-specification.js';
 export { createTestDatabase, defaultTestServerUrl } from './test-database.js';
-export type { TestDatabase } from './test-database.js';
+export type { TestDatabase, TestDatabaseOptions } from './test-database.js';
 export { eventStoreContract } from './event-store-contract.js';
 export type { EventStoreFactory, EventStoreFixture } from './event-store-contract.js';
 export { projectionStoreContract, sqlKeyValueReadModel } from './projection-store-contract.js';
