@@ -76,6 +76,7 @@ const stampOf = (date: Date): string => date.toISOString().replace(/:/g, '-').re
 export async function runBench(options: RunBenchOptions): Promise<BenchResult> {
   const profile = profiles[options.profile];
   const serverUrl = options.serverUrl ?? process.env['TWOFOLD_BENCH_DATABASE_URL'] ?? defaultTestServerUrl;
+  const redisUrl = process.env['TWOFOLD_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
   const print = options.print === false ? () => undefined : (options.print ?? ((text: string) => process.stdout.write(`${text}\n`)));
   const progress = options.progress === false ? silentProgress : (options.progress ?? createProgress());
   const selected = benchmarkNames.filter((name) => options.only === undefined || options.only.includes(name));
@@ -89,7 +90,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResult> {
   const tables: Table[] = [];
   for (const name of selected) {
     try {
-      const report = await withSuiteContext({ profile, serverUrl, progress }, (context) => benchmarks[name](context));
+      const report = await withSuiteContext({ profile, serverUrl, redisUrl, progress }, (context) => benchmarks[name](context));
       progress.end();
       reports.push(report);
       tables.push(...report.tables);

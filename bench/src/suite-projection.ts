@@ -109,10 +109,9 @@ async function counterRun(context: SuiteContext, system: CounterSystem, url: str
 }
 
 export async function projectionBenchmark(context: SuiteContext): Promise<BenchmarkReport> {
-  const { profile, progress } = context;
+  const { profile, progress, redisUrl } = context;
   const { events, products, timeoutMs } = profile.projection;
   const orders = Math.max(1, Math.floor((events - products) / 2));
-  const redisUrl = process.env['TWOFOLD_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
   // the log, seeded once, copied for each run (a template database must have no connections)
   const seeded = await context.database('projection_seed');

@@ -36,7 +36,7 @@ export interface QueryRow {
 }
 
 export async function queryBenchmark(context: SuiteContext): Promise<BenchmarkReport> {
-  const { profile, progress } = context;
+  const { profile, progress, redisUrl } = context;
   const { orders, products, clients: clientCounts, durationMs, warmupMs } = profile.query;
   const maxClients = Math.max(...clientCounts);
   const database = await context.database('query');
@@ -44,7 +44,6 @@ export async function queryBenchmark(context: SuiteContext): Promise<BenchmarkRe
   const shop = createHttpClient((await shopWorker.call<{ url: string }>('server.shop', { store: database.url })).url, maxClients);
   context.defer(async () => shop.close());
   // the same shop keeping orders by id in Redis, under a key prefix of its own that is deleted afterwards
-  const redisUrl = process.env['TWOFOLD_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
   const keyPrefix = `twofold-bench-${randomUUID()}:`;
   const redis = createRedisClient(redisUrl);
   context.defer(async () => {

@@ -39,6 +39,8 @@ export interface BenchmarkReport {
 export interface SuiteContext {
   readonly profile: BenchProfile;
   readonly serverUrl: string;
+  /** The Redis the projection and query benchmarks keep orders by id in, under key prefixes of their own. */
+  readonly redisUrl: string;
   readonly progress: Progress;
   /** A fresh database, dropped when the benchmark ends. */
   database(label: string, template?: string): Promise<TestDatabase>;
@@ -57,7 +59,7 @@ export async function cleanUpRunningBenchmarks(): Promise<void> {
 }
 
 /** Runs one benchmark with its own databases and workers, which are gone when it returns or throws. */
-export async function withSuiteContext<T>(base: Pick<SuiteContext, 'profile' | 'serverUrl' | 'progress'>, fn: (context: SuiteContext) => Promise<T>): Promise<T> {
+export async function withSuiteContext<T>(base: Pick<SuiteContext, 'profile' | 'serverUrl' | 'redisUrl' | 'progress'>, fn: (context: SuiteContext) => Promise<T>): Promise<T> {
   const cleanups: (() => Promise<void>)[] = [];
   const defer = (cleanup: () => Promise<void>): void => {
     cleanups.push(cleanup);

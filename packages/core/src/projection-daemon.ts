@@ -117,9 +117,8 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
   let controller: AbortController | undefined;
   let running: Promise<void>[] = [];
 
-  /** The work of one projection while this instance holds its lease; `signal` ends it. */
   /**
-   * `control.changed` is set when the store may hold an operator's change for this projection; stores without
+   * The work of one projection while this instance holds its lease; `signal` ends it. `control.changed` is set when the store may hold an operator's change for this projection; stores without
    * control notifications keep it set, so their runners read the checkpoint before every step.
    */
   function runner(projection: ProjectionDefinition<Session>, wake: ReturnType<typeof createWakeSignal>, control: { changed: boolean }) {
