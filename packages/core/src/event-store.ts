@@ -16,6 +16,8 @@ export interface AppendedStream {
   readonly streamVersion: number;
   /** The global position of the stream's last appended event. */
   readonly position: number;
+  /** The global position of each event appended to the stream by this append, in order (empty when it appended none). */
+  readonly positions: readonly number[];
 }
 
 export interface AppendResult {
@@ -23,6 +25,11 @@ export interface AppendResult {
   /** The consistency token: the highest global position written. Every event of the append is at or before it. */
   readonly position: number;
   readonly transactionId: number;
+}
+
+export interface ReadStreamOptions {
+  readonly fromVersion?: number;
+  readonly maxCount?: number;
 }
 
 export interface ReadAllOptions {
@@ -48,8 +55,11 @@ export interface EventStore {
   appendToStream(streamId: string, events: readonly Event[], options: { expectedVersion: ExpectedVersion }): Promise<AppendResult>;
   /** Appends to several streams atomically: all or nothing, each with its own expected version. */
   appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult>;
-  /** The stream's events from `fromVersion` (inclusive, default 1), in version order; empty when it does not exist. */
-  readStream(streamId: string, options?: { fromVersion?: number }): Promise<readonly StoredEvent[]>;
+  /**
+   * The stream's events from `fromVersion` (inclusive, default 1), in version order, at most `maxCount`
+   * of them (default all); empty when it does not exist.
+   */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<readonly StoredEvent[]>;
   /**
    * Events after the cursor, in the order they became visible, never skipping one that a later
    * call could still return and never returning one twice.

@@ -20,6 +20,7 @@ export type {
   ExpectedVersion,
   LogHead,
   ReadAllOptions,
+  ReadStreamOptions,
   StreamAppend,
   Unsubscribe,
 } from './event-store.js';
@@ -50,3 +51,7 @@ export { inMemoryEventStore } from './in-memory-event-store.js';
 export type { InMemoryEventStoreOptions } from './in-memory-event-store.js';
 export { inMemoryProjectionStore } from './in-memory-projection-store.js';
 export type { InMemoryProjectionStore, InMemoryReadModel } from './in-memory-projection-store.js';
+export type { SnapshotPolicy, StreamModel } from './write-side/stream-model.js';
+export { streamModel } from './write-side/stream-model.js';
+export type { Snapshot, SnapshotStore } from './write-side/snapshot-store.js';
+export { inMemorySnapshotStore } from './write-side/snapshot-store.js';
