@@ -24,8 +24,15 @@ export type {
   StreamAppend,
   Unsubscribe,
 } from './event-store.js';
-export type { CommandHandlerOptions, LoadedStream, StreamWrite } from './handle-command.js';
-export { eventMetadataFor, handleCommand, handleMultiStreamCommand } from './handle-command.js';
+export type { CommandHandlerOptions } from './handle-command.js';
+export { handleCommand } from './handle-command.js';
+export { eventMetadataFor } from './write-side/event-metadata.js';
+export type { MultiStreamDecider, ReadState, StreamRead, StreamWrite } from './write-side/multi-stream-decider.js';
+export { multiStreamDecider, singleStreamDecider } from './write-side/multi-stream-decider.js';
+export type { CommandProcessor, CommandProcessorCounters, CommandProcessorOptions } from './write-side/command-processor.js';
+export { createCommandProcessor } from './write-side/command-processor.js';
+export type { CachedStream, StateCache, StateCacheOptions } from './write-side/state-cache.js';
+export { createStateCache } from './write-side/state-cache.js';
 export type {
   AdministeredProjectionStore,
   CheckpointAdvance,

@@ -1,0 +1,210 @@
+// The command processor: a process's commands queue, are decided in batches over cached stream states, and each batch is one atomic append.
+import { StoreUnavailable, StreamVersionConflict } from '../errors.js';
+import type { AppendedStream, AppendResult, EventStore, StreamAppend } from '../event-store.js';
+import type { Logger } from '../logger.js';
+import type { Command } from '../messages.js';
+import { sleep } from '../sleep.js';
+import { decideBatch, type Outcome, type QueuedCommand, type SeenVersion, type WorkingSet, type WorkingStream } from './batch-decision.js';
+import type { MultiStreamDecider } from './multi-stream-decider.js';
+import type { SnapshotStore } from './snapshot-store.js';
+import { createStateCache, type StateCache, type StateCacheOptions } from './state-cache.js';
+import { createStreamLoader, type LoaderCounters } from './stream-loader.js';
+
+export interface CommandProcessorOptions {
+  readonly eventStore: EventStore;
+  /** Where snapshotted models keep their states; without one, streams are folded from the cache or the log. */
+  readonly snapshotStore?: SnapshotStore;
+  /** The state cache, or its bounds (default 10,000 streams, 64 MiB). `{ maxEntries: 0 }` caches nothing. */
+  readonly cache?: StateCache | StateCacheOptions;
+  /** Most commands decided and appended together. Default 256. */
+  readonly maxBatchSize?: number;
+  /** How many times a batch is decided again after a version conflict (another process wrote) before giving up. Default 30. */
+  readonly maxAttempts?: number;
+  /** Upper bound of the random pause before a retry grows by this much per attempt. Default 2 ms. */
+  readonly retryJitterMs?: number;
+  /** Events per read when folding a long stream. Default 10,000. */
+  readonly readPageSize?: number;
+  readonly logger?: Logger;
+}
+
+export interface CommandProcessorCounters extends LoaderCounters {
+  commands: number;
+  batches: number;
+  /** Appends refused because another writer moved a stream first. */
+  conflicts: number;
+}
+
+export interface CommandProcessor {
+  /**
+   * Decides the command over the current states of the streams it reads and appends its writes atomically.
+   * Resolves with its own positions (the consistency token covers exactly its events) or rejects with the
+   * decider's error, StreamVersionConflict when retries ran out, or the store's error.
+   */
+  execute<C extends Command>(decider: MultiStreamDecider<C>, command: C): Promise<AppendResult>;
+  readonly counters: Readonly<CommandProcessorCounters>;
+  /** Finishes queued commands and background snapshot writes; later commands are refused. */
+  close(): Promise<void>;
+}
+
+interface Pending extends QueuedCommand {
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export function createCommandProcessor(options: CommandProcessorOptions): CommandProcessor {
+  const { eventStore, snapshotStore, maxBatchSize = 256, maxAttempts = 30, retryJitterMs = 2, readPageSize = 10_000, logger } = options;
+  if (!Number.isSafeInteger(maxBatchSize) || maxBatchSize < 1) throw new RangeError('maxBatchSize must be a positive integer');
+  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new RangeError('maxAttempts must be a positive integer');
+  if (!Number.isSafeInteger(readPageSize) || readPageSize < 1) throw new RangeError('readPageSize must be a positive integer');
+  const cache = isStateCache(options.cache) ? options.cache : createStateCache(options.cache);
+  const loader = createStreamLoader({ eventStore, snapshotStore, cache, pageSize: readPageSize, logger });
+  const counters: CommandProcessorCounters = Object.assign(loader.counters, { commands: 0, batches: 0, conflicts: 0 });
+  const queue: Pending[] = [];
+  let draining: Promise<void> | undefined;
+  let closed = false;
+
+  async function drain(): Promise<void> {
+    try {
+      // one batch at a time: commands arriving meanwhile queue up and go together in the next one (group commit)
+      while (queue.length > 0) await runBatch(queue.splice(0, maxBatchSize));
+    } finally {
+      draining = undefined;
+    }
+  }
+
+  async function runBatch(batch: readonly Pending[]): Promise<void> {
+    counters.batches++;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const working: WorkingSet = new Map();
+        const outcomes = await decideBatch(batch, working, loader);
+        // a refusal (or a no-op) decided on a cached state must hold on the stored one: another process may have written
+        if (attempt < maxAttempts && (await cachedStatesMoved(outcomes, working))) continue;
+        const appends = appendsOf(working);
+        if (appends.length === 0) return settle(batch, outcomes, working, undefined);
+        let result: AppendResult;
+        try {
+          result = await eventStore.appendToStreams(appends);
+        } catch (error) {
+          if (error instanceof StreamVersionConflict && attempt < maxAttempts) {
+            counters.conflicts++;
+            const stream = working.get(error.streamId);
+            // only the tail after the cached version is read, or the stream whole if it was taken to be new
+            if (stream?.model !== undefined) await loader.refresh(error.streamId, stream.model);
+            else cache.delete(error.streamId);
+            await sleep(Math.random() * retryJitterMs * attempt);
+            continue;
+          }
+          for (const streamId of working.keys()) cache.delete(streamId);
+          // a statement the store refused (not a lost connection, whose outcome is unknown): find whose it was
+          if (batch.length > 1 && !(error instanceof StoreUnavailable) && !(error instanceof StreamVersionConflict)) {
+            for (const pending of batch) await runBatch([pending]);
+            return;
+          }
+          for (const pending of batch) pending.reject(error);
+          return;
+        }
+        return settle(batch, outcomes, working, result);
+      }
+    } catch (error) {
+      // a fault of the processor or a loader read: no command may wait forever
+      cache.clear();
+      for (const pending of batch) pending.reject(error);
+    }
+  }
+
+  /** Re-reads the tails of cached or assumed-new streams that refused or unchanged commands saw; true when one had moved. */
+  async function cachedStatesMoved(outcomes: readonly Outcome[], working: WorkingSet): Promise<boolean> {
+    const doubtful = new Set<WorkingStream>();
+    for (const outcome of outcomes) {
+      if (outcome.kind === 'wrote') continue;
+      for (const { streamId } of outcome.seen) {
+        const stream = working.get(streamId);
+        if (stream?.model !== undefined && !stream.verified) doubtful.add(stream);
+      }
+    }
+    const moved = await Promise.all(
+      [...doubtful].map(async (stream) => (await loader.refresh(stream.streamId, stream.model!)).version !== stream.base!.version),
+    );
+    return moved.includes(true);
+  }
+
+  function settle(batch: readonly Pending[], outcomes: readonly Outcome[], working: WorkingSet, result: AppendResult | undefined): void {
+    const appended = new Map<string, AppendedStream>((result?.streams ?? []).map((stream) => [stream.streamId, stream]));
+    const transactionId = result?.transactionId ?? 0;
+    // the stream version of the first event the batch appended to each stream
+    const firstVersion = (stream: WorkingStream): number => appended.get(stream.streamId)!.streamVersion - stream.events.length + 1;
+    const positionSeen = ({ streamId, version }: SeenVersion): { position: number; transactionId: number } => {
+      const stream = working.get(streamId)!;
+      const base = stream.base!;
+      if (version <= base.version) return { position: base.position, transactionId: base.transactionId };
+      return { position: appended.get(streamId)!.positions[version - firstVersion(stream)]!, transactionId };
+    };
+    batch.forEach((pending, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.kind === 'rejected') return pending.reject(outcome.error);
+      counters.commands++;
+      if (outcome.kind === 'unchanged') {
+        const streams = outcome.seen.map((seen) => ({ streamId: seen.streamId, streamVersion: seen.version, position: positionSeen(seen).position, positions: [] }));
+        const newest = outcome.seen.map(positionSeen).reduce((a, b) => (b.position > a.position ? b : a), { position: 0, transactionId: 0 });
+        return pending.resolve({ streams, position: newest.position, transactionId: newest.transactionId });
+      }
+      const streams = outcome.writes.map(({ streamId, from, to }) => {
+        const stream = working.get(streamId)!;
+        const positions = appended.get(streamId)!.positions.slice(from, to);
+        return { streamId, streamVersion: firstVersion(stream) + to - 1, position: positions.at(-1)!, positions };
+      });
+      pending.resolve({ streams, position: Math.max(...streams.map((s) => s.position)), transactionId });
+    });
+    for (const stream of working.values()) {
+      if (stream.events.length === 0) continue;
+      const written = appended.get(stream.streamId)!;
+      if (stream.model === undefined) {
+        // appended without being read: what the stream holds besides is unknown here
+        cache.delete(stream.streamId);
+        continue;
+      }
+      const entry = {
+        model: stream.model.name,
+        state: stream.state,
+        version: written.streamVersion,
+        position: written.position,
+        transactionId,
+        snapshotVersion: stream.base!.snapshotVersion,
+      };
+      cache.set(stream.streamId, entry);
+      loader.snapshotIfDue(stream.streamId, stream.model, entry);
+    }
+  }
+
+  return {
+    execute<C extends Command>(decider: MultiStreamDecider<C>, command: C): Promise<AppendResult> {
+      if (closed) return Promise.reject(new StoreUnavailable('the command processor is closed'));
+      return new Promise<AppendResult>((resolve, reject) => {
+        queue.push({ decider: decider as unknown as MultiStreamDecider<Command>, command, resolve, reject });
+        draining ??= drain();
+      });
+    },
+    counters,
+    async close() {
+      closed = true;
+      while (draining !== undefined) await draining;
+      await loader.settled();
+    },
+  };
+}
+
+/** One append per stream the batch wrote: at the version it was read at, or unchecked when it was never read. */
+function appendsOf(working: WorkingSet): StreamAppend[] {
+  return [...working.values()]
+    .filter((stream) => stream.events.length > 0)
+    .map((stream) => ({
+      streamId: stream.streamId,
+      events: stream.events,
+      expectedVersion: stream.base === undefined ? 'any' : stream.base.version === 0 ? 'no_stream' : stream.base.version,
+    }));
+}
+
+function isStateCache(value: StateCache | StateCacheOptions | undefined): value is StateCache {
+  return typeof (value as Partial<StateCache> | undefined)?.get === 'function';
+}
