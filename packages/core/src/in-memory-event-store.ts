@@ -18,6 +18,10 @@ const deepFreeze = <T>(value: T): T => {
   return value;
 };
 
+function checkMaxCount(maxCount: number | undefined): void {
+  if (maxCount !== undefined && (!Number.isSafeInteger(maxCount) || maxCount < 0)) throw new RangeError(`invalid maxCount ${String(maxCount)}`);
+}
+
 export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): EventStore {
   const { now = () => new Date() } = options;
   const log: StoredEvent[] = [];
@@ -45,6 +49,7 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
     const results = appends.map((append) => {
       const stream = streams.get(append.streamId) ?? [];
       streams.set(append.streamId, stream);
+      const positions: number[] = [];
       for (const event of append.events) {
         const stored: StoredEvent = {
           type: event.type,
@@ -61,8 +66,9 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
         Object.freeze(stored);
         stream.push(stored);
         log.push(stored);
+        positions.push(stored.globalPosition);
       }
-      return { streamId: append.streamId, streamVersion: stream.length, position: stream.at(-1)?.globalPosition ?? 0 };
+      return { streamId: append.streamId, streamVersion: stream.length, position: stream.at(-1)?.globalPosition ?? 0, positions };
     });
     queueMicrotask(() => listeners.forEach((listener) => listener()));
     return { streams: results, position: log.length, transactionId };
@@ -71,8 +77,10 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
   return {
     appendToStream: (streamId, events, { expectedVersion }) => appendToStreams([{ streamId, events, expectedVersion }]),
     appendToStreams,
-    async readStream(streamId, { fromVersion = 1 } = {}) {
-      return (streams.get(streamId) ?? []).slice(Math.max(0, fromVersion - 1));
+    async readStream(streamId, { fromVersion = 1, maxCount } = {}) {
+      checkMaxCount(maxCount);
+      const start = Math.max(0, fromVersion - 1);
+      return (streams.get(streamId) ?? []).slice(start, maxCount === undefined ? undefined : start + maxCount);
     },
     async readAll({ after, limit }) {
       // positions are dense and in commit order here, so the cursor's position indexes the log

@@ -1,4 +1,4 @@
-// @twofold/postgres: the event store, projection store and migrations on PostgreSQL and PGlite, one SQL dialect.
+// @twofold/postgres: the event store, projection store, snapshot store and migrations on PostgreSQL and PGlite, one SQL dialect.
 export type { QueryResult, SqlClient, SqlSession } from './sql-client.js';
 export type { DedicatedConnection, NamedStatement, PostgresClient, PreparingSqlSession, SqlClientCapabilities } from './postgres-client.js';
 export { execute } from './postgres-client.js';
@@ -16,5 +16,6 @@ export { migrate } from './migrate.js';
 export type { PostgresEventStoreOptions } from './postgres-event-store.js';
 export { eventsChannel, postgresEventStore } from './postgres-event-store.js';
 export { checkpointsChannel, generationSchema, postgresProjectionStore } from './postgres-projection-store.js';
+export { postgresSnapshotStore } from './postgres-snapshot-store.js';
 export type { ReaderHoldback } from './reader-holdback.js';
 export { readerHoldback } from './reader-holdback.js';

@@ -56,6 +56,14 @@ function checkExpectedVersion(expected: ExpectedVersion): void {
   if (!Number.isSafeInteger(expected) || expected < 0) throw new RangeError(`invalid expected version ${String(expected)}`);
 }
 
+/** A stream the append wrote no event to: as it stands. */
+const unchanged = (streamId: string, heads: ReadonlyMap<string, StreamHead>): AppendedStream => ({
+  streamId,
+  streamVersion: heads.get(streamId)?.version ?? 0,
+  position: heads.get(streamId)?.position ?? 0,
+  positions: [],
+});
+
 const matches = (expected: ExpectedVersion, actual: number): boolean =>
   expected === 'any' || (expected === 'no_stream' ? actual === 0 : expected === actual);
 
@@ -129,7 +137,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
     if (writing.length === 0) {
       const newest = [...heads.values()].reduce<StreamHead | undefined>((a, b) => (a === undefined || b.position > a.position ? b : a), undefined);
       return {
-        streams: appends.map((a) => ({ streamId: a.streamId, streamVersion: heads.get(a.streamId)?.version ?? 0, position: heads.get(a.streamId)?.position ?? 0 })),
+        streams: appends.map((a) => unchanged(a.streamId, heads)),
         position: newest?.position ?? 0,
         transactionId: newest?.transactionId ?? 0,
       };
@@ -154,18 +162,26 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
     }
     client.notify(eventsChannel);
 
-    const written = new Map<string, AppendedStream>();
+    // RETURNING yields the rows in insertion order in practice, but PostgreSQL does not promise it:
+    // each stream's rows are put in version order, which is its events' order (and position order)
+    const byStream = new Map<string, { version: number; position: number }[]>();
     let position = 0;
     for (const row of rows) {
-      const appended = { streamId: row.stream_id, streamVersion: Number(row.stream_version), position: Number(row.global_position) };
-      const previous = written.get(appended.streamId);
-      if (previous === undefined || appended.position > previous.position) written.set(appended.streamId, appended);
+      const appended = { version: Number(row.stream_version), position: Number(row.global_position) };
+      const stream = byStream.get(row.stream_id) ?? [];
+      byStream.set(row.stream_id, stream);
+      stream.push(appended);
       position = Math.max(position, appended.position);
     }
+    const written = new Map<string, AppendedStream>();
+    for (const [streamId, stream] of byStream) {
+      stream.sort((a, b) => a.version - b.version);
+      const last = stream.at(-1)!;
+      written.set(streamId, { streamId, streamVersion: last.version, position: last.position, positions: stream.map((e) => e.position) });
+    }
+
     return {
-      streams: appends.map(
-        (a) => written.get(a.streamId) ?? { streamId: a.streamId, streamVersion: heads.get(a.streamId)?.version ?? 0, position: heads.get(a.streamId)?.position ?? 0 },
-      ),
+      streams: appends.map((a) => written.get(a.streamId) ?? unchanged(a.streamId, heads)),
       position,
       transactionId: Number(rows[0]!.xid),
     };
@@ -175,8 +191,9 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
     appendToStream: (streamId, events, { expectedVersion }) => appendToStreams([{ streamId, events, expectedVersion }]),
     appendToStreams,
 
-    async readStream(streamId, { fromVersion = 1 } = {}) {
-      const { rows } = await execute<EventRow>(client, readStream, [streamId, fromVersion]);
+    async readStream(streamId, { fromVersion = 1, maxCount } = {}) {
+      if (maxCount !== undefined && (!Number.isSafeInteger(maxCount) || maxCount < 0)) throw new RangeError(`invalid maxCount ${String(maxCount)}`);
+      const { rows } = await execute<EventRow>(client, readStream, [streamId, fromVersion, maxCount ?? null]);
       return rows.map(toStoredEvent);
     },
 

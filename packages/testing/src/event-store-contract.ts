@@ -79,7 +79,7 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
           expect(Number.isNaN(e.recordedAt.getTime())).toBe(false);
           expect(e.transactionId).toBe(result.transactionId);
         }
-        expect(result.streams).toEqual([{ streamId: id, streamVersion: 2, position: events[1]!.globalPosition }]);
+        expect(result.streams).toEqual([{ streamId: id, streamVersion: 2, position: events[1]!.globalPosition, positions: events.map((e) => e.globalPosition) }]);
         expect(result.position).toBe(events[1]!.globalPosition);
       });
 
@@ -95,6 +95,33 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
           ['D', 4],
         ]);
         expect(await store().readStream(id, { fromVersion: 5 })).toEqual([]);
+      });
+
+      it('reads at most maxCount events, so fromVersion and maxCount page through a stream exactly', async () => {
+        const id = stream('paged');
+        const types = ['A', 'B', 'C', 'D', 'E', 'F', 'G'];
+        await store().appendToStream(id, types.map((type) => event(type)), { expectedVersion: 'no_stream' });
+        const all = await store().readStream(id);
+        expect((await store().readStream(id, { fromVersion: 2, maxCount: 3 })).map((e) => [e.type, e.streamVersion])).toEqual([
+          ['B', 2],
+          ['C', 3],
+          ['D', 4],
+        ]);
+        expect(await store().readStream(id, { maxCount: 0 })).toEqual([]);
+        expect(await store().readStream(id, { maxCount: 100 })).toEqual(all);
+        expect(await store().readStream(id, { fromVersion: 8, maxCount: 2 })).toEqual([]);
+        expect(await store().readStream(stream('missing'), { maxCount: 2 })).toEqual([]);
+        for (const maxCount of [1, 2, 3, 7]) {
+          const paged: StoredEvent[] = [];
+          for (let fromVersion = 1; ; ) {
+            const page = await store().readStream(id, { fromVersion, maxCount });
+            expect(page.length).toBeLessThanOrEqual(maxCount);
+            if (page.length === 0) break;
+            paged.push(...page);
+            fromVersion = page.at(-1)!.streamVersion + 1;
+          }
+          expect(paged).toEqual(all);
+        }
       });
 
       it('round-trips metadata and nested data unchanged', async () => {
@@ -200,11 +227,43 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
         expect([...positions].sort((a, b) => a - b)).toEqual(positions);
         expect(new Set([reserved!, ...placed].map((e) => e.transactionId)).size).toBe(1);
         expect(result.streams).toEqual([
-          { streamId: product, streamVersion: 2, position: reserved!.globalPosition },
-          { streamId: order, streamVersion: 2, position: placed[1]!.globalPosition },
+          { streamId: product, streamVersion: 2, position: reserved!.globalPosition, positions: [reserved!.globalPosition] },
+          { streamId: order, streamVersion: 2, position: placed[1]!.globalPosition, positions: placed.map((e) => e.globalPosition) },
         ]);
         expect(result.position).toBe(Math.max(...positions));
         expect(result.transactionId).toBe(reserved!.transactionId);
+      });
+
+      it('reports the global position of each appended event, per stream in order, as readStream reports them', async () => {
+        const a = stream('a');
+        const b = stream('b');
+        const c = stream('c');
+        const untouched = stream('untouched');
+        await store().appendToStream(b, [event('B1')], { expectedVersion: 'no_stream' });
+        await store().appendToStream(untouched, [event('U1')], { expectedVersion: 'no_stream' });
+        const result = await store().appendToStreams([
+          { streamId: a, events: [event('A1'), event('A2'), event('A3')], expectedVersion: 'no_stream' },
+          { streamId: b, events: [event('B2'), event('B3')], expectedVersion: 1 },
+          { streamId: untouched, events: [], expectedVersion: 1 },
+          { streamId: c, events: [event('C1'), event('C2'), event('C3'), event('C4')], expectedVersion: 'any' },
+        ]);
+        const written = async (id: string, fromVersion = 1): Promise<number[]> =>
+          (await store().readStream(id, { fromVersion })).map((e) => e.globalPosition);
+        const [untouchedHead] = await written(untouched);
+        expect(result.streams).toEqual([
+          { streamId: a, streamVersion: 3, position: (await written(a)).at(-1), positions: await written(a) },
+          { streamId: b, streamVersion: 3, position: (await written(b)).at(-1), positions: await written(b, 2) },
+          { streamId: untouched, streamVersion: 1, position: untouchedHead, positions: [] },
+          { streamId: c, streamVersion: 4, position: (await written(c)).at(-1), positions: await written(c) },
+        ]);
+        const all = result.streams.flatMap((s) => s.positions);
+        expect(new Set(all).size).toBe(9);
+        expect(result.position).toBe(Math.max(...all));
+        // the same across the single-event path and a stream appended to without events only
+        const single = await store().appendToStream(a, [event('A4')], { expectedVersion: 3 });
+        expect(single.streams[0]!.positions).toEqual(await written(a, 4));
+        const none = await store().appendToStream(a, [], { expectedVersion: 4 });
+        expect(none.streams[0]!.positions).toEqual([]);
       });
 
       it('writes nothing to any stream when one expectation fails', async () => {

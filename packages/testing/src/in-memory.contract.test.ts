@@ -1,9 +1,12 @@
-// The event store and projection store contracts, run on the in-memory stores of core.
-import { inMemoryEventStore, inMemoryProjectionStore, type InMemoryReadModel } from '@twofold/core';
+// The event store, projection store and snapshot store contracts, run on the in-memory stores of core.
+import { inMemoryEventStore, inMemoryProjectionStore, inMemorySnapshotStore, type InMemoryReadModel } from '@twofold/core';
 import { eventStoreContract } from './event-store-contract.js';
 import { projectionStoreContract } from './projection-store-contract.js';
+import { snapshotStoreContract } from './snapshot-store-contract.js';
 
 eventStoreContract('in memory', async () => ({ store: inMemoryEventStore(), close: async () => undefined }));
+
+snapshotStoreContract('in memory', async () => ({ store: inMemorySnapshotStore(), close: async () => undefined }));
 
 projectionStoreContract<InMemoryReadModel>('in memory', async () => {
   const store = inMemoryProjectionStore();

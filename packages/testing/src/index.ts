@@ -15,5 +15,7 @@ export { createTestDatabase, defaultTestServerUrl } from './test-database.js';
 export type { TestDatabase, TestDatabaseOptions } from './test-database.js';
 export { eventStoreContract } from './event-store-contract.js';
 export type { EventStoreFactory, EventStoreFixture } from './event-store-contract.js';
+export { snapshotStoreContract } from './snapshot-store-contract.js';
+export type { SnapshotStoreFactory, SnapshotStoreFixture } from './snapshot-store-contract.js';
 export { projectionStoreContract, sqlKeyValueReadModel } from './projection-store-contract.js';
 export type { KeyValueReadModel, ProjectionStoreFactory, ProjectionStoreFixture, SqlQueryable } from './projection-store-contract.js';

@@ -180,6 +180,16 @@ describe('createCommandProcessor', () => {
     expect(await store.head()).toMatchObject({ cursor: { position: 2 } });
   });
 
+  it('lets a command read a stream that an earlier command of its batch wrote blind, and see that write', async () => {
+    const store = inMemoryEventStore();
+    await store.appendToStream('counter-l', [{ type: 'Counted', data: { by: 1 } }], { expectedVersion: 'no_stream' });
+    const blind = multiStreamDecider<Count>({ name: 'Blind', decide: () => [{ streamId: 'counter-l', events: [{ type: 'Counted', data: { by: 10 } }], expectedVersion: 'any' }] });
+    const processor = createCommandProcessor({ eventStore: store });
+    const [, checked] = await Promise.all([processor.execute(countDecider, count('warm')), processor.execute(blind, count('l')), processor.execute(countDecider, count('l', 1, 11))]);
+    expect(checked.streams[0]!.streamVersion).toBe(3);
+    await expect(processor.execute(countDecider, count('l', 1, 11))).rejects.toBeInstanceOf(CommandRejected);
+  });
+
   it('refuses commands after close, once the queued ones are done', async () => {
     const processor = createCommandProcessor({ eventStore: inMemoryEventStore() });
     const queued = processor.execute(countDecider, count('c'));
