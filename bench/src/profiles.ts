@@ -45,6 +45,17 @@ export interface BenchProfile {
     readonly durationMs: number;
     readonly warmupMs: number;
   };
+  readonly writeSide: {
+    /** Prior events on the ordered product's stream, one history per fresh database; the first is the fresh product the goal compares with. */
+    readonly histories: readonly number[];
+    /** Closed-loop clients of the history cells, each on a product of its own with the same history. */
+    readonly historyClients: readonly number[];
+    /** Products the spread cells order from at random; the hot cells order from one. */
+    readonly spreadProducts: number;
+    readonly contentionClients: readonly number[];
+    readonly durationMs: number;
+    readonly warmupMs: number;
+  };
 }
 
 export const profiles: Record<ProfileName, BenchProfile> = {
@@ -56,6 +67,7 @@ export const profiles: Record<ProfileName, BenchProfile> = {
     projection: { events: 1_000_000, products: 1_000, counterEvents: 20_000, counterStreams: 2_000, counterWriters: 8, settleMs: 3_000, timeoutMs: 600_000 },
     seedShape: { writeRates: [10, 20, 40, 60, 80, 120, 167, 250], queriesPerWrite: 50, durationMs: 60_000, seedOrders: 2_000, products: 1_000, lagComparison: { ratePerSec: 167, durationMs: 30_000, settleMs: 5_000 } },
     query: { orders: 1_000_000, products: 10_000, clients: [8, 32], durationMs: 10_000, warmupMs: 1_000 },
+    writeSide: { histories: [0, 10_000, 100_000, 1_000_000], historyClients: [1, 8], spreadProducts: 64, contentionClients: [8, 32], durationMs: 10_000, warmupMs: 1_000 },
   },
   quick: {
     name: 'quick',
@@ -65,6 +77,7 @@ export const profiles: Record<ProfileName, BenchProfile> = {
     projection: { events: 50_000, products: 500, counterEvents: 5_000, counterStreams: 800, counterWriters: 8, settleMs: 2_500, timeoutMs: 120_000 },
     seedShape: { writeRates: [20, 40, 80, 167], queriesPerWrite: 50, durationMs: 10_000, seedOrders: 500, products: 500, lagComparison: { ratePerSec: 167, durationMs: 10_000, settleMs: 3_000 } },
     query: { orders: 20_000, products: 2_000, clients: [32], durationMs: 3_000, warmupMs: 500 },
+    writeSide: { histories: [0, 10_000, 100_000], historyClients: [1, 8], spreadProducts: 64, contentionClients: [8, 32], durationMs: 3_000, warmupMs: 500 },
   },
   tiny: {
     name: 'tiny',
@@ -74,5 +87,6 @@ export const profiles: Record<ProfileName, BenchProfile> = {
     projection: { events: 2_000, products: 20, counterEvents: 400, counterStreams: 40, counterWriters: 8, settleMs: 1_500, timeoutMs: 60_000 },
     seedShape: { writeRates: [5], queriesPerWrite: 50, durationMs: 1_500, seedOrders: 20, products: 20, lagComparison: { ratePerSec: 50, durationMs: 1_000, settleMs: 1_000 } },
     query: { orders: 1_000, products: 100, clients: [4], durationMs: 300, warmupMs: 50 },
+    writeSide: { histories: [0, 1_000], historyClients: [1, 8], spreadProducts: 64, contentionClients: [8, 32], durationMs: 300, warmupMs: 50 },
   },
 };

@@ -11,6 +11,7 @@ import { commandPathBenchmark } from './suite-command-path.js';
 import { projectionBenchmark } from './suite-projection.js';
 import { queryBenchmark } from './suite-query.js';
 import { seedShapeBenchmark } from './suite-seed-shape.js';
+import { writeSideBenchmark } from './suite-write-side.js';
 import { benchmarkNames, withSuiteContext, type BenchmarkName, type BenchmarkReport, type Goal, type SuiteContext } from './suite.js';
 import { renderBarChart } from './svg-chart.js';
 import { formatNumber, renderTable, type Table } from './table.js';
@@ -49,6 +50,7 @@ const benchmarks: Record<BenchmarkName, (context: SuiteContext) => Promise<Bench
   projection: projectionBenchmark,
   seedShape: seedShapeBenchmark,
   query: queryBenchmark,
+  writeSide: writeSideBenchmark,
 };
 
 async function machine(serverUrl: string): Promise<Record<string, unknown>> {
@@ -108,7 +110,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResult> {
     const goalTable: Table = {
       title: 'goals (ratios and rates from this run)',
       columns: ['benchmark', 'goal', 'target', 'actual', 'met'],
-      rows: goals.map((g) => [g.benchmark, g.what, `≥ ${formatNumber(g.target, 2)}`, g.actual !== undefined && g.target < 100 ? g.actual.toFixed(2) : g.actual, g.met === undefined ? 'n/a' : g.met ? 'yes' : 'NO']),
+      rows: goals.map((g) => [g.benchmark, g.what, `${g.comparison} ${formatNumber(g.target, 2)}`, g.actual !== undefined && g.target < 100 ? g.actual.toFixed(2) : g.actual, g.met === undefined ? 'n/a' : g.met ? 'yes' : 'NO']),
     };
     tables.push(goalTable);
     print(renderTable(goalTable));

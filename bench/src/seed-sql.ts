@@ -24,6 +24,24 @@ export async function seedProductEvents(client: pg.ClientBase | pg.Pool, product
 }
 
 /**
+ * Events first..first+count-1 of a product's history after its ProductAdded (version 1), at versions i + 2:
+ * one-unit reservations each released by the next event (even i: StockReserved of order `seed-<i/2>`, odd i:
+ * its StockReleased), so the stock available moves by one unit at most. One statement, so one transaction.
+ */
+export async function seedProductHistory(client: pg.ClientBase | pg.Pool, sku: string, first: number, count: number): Promise<void> {
+  await client.query(
+    `INSERT INTO twofold_events (stream_id, stream_version, event_id, event_type, data, metadata)
+     SELECT 'product-' || $1::text, i + 2, gen_random_uuid(),
+            CASE WHEN i % 2 = 0 THEN 'StockReserved' ELSE 'StockReleased' END,
+            jsonb_build_object('sku', $1::text, 'orderId', 'seed-' || (i / 2), 'quantity', 1),
+            '{}'::jsonb
+     FROM generate_series($2::int, $2::int + $3::int - 1) AS i
+     ORDER BY i`,
+    [sku, first, count],
+  );
+}
+
+/**
  * Orders first..first+count-1, each as the shop writes one: OrderPlaced on `order-o-<i>` (version 1),
  * then StockReserved on its product's stream (order i reserves product i mod products, as that
  * stream's (i div products + 2)-th event). One statement, so one transaction.

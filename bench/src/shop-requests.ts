@@ -12,12 +12,12 @@ export const productBody = (k: number): Record<string, unknown> => ({
   stock: 10_000_000,
 });
 
-/** An order of one line of a random product, with an id the client chooses (so it can be read back). */
-export const orderBody = (orderId: string, products: number, sequence: number): Record<string, unknown> => ({
+/** An order of one unit of `sku` (default: a random one of the first `products`), with an id the client chooses (so it can be read back). */
+export const orderBody = (orderId: string, products: number, sequence: number, sku = `sku-${Math.floor(Math.random() * products)}`): Record<string, unknown> => ({
   orderId,
   customerId: `c-${sequence % 1_000}`,
   currency: 'EUR',
-  lines: [{ sku: `sku-${Math.floor(Math.random() * products)}`, quantity: 1 }],
+  lines: [{ sku, quantity: 1 }],
   customer: { name: `Customer ${sequence % 1_000}`, email: `c${sequence % 1_000}@example.com` },
 });
 

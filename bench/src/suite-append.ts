@@ -1,13 +1,17 @@
-// Benchmark 1, append: Twofold's PostgreSQL store vs Emmett's vs a raw INSERT through pg (and Twofold on PGlite), rounds interleaved.
+// Benchmark 1, append: Twofold's PostgreSQL store vs Emmett's vs a raw INSERT through pg vs pgbench's 1-row INSERT (and Twofold on PGlite), rounds interleaved.
+import { findPgbench, runPgbenchInserts } from './pgbench.js';
 import { median, ratePerSecond, ratio, rotate } from './stats.js';
 import { goal, type BenchmarkReport, type Goal, type SuiteContext } from './suite.js';
 import { times, type Cell } from './table.js';
 import type { AppendRunResult, AppendSystem } from './worker-append.js';
 import type { Worker } from './worker-process.js';
 
+/** The Node appenders, each in a worker, and pgbench's one-row INSERT per transaction, run by the suite itself. */
+export type AppendBenchSystem = AppendSystem | 'pgbench';
+
 /** One row of the results file's `append` entry. */
 export interface AppendRow {
-  readonly system: AppendSystem;
+  readonly system: AppendBenchSystem;
   readonly writers: number;
   readonly eventsPerAppend: number;
   readonly appendsPerSec: number;
@@ -16,20 +20,25 @@ export interface AppendRow {
 
 export interface AppendRound extends AppendRunResult {
   readonly round: number;
-  readonly system: AppendSystem;
+  readonly system: AppendBenchSystem;
   readonly writers: number;
   readonly eventsPerAppend: number;
   readonly appendsPerSec: number;
 }
 
 const serverSystems: readonly AppendSystem[] = ['twofold', 'emmett', 'raw-insert'];
-/** PGlite has one connection: it is measured with one writer only. */
-const systemsFor = (writers: number): readonly AppendSystem[] => (writers === 1 ? [...serverSystems, 'twofold-pglite'] : serverSystems);
 
 export async function appendBenchmark(context: SuiteContext): Promise<BenchmarkReport> {
   const { profile, progress } = context;
   const { writers: writerCounts, eventsPerAppend: sizes, durationMs, warmupMs } = profile.append;
   const database = await context.database('append');
+  const pgbench = findPgbench();
+  /** PGlite has one connection: it is measured with one writer only; pgbench writes one row per transaction. */
+  const systemsFor = (writers: number, eventsPerAppend: number): readonly AppendBenchSystem[] => [
+    ...serverSystems,
+    ...(writers === 1 ? (['twofold-pglite'] as const) : []),
+    ...(eventsPerAppend === 1 && pgbench !== undefined ? (['pgbench'] as const) : []),
+  ];
   // every system gets as many connections as the most writers, so none waits for a connection the others have
   const poolSize = Math.max(...writerCounts);
   const workers = new Map<AppendSystem, Worker>();
@@ -41,15 +50,19 @@ export async function appendBenchmark(context: SuiteContext): Promise<BenchmarkR
   }
 
   const configs = writerCounts.flatMap((writers) => sizes.map((eventsPerAppend) => ({ writers, eventsPerAppend })));
-  const total = profile.rounds * configs.reduce((sum, c) => sum + systemsFor(c.writers).length, 0);
+  const total = profile.rounds * configs.reduce((sum, c) => sum + systemsFor(c.writers, c.eventsPerAppend).length, 0);
+  const run = (system: AppendBenchSystem, writers: number, eventsPerAppend: number): Promise<AppendRunResult> =>
+    system === 'pgbench'
+      ? runPgbenchInserts({ pgbench: pgbench!, url: database.url, clients: writers, durationMs, warmupMs })
+      : workers.get(system)!.call<AppendRunResult>('append.run', { writers, eventsPerAppend, durationMs, warmupMs });
   const rounds: AppendRound[] = [];
   let done = 0;
   for (let round = 0; round < profile.rounds; round++) {
     for (const [index, { writers, eventsPerAppend }] of configs.entries()) {
       // interleaved: each configuration runs every system back to back, in an order that rotates
-      for (const system of rotate(systemsFor(writers), round + index)) {
+      for (const system of rotate(systemsFor(writers, eventsPerAppend), round + index)) {
         progress.step('append', done++, total, `${system}, ${writers} writers, ${eventsPerAppend} events/append`);
-        const result = await workers.get(system)!.call<AppendRunResult>('append.run', { writers, eventsPerAppend, durationMs, warmupMs });
+        const result = await run(system, writers, eventsPerAppend);
         rounds.push({ round, system, writers, eventsPerAppend, ...result, appendsPerSec: ratePerSecond(result.appends, result.elapsedMs) });
       }
     }
@@ -58,18 +71,18 @@ export async function appendBenchmark(context: SuiteContext): Promise<BenchmarkR
   for (const worker of workers.values()) await worker.close();
 
   const rows: AppendRow[] = configs.flatMap(({ writers, eventsPerAppend }) =>
-    systemsFor(writers).map((system) => {
+    systemsFor(writers, eventsPerAppend).map((system) => {
       const runs = rounds.filter((r) => r.system === system && r.writers === writers && r.eventsPerAppend === eventsPerAppend);
       return { system, writers, eventsPerAppend, appendsPerSec: median(runs.map((r) => r.appendsPerSec)), p99Ms: median(runs.map((r) => r.latency.p99Ms)) };
     }),
   );
-  const find = (system: AppendSystem, writers: number, eventsPerAppend: number): AppendRow | undefined =>
+  const find = (system: AppendBenchSystem, writers: number, eventsPerAppend: number): AppendRow | undefined =>
     rows.find((r) => r.system === system && r.writers === writers && r.eventsPerAppend === eventsPerAppend);
   const errors = rounds.filter((r) => r.errors > 0).map((r) => `${r.system} ${r.writers}×${r.eventsPerAppend}: ${r.errors} errors (${r.firstError})`);
 
   const tableRows: Cell[][] = configs.map(({ writers, eventsPerAppend }) => {
-    const rate = (system: AppendSystem): number | undefined => find(system, writers, eventsPerAppend)?.appendsPerSec;
-    const p99 = (system: AppendSystem): number | undefined => find(system, writers, eventsPerAppend)?.p99Ms;
+    const rate = (system: AppendBenchSystem): number | undefined => find(system, writers, eventsPerAppend)?.appendsPerSec;
+    const p99 = (system: AppendBenchSystem): number | undefined => find(system, writers, eventsPerAppend)?.p99Ms;
     return [
       writers,
       eventsPerAppend,
@@ -79,9 +92,12 @@ export async function appendBenchmark(context: SuiteContext): Promise<BenchmarkR
       p99('emmett'),
       rate('raw-insert'),
       p99('raw-insert'),
+      rate('pgbench'),
+      p99('pgbench'),
       rate('twofold-pglite'),
       times(ratio(rate('twofold'), rate('emmett'))),
       times(ratio(rate('twofold'), rate('raw-insert'))),
+      times(ratio(rate('twofold'), rate('pgbench'))),
     ];
   });
   const goals: Goal[] = [];
@@ -90,16 +106,27 @@ export async function appendBenchmark(context: SuiteContext): Promise<BenchmarkR
     goals.push(goal('append', `twofold ÷ emmett, ${writers} writers, 1 event/append`, 2, ratio(twofold, find('emmett', writers, 1)?.appendsPerSec)));
     goals.push(goal('append', `twofold ÷ raw INSERT, ${writers} writers, 1 event/append`, 0.6, ratio(twofold, find('raw-insert', writers, 1)?.appendsPerSec)));
   }
+  if (writerCounts.includes(32)) {
+    const twofold = find('twofold', 32, 1)?.appendsPerSec;
+    goals.push(
+      pgbench === undefined
+        ? goal('append', 'twofold ÷ raw INSERT, 32 writers, 1 event/append (pgbench not found: in place of pgbench 1-row INSERT)', 1, ratio(twofold, find('raw-insert', 32, 1)?.appendsPerSec))
+        : goal('append', 'twofold ÷ pgbench 1-row INSERT per transaction, 32 writers / clients', 1, ratio(twofold, find('pgbench', 32, 1)?.appendsPerSec)),
+    );
+  }
   return {
     name: 'append',
     tables: [
       {
         title: 'append: appends/s and p99 ms (median of rounds)',
-        columns: ['writers', 'events/append', 'twofold/s', 'p99', 'emmett/s', 'p99', 'raw-insert/s', 'p99', 'pglite/s', '÷emmett', '÷raw'],
+        columns: ['writers', 'events/append', 'twofold/s', 'p99', 'emmett/s', 'p99', 'raw-insert/s', 'p99', 'pgbench/s', 'p99', 'pglite/s', '÷emmett', '÷raw', '÷pgbench'],
         rows: tableRows,
         notes: [
           `${profile.rounds} round(s) of ${durationMs / 1000} s per cell after ${warmupMs / 1000} s warm-up; systems interleaved per configuration, each in its own process; pools of ${poolSize} connections; every append opens a new stream; 300-byte events.`,
           'raw-insert: one INSERT … VALUES statement of the append\'s rows, bound parameters, unnamed, through pg; pglite: Twofold on PGlite on disk, 1 writer.',
+          pgbench === undefined
+            ? 'pgbench: not found (PATH, /usr/lib/postgresql/*/bin, TWOFOLD_BENCH_PGBENCH): its columns stay empty and its goal falls back to raw-insert.'
+            : `pgbench (${pgbench}): one 1-row INSERT per transaction into raw-insert's table, prepared, 1 thread, as many connections as writers, 1 event/append only; the window cut from its per-transaction log.`,
           ...errors,
         ],
       },
@@ -109,7 +136,7 @@ export async function appendBenchmark(context: SuiteContext): Promise<BenchmarkR
       unit: 'appends per second, higher is better; caption: twofold ÷ emmett, twofold ÷ raw INSERT',
       groups: configs.map(({ writers, eventsPerAppend }) => ({
         label: `${writers}w × ${eventsPerAppend}e`,
-        bars: systemsFor(writers).map((system) => ({ series: system, value: find(system, writers, eventsPerAppend)?.appendsPerSec })),
+        bars: systemsFor(writers, eventsPerAppend).map((system) => ({ series: system, value: find(system, writers, eventsPerAppend)?.appendsPerSec })),
         caption: `${ratio(find('twofold', writers, eventsPerAppend)?.appendsPerSec, find('emmett', writers, eventsPerAppend)?.appendsPerSec) ?? '–'}× / ${ratio(find('twofold', writers, eventsPerAppend)?.appendsPerSec, find('raw-insert', writers, eventsPerAppend)?.appendsPerSec) ?? '–'}×`,
       })),
     },

@@ -5,7 +5,7 @@ import { runClosedLoop } from './load.js';
 import { addProducts, orderBody } from './shop-requests.js';
 import { median, ratePerSecond, ratio, rotate, summarizeLatencies, type LatencySummary } from './stats.js';
 import { times } from './table.js';
-import { type BenchmarkReport, type SuiteContext } from './suite.js';
+import { goal, type BenchmarkReport, type SuiteContext } from './suite.js';
 
 export type CommandSystem = 'twofold-postgres' | 'twofold-pglite' | 'fastify-insert';
 const systems: readonly CommandSystem[] = ['twofold-postgres', 'twofold-pglite', 'fastify-insert'];
@@ -121,8 +121,12 @@ export async function commandPathBenchmark(context: SuiteContext): Promise<Bench
         caption: `${ratio(find('twofold-postgres', clients)?.commandsPerSec, find('fastify-insert', clients)?.commandsPerSec) ?? '–'}×`,
       })),
     },
-    // the issue sets no target for the command path: its figures and ratios are reported
-    goals: [],
+    goals: clientCounts
+      .filter((clients) => clients === 32)
+      .flatMap((clients) => [
+        goal('commandPath', `twofold-postgres ÷ fastify-insert, ${clients} clients`, 0.4, ratio(find('twofold-postgres', clients)?.commandsPerSec, find('fastify-insert', clients)?.commandsPerSec)),
+        goal('commandPath', `twofold-pglite commands/s, ${clients} clients`, 1_000, find('twofold-pglite', clients)?.commandsPerSec),
+      ]),
     data: { rows, rounds, products },
   };
 }

@@ -6,25 +6,36 @@ import type { BarChart } from './svg-chart.js';
 import type { Table } from './table.js';
 import { startWorker, type Worker } from './worker-process.js';
 
-export type BenchmarkName = 'append' | 'commandPath' | 'projection' | 'seedShape' | 'query';
-export const benchmarkNames: readonly BenchmarkName[] = ['append', 'commandPath', 'projection', 'seedShape', 'query'];
+export type BenchmarkName = 'append' | 'commandPath' | 'projection' | 'seedShape' | 'query' | 'writeSide';
+export const benchmarkNames: readonly BenchmarkName[] = ['append', 'commandPath', 'projection', 'seedShape', 'query', 'writeSide'];
+
+/** How the actual figure must compare with the target: rates and ratios at least, latencies at most or below. */
+export type GoalComparison = '≥' | '≤' | '<';
 
 /** A goal of the issue, checked against ratios or rates measured in the same run. */
 export interface Goal {
   readonly benchmark: BenchmarkName;
   readonly what: string;
+  readonly comparison: GoalComparison;
   readonly target: number;
   readonly actual: number | undefined;
   /** Undefined when it could not be measured. */
   readonly met: boolean | undefined;
 }
 
-export const goal = (benchmark: BenchmarkName, what: string, target: number, actual: number | undefined): Goal => ({
+const meets: Record<GoalComparison, (actual: number, target: number) => boolean> = {
+  '≥': (actual, target) => actual >= target,
+  '≤': (actual, target) => actual <= target,
+  '<': (actual, target) => actual < target,
+};
+
+export const goal = (benchmark: BenchmarkName, what: string, target: number, actual: number | undefined, comparison: GoalComparison = '≥'): Goal => ({
   benchmark,
   what,
+  comparison,
   target,
   actual,
-  met: actual === undefined ? undefined : actual >= target,
+  met: actual === undefined || !Number.isFinite(actual) ? undefined : meets[comparison](actual, target),
 });
 
 export interface BenchmarkReport {

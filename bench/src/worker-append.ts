@@ -39,7 +39,8 @@ let append: Append | undefined;
 let closers: (() => Promise<void>)[] = [];
 let sequence = 0;
 
-const rawTable = `CREATE TABLE IF NOT EXISTS bench_raw_events (
+/** The raw-insert system's table (pgbench writes into it too): an event log with its primary key alone. */
+export const rawEventsTable = `CREATE TABLE IF NOT EXISTS bench_raw_events (
   global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   stream_id text NOT NULL,
   stream_version bigint NOT NULL,
@@ -81,7 +82,7 @@ async function openEmmett(url: string, poolSize: number): Promise<Append> {
 
 async function openRaw(url: string, poolSize: number): Promise<Append> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  await pool.query(rawTable);
+  await pool.query(rawEventsTable);
   closers.push(() => pool.end());
   const statements = new Map<number, string>();
   return (streamId, events) => {

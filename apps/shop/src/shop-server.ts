@@ -1,5 +1,6 @@
 // The composition root: opens the stores a deployment names, wires the shop's handlers, read models and daemon, serves HTTP.
 import {
+  createCommandProcessor,
   createConsistencyGate,
   createProjectionDaemon,
   type EventStore,
@@ -15,6 +16,7 @@ import {
   openSqlClient,
   postgresEventStore,
   postgresProjectionStore,
+  postgresSnapshotStore,
   readerHoldback,
   type PostgresClient,
   type SqlSession,
@@ -109,6 +111,12 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     const eventStore = postgresEventStore(writeClient);
     const projectionStore = postgresProjectionStore(readClient);
     cleanups.push(() => eventStore.close(), () => projectionStore.close());
+    // one processor per process: it caches stream states and groups concurrent commands into one append;
+    // closed after the HTTP server (cleanups run last first), so requests in flight finish their commands
+    const commands = roles.has('command')
+      ? createCommandProcessor({ eventStore, snapshotStore: postgresSnapshotStore(writeClient), ...(coreLogger === undefined ? {} : { logger: coreLogger }) })
+      : undefined;
+    if (commands !== undefined) cleanups.push(() => commands.close());
     // with a key-value store, orders by id live there and the SQL read store keeps the rest
     const embedded = store === 'memory' || store.startsWith('pglite:');
     // beside the log on a PostgreSQL server; on PGlite the SQL runs in WebAssembly on this thread, where
@@ -156,7 +164,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     projectionRoutes(app, { eventStore, projectionStore: checkpoints, daemon: allDaemons, lagThresholdsMs });
     // the SQL read store's projections; the Redis one cannot be paused or rebuilt beside itself
     projectionAdminRoutes(app, { administration: projectionStore, versions: Object.fromEntries(sqlProjections.map((p) => [p.name, p.version])) });
-    if (roles.has('command')) commandRoutes(app, eventStore);
+    if (commands !== undefined) commandRoutes(app, commands);
     if (roles.has('query')) {
       queryRoutes(app, readClient, {
         ...(keyValue === undefined

@@ -27,7 +27,7 @@ export type {
 export type { CommandHandlerOptions } from './handle-command.js';
 export { handleCommand } from './handle-command.js';
 export { eventMetadataFor } from './write-side/event-metadata.js';
-export type { MultiStreamDecider, ReadState, StreamRead, StreamWrite } from './write-side/multi-stream-decider.js';
+export type { MultiStreamDecider, ReadableModel, ReadState, StreamRead, StreamWrite } from './write-side/multi-stream-decider.js';
 export { multiStreamDecider, singleStreamDecider } from './write-side/multi-stream-decider.js';
 export type { CommandProcessor, CommandProcessorCounters, CommandProcessorOptions } from './write-side/command-processor.js';
 export { createCommandProcessor } from './write-side/command-processor.js';

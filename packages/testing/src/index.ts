@@ -1,4 +1,6 @@
 export { deciderSpecification } from './decider-specification.js';
+export { multiStreamDeciderSpecification } from './multi-stream-decider-specification.js';
+export type { ExpectedWrites, GivenStreams, MultiStreamSpecification, MultiStreamThen } from './multi-stream-decider-specification.js';
 export type { DeciderGiven, DeciderSpecification, DeciderThen } from './decider-specification.js';
 export { inMemoryProjectionTestStore, projectionSpecification, sqlProjectionTestStore, storedEvents } from './projection-specification.js';
 export type {

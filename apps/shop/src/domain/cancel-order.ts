@@ -1,49 +1,35 @@
 // Cancelling an order: records OrderCancelled, releases its stock on each product stream and, if it was paid, refunds each merchant; one atomic append.
-import { fold, NotFound, type AppendResult, type CommandHandlerOptions, type CommandMetadata, type EventStore } from '@twofold/core';
+import { multiStreamDecider, NotFound, type AppendResult, type CommandMetadata, type CommandProcessor } from '@twofold/core';
 import { merchantMovements } from './merchant.js';
-import { handleDecision } from './multi-stream-decision.js';
-import { orderDecider, orderStream, type OrderEvent } from './order.js';
-import { productDecider, productStream, type ProductEvent } from './product.js';
-import { eventsOf } from './stream-events.js';
+import { orderDecider, orderModel, orderStream, type CancelOrder } from './order.js';
+import { productDecider, productModel, productStream } from './product.js';
 import { requireIdentifier } from './validate.js';
 
 /**
- * Throws NotFound when the order does not exist, IllegalTransition once it has shipped, been
- * delivered or been cancelled. A release already recorded is not recorded again. A paid order
- * refunds each merchant exactly what paying it charged (its share of the lines), appended to the
- * merchant streams without reading them.
+ * Refuses with NotFound when the order does not exist, IllegalTransition once it has shipped, been
+ * delivered or been cancelled: so each line's stock is released exactly once. A paid order refunds each
+ * merchant exactly what paying it charged, written blind to the merchant streams. The product streams
+ * are found from the order's lines when it is read.
  */
-export async function cancelOrder(
-  store: EventStore,
-  orderId: string,
-  reason: string,
-  metadata: CommandMetadata,
-  options?: CommandHandlerOptions,
-): Promise<AppendResult> {
+export const cancelOrderDecider = multiStreamDecider<CancelOrder>({
+  name: 'CancelOrder',
+  reads: ({ data }) => [{ model: orderModel, streamId: orderStream(data.orderId) }],
+  decide: (command, read) => {
+    const { orderId } = command.data;
+    const order = read(orderModel, orderStream(orderId));
+    if (order.status === 'none') throw new NotFound('order', orderId);
+    const cancelled = orderDecider.decide(command, order);
+    const releases = order.lines.map(({ sku, quantity }) => {
+      const streamId = productStream(sku);
+      const release = { type: 'ReleaseStock' as const, data: { sku, orderId, quantity }, metadata: command.metadata };
+      return { streamId, events: productDecider.decide(release, read(productModel, streamId)) };
+    });
+    const refunds = order.status === 'paid' ? merchantMovements('MerchantRefunded', order) : [];
+    return [{ streamId: orderStream(orderId), events: cancelled }, ...releases, ...refunds.map((write) => ({ ...write, expectedVersion: 'any' as const }))];
+  },
+});
+
+export async function cancelOrder(processor: CommandProcessor, orderId: string, reason: string, metadata: CommandMetadata): Promise<AppendResult> {
   requireIdentifier('orderId', orderId);
-  const orderStreamId = orderStream(orderId);
-  const placed = fold(orderDecider, (await store.readStream(orderStreamId)) as readonly OrderEvent[]);
-  if (placed.status === 'none') throw new NotFound('order', orderId);
-  // an order's lines never change once placed, so this read names every product stream to load
-  const productStreamIds = placed.lines.map((line) => productStream(line.sku));
-  return handleDecision(
-    store,
-    [orderStreamId, ...productStreamIds],
-    (streams) => {
-      const order = fold(orderDecider, eventsOf<OrderEvent>(streams, orderStreamId));
-      if (order.status === 'none') throw new NotFound('order', orderId);
-      const cancelled = orderDecider.decide({ type: 'CancelOrder', data: { orderId, reason }, metadata }, order);
-      const releases = order.lines.map(({ sku, quantity }) => {
-        const streamId = productStream(sku);
-        const product = fold(productDecider, eventsOf<ProductEvent>(streams, streamId));
-        return { streamId, events: productDecider.decide({ type: 'ReleaseStock', data: { sku, orderId, quantity }, metadata }, product) };
-      });
-      return {
-        checked: [{ streamId: orderStreamId, events: cancelled }, ...releases],
-        unchecked: order.status === 'paid' ? merchantMovements('MerchantRefunded', order) : [],
-      };
-    },
-    metadata,
-    options,
-  );
+  return processor.execute(cancelOrderDecider, { type: 'CancelOrder', data: { orderId, reason }, metadata });
 }

@@ -1,13 +1,6 @@
 // The shop's write model: product, order and merchant deciders, their events and commands, and the functions that handle them.
-export {
-  availableStock,
-  maxPriceCents,
-  maxQuantity,
-  productDecider,
-  productEventTypes,
-  productStream,
-  reservationOf,
-} from './product.js';
+export { limits } from './limits.js';
+export { availableStock, productDecider, productEventTypes, productModel, productStream } from './product.js';
 export type {
   AddProduct,
   ListedProduct,
@@ -18,14 +11,12 @@ export type {
   ProductRestocked,
   ProductState,
   ReleaseStock,
-  ReservationEntry,
   ReserveStock,
   RestockProduct,
   StockReleased,
   StockReserved,
 } from './product.js';
-export { orderDecider, orderEventTypes, orderStream } from './order.js';
-export { maxOrderLines } from './order-validation.js';
+export { orderDecider, orderEventTypes, orderModel, orderStream } from './order.js';
 export type {
   CancelOrder,
   Customer,
@@ -47,10 +38,10 @@ export type {
   ShipOrder,
   ShippingAddress,
 } from './order.js';
-export { placeOrder } from './place-order.js';
-export type { PlaceOrderInput, PlaceOrderLineInput } from './place-order.js';
-export { cancelOrder } from './cancel-order.js';
-export { payOrder } from './pay-order.js';
+export { mergeLines, placeOrder, placeOrderDecider } from './place-order.js';
+export type { PlaceOrderInput, PlaceOrderLineInput, PlaceOrderRequest } from './place-order.js';
+export { cancelOrder, cancelOrderDecider } from './cancel-order.js';
+export { payOrder, payOrderDecider } from './pay-order.js';
 export { addProduct, restockProduct } from './product-commands.js';
 export { deliverOrder, shipOrder } from './order-commands.js';
 export {
@@ -59,6 +50,7 @@ export {
   balanceIn,
   merchantDecider,
   merchantEventTypes,
+  merchantModel,
   merchantMovements,
   merchantStream,
   payoutOf,

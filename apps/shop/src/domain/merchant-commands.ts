@@ -1,7 +1,9 @@
 // Merchant commands of their own: payouts. Charges and refunds come with paying and cancelling orders.
-import { handleCommand, type AppendResult, type CommandHandlerOptions, type CommandMetadata, type EventStore } from '@twofold/core';
-import { merchantDecider, merchantStream, type SendPayout } from './merchant.js';
-import { requireObject, requireText } from './validate.js';
+import { singleStreamDecider, type AppendResult, type CommandMetadata, type CommandProcessor } from '@twofold/core';
+import { merchantDecider, merchantModel, merchantStream, type SendPayout } from './merchant.js';
+import { requireIdentifier, requireObject } from './validate.js';
+
+const sendPayoutDecider = singleStreamDecider('SendPayout', merchantModel, (c: SendPayout) => merchantStream(c.data.merchantId), merchantDecider.decide);
 
 /**
  * Throws CommandRejected `insufficient_balance` (details: merchantId, currency, requestedCents,
@@ -10,13 +12,8 @@ import { requireObject, requireText } from './validate.js';
  * `payout_id_reused` for a known payoutId with other terms. A known payoutId with the same terms
  * appends nothing.
  */
-export const sendPayout = async (
-  store: EventStore,
-  data: SendPayout['data'],
-  metadata: CommandMetadata,
-  options?: CommandHandlerOptions,
-): Promise<AppendResult> => {
+export async function sendPayout(processor: CommandProcessor, data: SendPayout['data'], metadata: CommandMetadata): Promise<AppendResult> {
   requireObject('payout', data);
-  requireText('merchantId', data.merchantId, { maxLength: 100 });
-  return handleCommand(store, merchantDecider, merchantStream(data.merchantId), { type: 'SendPayout', data, metadata }, options);
-};
+  requireIdentifier('merchantId', data.merchantId);
+  return processor.execute(sendPayoutDecider, { type: 'SendPayout', data, metadata });
+}

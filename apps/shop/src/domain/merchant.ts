@@ -1,7 +1,8 @@
 // The merchant decider: what a merchant is owed per currency (charges on payment, refunds on cancel) and the payouts sent.
-import { CommandRejected, InvalidCommand, type Command, type Decider, type Event, type StreamWrite } from '@twofold/core';
-import type { OrderLine } from './order.js';
-import { requireCurrency, requireIdentifier, requireInteger, requireText } from './validate.js';
+import { CommandRejected, InvalidCommand, streamModel, type Command, type Decider, type Event, type StreamWrite } from '@twofold/core';
+import { limits } from './limits.js';
+import type { OrderLine } from './order-messages.js';
+import { requireCurrency, requireIdentifier, requireInteger } from './validate.js';
 
 export const merchantStream = (merchantId: string): string => `merchant-${merchantId}`;
 
@@ -115,10 +116,10 @@ export function decide(command: MerchantCommand, state: MerchantState): Merchant
   switch (command.type) {
     case 'SendPayout': {
       const { merchantId, payoutId, currency, amountCents } = command.data;
-      requireText('merchantId', merchantId, { maxLength: 100 });
+      requireIdentifier('merchantId', merchantId);
       requireIdentifier('payoutId', payoutId);
       requireCurrency('currency', currency);
-      requireInteger('amountCents', amountCents, 1, Number.MAX_SAFE_INTEGER);
+      requireInteger('amountCents', amountCents, 1, limits.maxAmountCents);
       const earlier = payoutOf(state, payoutId);
       if (earlier !== undefined) {
         // the same payout again (a retry) is already done; another payout under its id is a mistake
@@ -150,3 +151,27 @@ export function decide(command: MerchantCommand, state: MerchantState): Merchant
 }
 
 export const merchantDecider: Decider<MerchantState, MerchantCommand, MerchantEvent> = { initialState, evolve, decide };
+
+interface StoredMerchantState {
+  readonly balances: [currency: string, balance: CurrencyBalance][];
+  /** Oldest first. */
+  readonly payouts: [payoutId: string, currency: string, amountCents: number][];
+}
+
+/** A merchant's stream gains an event with every payment and cancellation: its state is snapshotted every 200 events. */
+export const merchantModel = streamModel('merchant', merchantDecider, {
+  version: 1,
+  every: 200,
+  encode: (state): StoredMerchantState => {
+    const payouts: StoredMerchantState['payouts'] = [];
+    for (let entry = state.payouts; entry !== undefined; entry = entry.previous) payouts.push([entry.payoutId, entry.currency, entry.amountCents]);
+    return { balances: [...state.balances], payouts: payouts.reverse() };
+  },
+  decode: (stored) => {
+    const { balances, payouts } = stored as StoredMerchantState;
+    return {
+      balances: new Map(balances),
+      payouts: payouts.reduce<PayoutEntry | undefined>((previous, [payoutId, currency, amountCents]) => ({ payoutId, currency, amountCents, previous }), undefined),
+    };
+  },
+});

@@ -1,42 +1,13 @@
 // The order decider: placed → paid → shipped → delivered, or cancelled before shipping.
-import { CommandRejected, IllegalTransition, InvalidCommand, NotFound, type Command, type Decider, type Event } from '@twofold/core';
+import { CommandRejected, IllegalTransition, InvalidCommand, NotFound, streamModel, type Command, type Decider, type Event } from '@twofold/core';
+import { limits } from './limits.js';
+import type { OrderLine, PlaceOrderData } from './order-messages.js';
 import { validPlaceOrder } from './order-validation.js';
 import { requireIdentifier, requireInteger, requireText } from './validate.js';
 
+export type { Customer, OrderLine, PlaceOrderData, ShippingAddress } from './order-messages.js';
+
 export const orderStream = (orderId: string): string => `order-${orderId}`;
-
-/** A line priced from the product's state when the order was placed. */
-export interface OrderLine {
-  readonly sku: string;
-  readonly name: string;
-  readonly quantity: number;
-  readonly unitPriceCents: number;
-  readonly merchantId: string;
-}
-
-export interface Customer {
-  readonly name: string;
-  readonly email: string;
-}
-
-export interface ShippingAddress {
-  readonly line1: string;
-  readonly line2?: string;
-  readonly city: string;
-  readonly region?: string;
-  readonly postalCode: string;
-  /** ISO 3166-1 alpha-2, e.g. `DE`. */
-  readonly country: string;
-}
-
-export interface PlaceOrderData {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly currency: string;
-  readonly lines: readonly OrderLine[];
-  readonly customer?: Customer;
-  readonly shippingAddress?: ShippingAddress;
-}
 
 export type PlaceOrder = Command<'PlaceOrder', PlaceOrderData>;
 export type PayOrder = Command<'PayOrder', { readonly orderId: string; readonly amountCents: number; readonly paymentRef: string }>;
@@ -118,14 +89,17 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
       const data = validPlaceOrder(command.data);
       if (state.status !== 'none') throw new IllegalTransition('order', state.status, 'place');
       const totalCents = data.lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
-      if (!Number.isSafeInteger(totalCents)) throw new InvalidCommand('the order total is too large', { field: 'lines' });
+      // the bound of a payment too: every order placed can be paid
+      if (totalCents > limits.maxAmountCents) {
+        throw new InvalidCommand(`the order total of ${totalCents} cents exceeds ${limits.maxAmountCents}`, { field: 'lines' });
+      }
       return [{ type: 'OrderPlaced', data: { ...data, totalCents, placedAt: now } }];
     }
     case 'PayOrder': {
       const { orderId, amountCents, paymentRef } = command.data;
       requireIdentifier('orderId', orderId);
-      requireInteger('amountCents', amountCents, 0, Number.MAX_SAFE_INTEGER);
-      requireText('paymentRef', paymentRef);
+      requireInteger('amountCents', amountCents, 0, limits.maxAmountCents);
+      requireText('paymentRef', paymentRef, { maxLength: limits.paymentRefLength });
       const order = existing(state, orderId, 'pay', ['placed']);
       if (amountCents !== order.totalCents) {
         throw new CommandRejected('payment_amount_mismatch', `order ${orderId} totals ${order.totalCents} cents, not ${amountCents}`, {
@@ -139,8 +113,8 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
     case 'ShipOrder': {
       const { orderId, carrier, trackingNumber } = command.data;
       requireIdentifier('orderId', orderId);
-      requireText('carrier', carrier, { maxLength: 100 });
-      requireText('trackingNumber', trackingNumber, { maxLength: 100 });
+      requireText('carrier', carrier, { maxLength: limits.carrierLength });
+      requireText('trackingNumber', trackingNumber, { maxLength: limits.trackingNumberLength });
       existing(state, orderId, 'ship', ['paid']);
       return [{ type: 'OrderShipped', data: { orderId, carrier, trackingNumber, shippedAt: now } }];
     }
@@ -153,7 +127,7 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
     case 'CancelOrder': {
       const { orderId, reason } = command.data;
       requireIdentifier('orderId', orderId);
-      requireText('reason', reason, { maxLength: 500 });
+      requireText('reason', reason, { maxLength: limits.reasonLength });
       const order = existing(state, orderId, 'cancel', ['placed', 'paid']);
       const { currency, lines, paidCents } = order;
       return [{ type: 'OrderCancelled', data: { orderId, reason, refundCents: paidCents, currency, lines, cancelledAt: now } }];
@@ -166,6 +140,9 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
 }
 
 export const orderDecider: Decider<OrderState, OrderCommand, OrderEvent> = { initialState, evolve, decide };
+
+/** An order's stream stays short (placed, paid, shipped, delivered): no snapshots. */
+export const orderModel = streamModel('order', orderDecider);
 
 function existing(state: OrderState, orderId: string, command: string, allowedFrom: readonly OrderStatus[]): ExistingOrder {
   if (state.status === 'none') throw new NotFound('order', orderId);

@@ -1,4 +1,5 @@
 import { CommandRejected, fold, IllegalTransition, InvalidCommand, NotFound, inMemoryEventStore, type EventStore } from '@twofold/core';
+import { processorFor } from './processor-for.fixture.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cancelOrder } from './cancel-order.js';
@@ -32,14 +33,14 @@ const orderState = async (store: EventStore, orderId: string) =>
 
 const seeded = async (...products: ReturnType<typeof product>[]) => {
   const store = inMemoryEventStore();
-  for (const p of products) await addProduct(store, p, metadata);
+  for (const p of products) await addProduct(processorFor(store), p, metadata);
   return store;
 };
 
 describe('placeOrder', () => {
   it('prices the lines from the products, reserves stock and records the order in one append', async () => {
     const store = await seeded(product('A', 5, 250), product('B', 5, 1000));
-    const result = await placeOrder(store, order('o-1', [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }]), metadata);
+    const result = await placeOrder(processorFor(store), order('o-1', [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }]), metadata);
     expect(new Set(result.streams.map((s) => s.streamId))).toEqual(new Set(['order-o-1', 'product-A', 'product-B']));
     const [placed] = await store.readStream('order-o-1');
     expect(placed).toMatchObject({
@@ -61,14 +62,14 @@ describe('placeOrder', () => {
 
   it('merges lines of the same sku', async () => {
     const store = await seeded(product('A', 5));
-    await placeOrder(store, order('o-1', [{ sku: 'A', quantity: 2 }, { sku: 'A', quantity: 3 }]), metadata);
+    await placeOrder(processorFor(store), order('o-1', [{ sku: 'A', quantity: 2 }, { sku: 'A', quantity: 3 }]), metadata);
     expect((await orderState(store, 'o-1')).status === 'placed' && (await orderState(store, 'o-1'))).toMatchObject({ lines: [{ sku: 'A', quantity: 5 }] });
     expect(availableStock(await productState(store, 'A'))).toBe(0);
   });
 
   it('rejects an unknown sku as a business rule and writes nothing', async () => {
     const store = await seeded(product('A', 5));
-    await expect(placeOrder(store, order('o-1', [{ sku: 'A', quantity: 1 }, { sku: 'NOPE', quantity: 1 }]), metadata)).rejects.toSatisfy(
+    await expect(placeOrder(processorFor(store), order('o-1', [{ sku: 'A', quantity: 1 }, { sku: 'NOPE', quantity: 1 }]), metadata)).rejects.toSatisfy(
       (e) => e instanceof CommandRejected && e.code === 'unknown_product' && e.details.sku === 'NOPE',
     );
     expect(await store.readStream('order-o-1')).toEqual([]);
@@ -77,14 +78,14 @@ describe('placeOrder', () => {
 
   it('rejects a currency other than the product’s', async () => {
     const store = await seeded(product('A', 5, 100, 'USD'));
-    await expect(placeOrder(store, order('o-1', [{ sku: 'A', quantity: 1 }]), metadata)).rejects.toSatisfy(
+    await expect(placeOrder(processorFor(store), order('o-1', [{ sku: 'A', quantity: 1 }]), metadata)).rejects.toSatisfy(
       (e) => e instanceof CommandRejected && e.code === 'currency_mismatch' && e.details.productCurrency === 'USD',
     );
   });
 
   it('rejects insufficient stock on any line and reserves nothing', async () => {
     const store = await seeded(product('A', 5), product('B', 1));
-    await expect(placeOrder(store, order('o-1', [{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: 2 }]), metadata)).rejects.toSatisfy(
+    await expect(placeOrder(processorFor(store), order('o-1', [{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: 2 }]), metadata)).rejects.toSatisfy(
       (e) => e instanceof CommandRejected && e.code === 'insufficient_stock' && e.details.sku === 'B' && e.details.available === 1,
     );
     expect(availableStock(await productState(store, 'A'))).toBe(5);
@@ -93,8 +94,8 @@ describe('placeOrder', () => {
 
   it('refuses an order id that exists', async () => {
     const store = await seeded(product('A', 5));
-    await placeOrder(store, order('o-1', [{ sku: 'A', quantity: 1 }]), metadata);
-    await expect(placeOrder(store, order('o-1', [{ sku: 'A', quantity: 1 }]), metadata)).rejects.toBeInstanceOf(IllegalTransition);
+    await placeOrder(processorFor(store), order('o-1', [{ sku: 'A', quantity: 1 }]), metadata);
+    await expect(placeOrder(processorFor(store), order('o-1', [{ sku: 'A', quantity: 1 }]), metadata)).rejects.toBeInstanceOf(IllegalTransition);
     expect(availableStock(await productState(store, 'A'))).toBe(4);
   });
 
@@ -103,18 +104,18 @@ describe('placeOrder', () => {
     ['lines[0].quantity', [{ sku: 'A', quantity: 0 }]],
     ['lines[0].quantity', [{ sku: 'A', quantity: '1' }]],
     ['lines[0].sku', [{ sku: 'a b', quantity: 1 }]],
-    ['lines', [{ sku: 'A', quantity: 600_000_000 }, { sku: 'A', quantity: 600_000_000 }]],
+    ['lines', [{ sku: 'A', quantity: 60_000 }, { sku: 'A', quantity: 60_000 }]],
   ])('rejects malformed %s before reading anything', async (field, lines) => {
     const store = await seeded(product('A', 5));
-    await expect(placeOrder(store, order('o-1', lines as never), metadata)).rejects.toSatisfy(
+    await expect(placeOrder(processorFor(store), order('o-1', lines as never), metadata)).rejects.toSatisfy(
       (e) => e instanceof InvalidCommand && e.details.field === field,
     );
   });
 
   it('rejects a malformed header with InvalidCommand', async () => {
     const store = await seeded(product('A', 5));
-    await expect(placeOrder(store, { ...order('o-1', [{ sku: 'A', quantity: 1 }]), currency: 'eur' }, metadata)).rejects.toBeInstanceOf(InvalidCommand);
-    await expect(placeOrder(store, { ...order('', [{ sku: 'A', quantity: 1 }]) }, metadata)).rejects.toBeInstanceOf(InvalidCommand);
+    await expect(placeOrder(processorFor(store), { ...order('o-1', [{ sku: 'A', quantity: 1 }]), currency: 'eur' }, metadata)).rejects.toBeInstanceOf(InvalidCommand);
+    await expect(placeOrder(processorFor(store), { ...order('', [{ sku: 'A', quantity: 1 }]) }, metadata)).rejects.toBeInstanceOf(InvalidCommand);
   });
 });
 
@@ -129,8 +130,8 @@ describe('mergeLines', () => {
 describe('cancelOrder', () => {
   it('records the cancellation and releases every reservation in one append', async () => {
     const store = await seeded(product('A', 5), product('B', 5));
-    await placeOrder(store, order('o-1', [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 3 }]), metadata);
-    const result = await cancelOrder(store, 'o-1', 'out of budget', metadata);
+    await placeOrder(processorFor(store), order('o-1', [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 3 }]), metadata);
+    const result = await cancelOrder(processorFor(store), 'o-1', 'out of budget', metadata);
     expect(result.streams.map((s) => s.streamId).sort()).toEqual(['order-o-1', 'product-A', 'product-B']);
     expect((await store.readStream('order-o-1')).at(-1)).toMatchObject({ type: 'OrderCancelled', data: { reason: 'out of budget', refundCents: 0 } });
     expect(availableStock(await productState(store, 'A'))).toBe(5);
@@ -139,53 +140,53 @@ describe('cancelOrder', () => {
 
   it('refunds a paid order', async () => {
     const store = await seeded(product('A', 5, 700));
-    await placeOrder(store, order('o-1', [{ sku: 'A', quantity: 2 }]), metadata);
-    await payOrder(store, { orderId: 'o-1', amountCents: 1400, paymentRef: 'p-1' }, metadata);
-    await cancelOrder(store, 'o-1', 'damaged', metadata);
+    await placeOrder(processorFor(store), order('o-1', [{ sku: 'A', quantity: 2 }]), metadata);
+    await payOrder(processorFor(store), { orderId: 'o-1', amountCents: 1400, paymentRef: 'p-1' }, metadata);
+    await cancelOrder(processorFor(store), 'o-1', 'damaged', metadata);
     expect((await store.readStream('order-o-1')).at(-1)).toMatchObject({ type: 'OrderCancelled', data: { refundCents: 1400 } });
   });
 
   it('refuses once shipped and releases nothing', async () => {
     const store = await seeded(product('A', 5, 700));
-    await placeOrder(store, order('o-1', [{ sku: 'A', quantity: 2 }]), metadata);
-    await payOrder(store, { orderId: 'o-1', amountCents: 1400, paymentRef: 'p-1' }, metadata);
-    await shipOrder(store, { orderId: 'o-1', carrier: 'DHL', trackingNumber: 'T' }, metadata);
-    await expect(cancelOrder(store, 'o-1', 'late', metadata)).rejects.toSatisfy((e) => e instanceof IllegalTransition && e.from === 'shipped');
+    await placeOrder(processorFor(store), order('o-1', [{ sku: 'A', quantity: 2 }]), metadata);
+    await payOrder(processorFor(store), { orderId: 'o-1', amountCents: 1400, paymentRef: 'p-1' }, metadata);
+    await shipOrder(processorFor(store), { orderId: 'o-1', carrier: 'DHL', trackingNumber: 'T' }, metadata);
+    await expect(cancelOrder(processorFor(store), 'o-1', 'late', metadata)).rejects.toSatisfy((e) => e instanceof IllegalTransition && e.from === 'shipped');
     expect(availableStock(await productState(store, 'A'))).toBe(3);
-    await deliverOrder(store, { orderId: 'o-1' }, metadata);
+    await deliverOrder(processorFor(store), { orderId: 'o-1' }, metadata);
     expect((await orderState(store, 'o-1')).status).toBe('delivered');
   });
 
   it('refuses a second cancellation', async () => {
     const store = await seeded(product('A', 5));
-    await placeOrder(store, order('o-1', [{ sku: 'A', quantity: 2 }]), metadata);
-    await cancelOrder(store, 'o-1', 'first', metadata);
-    await expect(cancelOrder(store, 'o-1', 'second', metadata)).rejects.toBeInstanceOf(IllegalTransition);
+    await placeOrder(processorFor(store), order('o-1', [{ sku: 'A', quantity: 2 }]), metadata);
+    await cancelOrder(processorFor(store), 'o-1', 'first', metadata);
+    await expect(cancelOrder(processorFor(store), 'o-1', 'second', metadata)).rejects.toBeInstanceOf(IllegalTransition);
     expect(availableStock(await productState(store, 'A'))).toBe(5);
   });
 
   it('does not find an unknown order', async () => {
-    await expect(cancelOrder(inMemoryEventStore(), 'o-404', 'x', metadata)).rejects.toSatisfy((e) => e instanceof NotFound && e.details.order === 'o-404');
+    await expect(cancelOrder(processorFor(inMemoryEventStore()), 'o-404', 'x', metadata)).rejects.toSatisfy((e) => e instanceof NotFound && e.details.order === 'o-404');
   });
 });
 
 describe('single-stream commands', () => {
   it('adds and restocks a product; a second add of the sku is an illegal transition', async () => {
     const store = await seeded(product('A', 1));
-    await restockProduct(store, { sku: 'A', quantity: 4 }, metadata);
+    await restockProduct(processorFor(store), { sku: 'A', quantity: 4 }, metadata);
     expect((await productState(store, 'A')).stockOnHand).toBe(5);
-    await expect(addProduct(store, product('A', 1), metadata)).rejects.toBeInstanceOf(IllegalTransition);
-    await expect(restockProduct(store, { sku: 'Z', quantity: 1 }, metadata)).rejects.toBeInstanceOf(NotFound);
+    await expect(addProduct(processorFor(store), product('A', 1), metadata)).rejects.toBeInstanceOf(IllegalTransition);
+    await expect(restockProduct(processorFor(store), { sku: 'Z', quantity: 1 }, metadata)).rejects.toBeInstanceOf(NotFound);
   });
 
   it('pays only the exact total', async () => {
     const store = await seeded(product('A', 5, 700));
-    await placeOrder(store, order('o-1', [{ sku: 'A', quantity: 1 }]), metadata);
-    await expect(payOrder(store, { orderId: 'o-1', amountCents: 1, paymentRef: 'p' }, metadata)).rejects.toSatisfy(
+    await placeOrder(processorFor(store), order('o-1', [{ sku: 'A', quantity: 1 }]), metadata);
+    await expect(payOrder(processorFor(store), { orderId: 'o-1', amountCents: 1, paymentRef: 'p' }, metadata)).rejects.toSatisfy(
       (e) => e instanceof CommandRejected && e.code === 'payment_amount_mismatch',
     );
-    await expect(shipOrder(store, { orderId: 'o-1', carrier: 'DHL', trackingNumber: 'T' }, metadata)).rejects.toBeInstanceOf(IllegalTransition);
-    await expect(payOrder(store, { orderId: 'o-2', amountCents: 1, paymentRef: 'p' }, metadata)).rejects.toBeInstanceOf(NotFound);
+    await expect(shipOrder(processorFor(store), { orderId: 'o-1', carrier: 'DHL', trackingNumber: 'T' }, metadata)).rejects.toBeInstanceOf(IllegalTransition);
+    await expect(payOrder(processorFor(store), { orderId: 'o-2', amountCents: 1, paymentRef: 'p' }, metadata)).rejects.toBeInstanceOf(NotFound);
   });
 });
 
@@ -202,7 +203,7 @@ describe('concurrent orders', () => {
         async (stockA, stockB, orders) => {
           const store = await seeded(product('A', stockA), product('B', stockB));
           const results = await Promise.allSettled(
-            orders.map((lines, i) => placeOrder(store, order(`o-${i}`, lines), metadata, { maxAttempts: 1_000 })),
+            orders.map((lines, i) => placeOrder(processorFor(store, { maxAttempts: 1_000 }), order(`o-${i}`, lines), metadata)),
           );
           const placedLines = orders.filter((_, i) => results[i]!.status === 'fulfilled').flat();
           const demand = (sku: string) => placedLines.filter((l) => l.sku === sku).reduce((sum, l) => sum + l.quantity, 0);
@@ -232,12 +233,12 @@ describe('concurrent orders', () => {
   it('sells the last units exactly once under contention, and cancellations give them back', async () => {
     const store = await seeded(product('LAST', 10));
     const results = await Promise.allSettled(
-      Array.from({ length: 50 }, (_, i) => placeOrder(store, order(`o-${i}`, [{ sku: 'LAST', quantity: 1 }]), metadata, { maxAttempts: 1_000 })),
+      Array.from({ length: 50 }, (_, i) => placeOrder(processorFor(store, { maxAttempts: 1_000 }), order(`o-${i}`, [{ sku: 'LAST', quantity: 1 }]), metadata)),
     );
     const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [`o-${i}`] : []));
     expect(won).toHaveLength(10);
     expect(availableStock(await productState(store, 'LAST'))).toBe(0);
-    await Promise.all(won.map((orderId) => cancelOrder(store, orderId, 'test', metadata, { maxAttempts: 1_000 })));
+    await Promise.all(won.map((orderId) => cancelOrder(processorFor(store, { maxAttempts: 1_000 }), orderId, 'test', metadata)));
     expect(availableStock(await productState(store, 'LAST'))).toBe(10);
   });
 });

@@ -1,21 +1,14 @@
-// Single-stream product commands, handled over an event store.
-import { handleCommand, type AppendResult, type CommandHandlerOptions, type CommandMetadata, type EventStore } from '@twofold/core';
-import { productDecider, productStream, type AddProduct, type RestockProduct } from './product.js';
+// Single-stream product commands; reserving and releasing stock come with placing and cancelling orders.
+import { singleStreamDecider, type AppendResult, type CommandMetadata, type CommandProcessor } from '@twofold/core';
+import { productDecider, productModel, productStream, type AddProduct, type RestockProduct } from './product.js';
+
+const addProductDecider = singleStreamDecider('AddProduct', productModel, (c: AddProduct) => productStream(c.data.sku), productDecider.decide);
+const restockProductDecider = singleStreamDecider('RestockProduct', productModel, (c: RestockProduct) => productStream(c.data.sku), productDecider.decide);
 
 /** Throws IllegalTransition if the sku exists, InvalidCommand for malformed data. */
-export const addProduct = async (
-  store: EventStore,
-  data: AddProduct['data'],
-  metadata: CommandMetadata,
-  options?: CommandHandlerOptions,
-): Promise<AppendResult> =>
-  handleCommand(store, productDecider, productStream(data.sku), { type: 'AddProduct', data, metadata }, options);
+export const addProduct = (processor: CommandProcessor, data: AddProduct['data'], metadata: CommandMetadata): Promise<AppendResult> =>
+  processor.execute(addProductDecider, { type: 'AddProduct', data, metadata });
 
 /** Throws NotFound('product', sku) for an unknown sku, InvalidCommand unless quantity is a positive integer. */
-export const restockProduct = async (
-  store: EventStore,
-  data: RestockProduct['data'],
-  metadata: CommandMetadata,
-  options?: CommandHandlerOptions,
-): Promise<AppendResult> =>
-  handleCommand(store, productDecider, productStream(data.sku), { type: 'RestockProduct', data, metadata }, options);
+export const restockProduct = (processor: CommandProcessor, data: RestockProduct['data'], metadata: CommandMetadata): Promise<AppendResult> =>
+  processor.execute(restockProductDecider, { type: 'RestockProduct', data, metadata });

@@ -1,12 +1,10 @@
-// The product decider: catalog entry and stock of one sku; reservations are held per order.
-import { CommandRejected, IllegalTransition, InvalidCommand, NotFound, type Command, type Decider, type Event } from '@twofold/core';
+// The product decider: catalog entry and stock of one sku; which order holds which units is the order's to know.
+import { CommandRejected, IllegalTransition, InvalidCommand, NotFound, streamModel, type Command, type Decider, type Event } from '@twofold/core';
+import { limits } from './limits.js';
 import { requireCurrency, requireIdentifier, requireInteger, requireText } from './validate.js';
 
 export const productStream = (sku: string): string => `product-${sku}`;
 
-/** Bounds of single values; sums (stock, order totals) are checked to stay exact JavaScript integers. */
-export const maxPriceCents = 100_000_000_000;
-export const maxQuantity = 1_000_000_000;
 
 export interface ProductDetails {
   readonly sku: string;
@@ -32,23 +30,15 @@ export type ProductEvent = ProductAdded | ProductRestocked | StockReserved | Sto
 
 export const productEventTypes = ['ProductAdded', 'ProductRestocked', 'StockReserved', 'StockReleased'] as const satisfies readonly ProductEvent['type'][];
 
-/**
- * Reservations as a persistent list, newest first: evolve adds one entry and shares the rest, so
- * folding a long product stream stays linear. A release shadows the reservation it ends.
- */
-export interface ReservationEntry {
-  readonly orderId: string;
-  readonly quantity: number;
-  readonly released: boolean;
-  readonly previous: ReservationEntry | undefined;
-}
-
 export interface ListedProduct extends ProductDetails {
   readonly status: 'listed';
   readonly stockOnHand: number;
-  /** Units held by open reservations; available = stockOnHand - reserved, never negative. */
+  /**
+   * Units held by orders; available = stockOnHand - reserved, never negative. Which order holds what is
+   * the order's to know (its lines and status decide every release), so the state stays the same size
+   * however long the product's history grows.
+   */
   readonly reserved: number;
-  readonly reservations: ReservationEntry | undefined;
 }
 
 export type ProductState = { readonly status: 'unlisted' } | ListedProduct;
@@ -57,31 +47,21 @@ export const initialState: ProductState = { status: 'unlisted' };
 
 export const availableStock = (product: ListedProduct): number => product.stockOnHand - product.reserved;
 
-/** The latest entry for an order's reservation, or undefined if it never reserved this product. */
-export function reservationOf(product: ListedProduct, orderId: string): ReservationEntry | undefined {
-  for (let entry = product.reservations; entry !== undefined; entry = entry.previous) {
-    if (entry.orderId === orderId) return entry;
-  }
-  return undefined;
-}
-
 export function evolve(state: ProductState, event: ProductEvent): ProductState {
   switch (event.type) {
     case 'ProductAdded': {
       const { stock, ...details } = event.data;
-      return { status: 'listed', ...details, stockOnHand: stock, reserved: 0, reservations: undefined };
+      return { status: 'listed', ...details, stockOnHand: stock, reserved: 0 };
     }
     case 'ProductRestocked':
       return state.status === 'listed' ? { ...state, stockOnHand: state.stockOnHand + event.data.quantity } : state;
     case 'StockReserved': {
       if (state.status !== 'listed') return state;
-      const { orderId, quantity } = event.data;
-      return { ...state, reserved: state.reserved + quantity, reservations: { orderId, quantity, released: false, previous: state.reservations } };
+      return { ...state, reserved: state.reserved + event.data.quantity };
     }
     case 'StockReleased': {
       if (state.status !== 'listed') return state;
-      const { orderId, quantity } = event.data;
-      return { ...state, reserved: state.reserved - quantity, reservations: { orderId, quantity, released: true, previous: state.reservations } };
+      return { ...state, reserved: state.reserved - event.data.quantity };
     }
     default: {
       const unknown: never = event;
@@ -94,21 +74,21 @@ export function decide(command: ProductCommand, state: ProductState): ProductEve
   switch (command.type) {
     case 'AddProduct': {
       const { sku, name, description, category, priceCents, currency, merchantId, stock } = command.data;
-      requireIdentifier('sku', sku, 64);
+      requireIdentifier('sku', sku);
       requireText('name', name);
-      requireText('description', description, { maxLength: 5000, allowEmpty: true });
-      requireText('category', category, { maxLength: 100 });
-      requireInteger('priceCents', priceCents, 0, maxPriceCents);
+      requireText('description', description, { maxLength: limits.descriptionLength, allowEmpty: true });
+      requireText('category', category, { maxLength: limits.categoryLength });
+      requireInteger('priceCents', priceCents, 0, limits.maxAmountCents);
       requireCurrency('currency', currency);
-      requireText('merchantId', merchantId, { maxLength: 100 });
-      requireInteger('stock', stock, 0, maxQuantity);
+      requireIdentifier('merchantId', merchantId);
+      requireInteger('stock', stock, 0, limits.maxStockQuantity);
       if (state.status !== 'unlisted') throw new IllegalTransition('product', state.status, 'add');
       return [{ type: 'ProductAdded', data: { sku, name, description, category, priceCents, currency, merchantId, stock } }];
     }
     case 'RestockProduct': {
       const { sku, quantity } = command.data;
-      requireIdentifier('sku', sku, 64);
-      requireInteger('quantity', quantity, 1, maxQuantity);
+      requireIdentifier('sku', sku);
+      requireInteger('quantity', quantity, 1, limits.maxStockQuantity);
       const product = listed(state, sku);
       if (product.stockOnHand + quantity > Number.MAX_SAFE_INTEGER) {
         throw new CommandRejected('stock_limit', `restocking ${sku} by ${quantity} exceeds the stock limit`, { sku, quantity });
@@ -117,13 +97,10 @@ export function decide(command: ProductCommand, state: ProductState): ProductEve
     }
     case 'ReserveStock': {
       const { sku, orderId, quantity } = command.data;
-      requireIdentifier('sku', sku, 64);
+      requireIdentifier('sku', sku);
       requireIdentifier('orderId', orderId);
-      requireInteger('quantity', quantity, 1, maxQuantity);
+      requireInteger('quantity', quantity, 1, limits.maxLineQuantity);
       const product = listed(state, sku);
-      if (reservationOf(product, orderId) !== undefined) {
-        throw new CommandRejected('reservation_exists', `order ${orderId} already reserved ${sku}`, { sku, orderId });
-      }
       const available = availableStock(product);
       if (quantity > available) {
         throw new CommandRejected('insufficient_stock', `only ${available} of ${sku} available, ${quantity} requested`, {
@@ -136,18 +113,16 @@ export function decide(command: ProductCommand, state: ProductState): ProductEve
     }
     case 'ReleaseStock': {
       const { sku, orderId, quantity } = command.data;
-      requireIdentifier('sku', sku, 64);
+      requireIdentifier('sku', sku);
       requireIdentifier('orderId', orderId);
-      requireInteger('quantity', quantity, 1, maxQuantity);
-      const reservation = reservationOf(listed(state, sku), orderId);
-      if (reservation === undefined) throw new NotFound('reservation', `${orderId} of ${sku}`, 'reservation_not_found');
-      // releasing twice is a no-op, so a retried cancellation converges
-      if (reservation.released) return [];
-      if (reservation.quantity !== quantity) {
-        throw new CommandRejected('reservation_mismatch', `order ${orderId} reserved ${reservation.quantity} of ${sku}, not ${quantity}`, {
+      requireInteger('quantity', quantity, 1, limits.maxLineQuantity);
+      const product = listed(state, sku);
+      // the order releases its own lines once (its status says whether it did); this guards the sum
+      if (quantity > product.reserved) {
+        throw new CommandRejected('release_exceeds_reserved', `only ${product.reserved} of ${sku} are reserved, ${quantity} released`, {
           sku,
           orderId,
-          reserved: reservation.quantity,
+          reserved: product.reserved,
           requested: quantity,
         });
       }
@@ -166,3 +141,6 @@ function listed(state: ProductState, sku: string): ListedProduct {
 }
 
 export const productDecider: Decider<ProductState, ProductCommand, ProductEvent> = { initialState, evolve, decide };
+
+/** Product streams grow with every order: their state is snapshotted every 200 events. */
+export const productModel = streamModel('product', productDecider, { version: 1, every: 200 });

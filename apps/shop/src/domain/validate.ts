@@ -1,26 +1,35 @@
-// Guards for command data that slipped past the HTTP schemas: each throws InvalidCommand naming the field.
+// Guards for command data at the domain's edge: each throws InvalidCommand naming the field; bounds come from limits.ts.
 import { InvalidCommand } from '@twofold/core';
+import { currencyPattern, emailPattern, identifierPattern, limits } from './limits.js';
 
-const identifierPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
-const currencyPattern = /^[A-Z]{3}$/;
-const emailPattern = /^[^\s@]+@[^\s@]+$/;
+const identifier = new RegExp(identifierPattern);
+const currency = new RegExp(currencyPattern);
+const email = new RegExp(emailPattern);
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const invalid = (field: string, rule: string): InvalidCommand => new InvalidCommand(`${field} ${rule}`, { field });
 
 /** An id that becomes part of a stream name (`order-<id>`): letters, digits, `.`, `_`, `:`, `-`. */
-export function requireIdentifier(field: string, value: unknown, maxLength = 100): asserts value is string {
-  if (typeof value !== 'string' || value.length > maxLength || !identifierPattern.test(value)) {
+export function requireIdentifier(field: string, value: unknown, maxLength: number = limits.idLength): asserts value is string {
+  if (typeof value !== 'string' || value.length > maxLength || !identifier.test(value)) {
     throw invalid(field, `must be 1 to ${maxLength} letters, digits, '.', '_', ':' or '-', starting with a letter or digit`);
   }
 }
 
-export function requireText(field: string, value: unknown, { maxLength = 200, allowEmpty = false } = {}): asserts value is string {
+/** Text of at most maxLength UTF-16 units; no NUL and no lone surrogate, which no database stores as text. */
+export function requireText(
+  field: string,
+  value: unknown,
+  { maxLength = limits.nameLength, allowEmpty = false }: { maxLength?: number; allowEmpty?: boolean } = {},
+): asserts value is string {
   if (typeof value !== 'string' || value.length > maxLength || (!allowEmpty && value.trim() === '')) {
     throw invalid(field, `must be ${allowEmpty ? 'a' : 'a non-blank'} string of at most ${maxLength} characters`);
   }
+  if (value.includes('\u0000') || loneSurrogate.test(value)) throw invalid(field, 'must not contain NUL characters or unpaired surrogates');
 }
 
-export function requireOptionalText(field: string, value: unknown, maxLength = 200): asserts value is string | undefined {
+export function requireOptionalText(field: string, value: unknown, maxLength: number = limits.nameLength): asserts value is string | undefined {
   if (value !== undefined) requireText(field, value, { maxLength });
 }
 
@@ -32,11 +41,12 @@ export function requireInteger(field: string, value: unknown, min: number, max: 
 }
 
 export function requireCurrency(field: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string' || !currencyPattern.test(value)) throw invalid(field, 'must be an ISO 4217 code such as EUR');
+  if (typeof value !== 'string' || !currency.test(value)) throw invalid(field, 'must be an ISO 4217 code such as EUR');
 }
 
 export function requireEmail(field: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string' || value.length > 320 || !emailPattern.test(value)) throw invalid(field, 'must be an email address');
+  if (typeof value !== 'string' || value.length > limits.emailLength || !email.test(value)) throw invalid(field, 'must be an email address');
+  requireText(field, value, { maxLength: limits.emailLength });
 }
 
 export function requireObject(field: string, value: unknown): asserts value is Record<string, unknown> {

@@ -1,6 +1,6 @@
 // The shop's command endpoints: each validates its body, runs one command handler and answers with a consistency token.
 import { randomUUID } from 'node:crypto';
-import type { EventStore } from '@twofold/core';
+import type { CommandProcessor } from '@twofold/core';
 import { commandRoute, type HttpApp } from '@twofold/http';
 import {
   addProduct,
@@ -28,14 +28,14 @@ import {
   SkuParams,
 } from './schemas.js';
 
-export function commandRoutes(app: HttpApp, eventStore: EventStore): void {
+export function commandRoutes(app: HttpApp, commands: CommandProcessor): void {
   commandRoute(app, {
     url: '/api/products',
     schema: { body: AddProductBody },
     summary: 'Add a product to the catalog with its initial stock',
     tags: ['products'],
     operationId: 'addProduct',
-    handler: ({ body, metadata }) => addProduct(eventStore, body, metadata),
+    handler: ({ body, metadata }) => addProduct(commands, body, metadata),
   });
   commandRoute(app, {
     url: '/api/products/:sku/restock',
@@ -43,7 +43,7 @@ export function commandRoutes(app: HttpApp, eventStore: EventStore): void {
     summary: 'Add stock to a product',
     tags: ['products'],
     operationId: 'restockProduct',
-    handler: ({ params, body, metadata }) => restockProduct(eventStore, { sku: params.sku, quantity: body.quantity }, metadata),
+    handler: ({ params, body, metadata }) => restockProduct(commands, { sku: params.sku, quantity: body.quantity }, metadata),
   });
   commandRoute(app, {
     url: '/api/orders',
@@ -53,7 +53,7 @@ export function commandRoutes(app: HttpApp, eventStore: EventStore): void {
     operationId: 'placeOrder',
     handler: async ({ body, metadata }) => {
       const orderId = body.orderId ?? randomUUID();
-      const result = await placeOrder(eventStore, { ...body, orderId }, metadata);
+      const result = await placeOrder(commands, { ...body, orderId }, metadata);
       return { ...result, streamId: orderStream(orderId) };
     },
   });
@@ -64,7 +64,7 @@ export function commandRoutes(app: HttpApp, eventStore: EventStore): void {
     tags: ['orders'],
     operationId: 'payOrder',
     handler: async ({ params, body, metadata }) => {
-      const result = await payOrder(eventStore, { orderId: params.id, ...body }, metadata);
+      const result = await payOrder(commands, { orderId: params.id, ...body }, metadata);
       return { ...result, streamId: orderStream(params.id) };
     },
   });
@@ -74,7 +74,7 @@ export function commandRoutes(app: HttpApp, eventStore: EventStore): void {
     summary: 'Ship a paid order',
     tags: ['orders'],
     operationId: 'shipOrder',
-    handler: ({ params, body, metadata }) => shipOrder(eventStore, { orderId: params.id, ...body }, metadata),
+    handler: ({ params, body, metadata }) => shipOrder(commands, { orderId: params.id, ...body }, metadata),
   });
   commandRoute(app, {
     url: '/api/orders/:id/deliver',
@@ -82,7 +82,7 @@ export function commandRoutes(app: HttpApp, eventStore: EventStore): void {
     summary: 'Record the delivery of a shipped order',
     tags: ['orders'],
     operationId: 'deliverOrder',
-    handler: ({ params, metadata }) => deliverOrder(eventStore, { orderId: params.id }, metadata),
+    handler: ({ params, metadata }) => deliverOrder(commands, { orderId: params.id }, metadata),
   });
   commandRoute(app, {
     url: '/api/orders/:id/cancel',
@@ -91,7 +91,7 @@ export function commandRoutes(app: HttpApp, eventStore: EventStore): void {
     tags: ['orders'],
     operationId: 'cancelOrder',
     handler: async ({ params, body, metadata }) => {
-      const result = await cancelOrder(eventStore, params.id, body.reason, metadata);
+      const result = await cancelOrder(commands, params.id, body.reason, metadata);
       return { ...result, streamId: orderStream(params.id) };
     },
   });
@@ -103,7 +103,7 @@ export function commandRoutes(app: HttpApp, eventStore: EventStore): void {
     operationId: 'sendPayout',
     handler: async ({ params, body, metadata }) => {
       const { payoutId = randomUUID(), currency, amountCents } = body;
-      const result = await sendPayout(eventStore, { merchantId: params.id, payoutId, currency, amountCents }, metadata);
+      const result = await sendPayout(commands, { merchantId: params.id, payoutId, currency, amountCents }, metadata);
       return { ...result, streamId: merchantStream(params.id) };
     },
   });

@@ -1,12 +1,15 @@
 // Request schemas of the shop's HTTP API: the single source of validation and of the OpenAPI document.
 import { Type, type Static } from '@sinclair/typebox';
+import { countryPattern, currencyPattern, emailPattern, identifierPattern, limits, nonBlankPattern } from '../domain/limits.js';
 
-const id = (description: string) => Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', description });
-const text = (maxLength: number, minLength = 1) => Type.String({ minLength, maxLength });
-const cents = (description: string) => Type.Integer({ minimum: 0, maximum: 1_000_000_000_00, description });
+// every bound comes from the domain's limits: the schema and the domain's guards cannot disagree
+const id = (description: string) => Type.String({ minLength: 1, maxLength: limits.idLength, pattern: identifierPattern, description });
+/** Text with something besides white space (minLength 1), or any text up to maxLength (minLength 0). */
+const text = (maxLength: number, minLength = 1) => Type.String({ minLength, maxLength, ...(minLength > 0 ? { pattern: nonBlankPattern } : {}) });
+const cents = (description: string, minimum = 0) => Type.Integer({ minimum, maximum: limits.maxAmountCents, description });
 
 export const Sku = id('stock keeping unit: letters, digits, . _ : -');
-export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, e.g. EUR' });
+export const Currency = Type.String({ pattern: currencyPattern, description: 'ISO 4217 code, e.g. EUR' });
 
 export const SkuParams = Type.Object({ sku: Sku }, { additionalProperties: false });
 export const OrderParams = Type.Object({ id: id('order id') }, { additionalProperties: false });
@@ -14,19 +17,19 @@ export const OrderParams = Type.Object({ id: id('order id') }, { additionalPrope
 export const AddProductBody = Type.Object(
   {
     sku: Sku,
-    name: text(200),
-    description: text(4_000, 0),
-    category: text(100),
+    name: text(limits.nameLength),
+    description: text(limits.descriptionLength, 0),
+    category: text(limits.categoryLength),
     priceCents: cents('unit price in minor units'),
     currency: Currency,
     merchantId: id('merchant id'),
-    stock: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
+    stock: Type.Integer({ minimum: 0, maximum: limits.maxStockQuantity }),
   },
   { additionalProperties: false },
 );
 export type AddProductBody = Static<typeof AddProductBody>;
 
-export const RestockBody = Type.Object({ quantity: Type.Integer({ minimum: 1, maximum: 10_000_000 }) }, { additionalProperties: false });
+export const RestockBody = Type.Object({ quantity: Type.Integer({ minimum: 1, maximum: limits.maxStockQuantity }) }, { additionalProperties: false });
 export type RestockBody = Static<typeof RestockBody>;
 
 export const PlaceOrderBody = Type.Object(
@@ -34,16 +37,23 @@ export const PlaceOrderBody = Type.Object(
     orderId: Type.Optional(id('order id; generated when absent')),
     customerId: id('customer id'),
     currency: Currency,
-    lines: Type.Array(Type.Object({ sku: Sku, quantity: Type.Integer({ minimum: 1, maximum: 100_000 }) }, { additionalProperties: false }), {
+    lines: Type.Array(Type.Object({ sku: Sku, quantity: Type.Integer({ minimum: 1, maximum: limits.maxLineQuantity }) }, { additionalProperties: false }), {
       minItems: 1,
-      maxItems: 100,
+      maxItems: limits.maxOrderLines,
     }),
     customer: Type.Optional(
-      Type.Object({ name: text(200), email: Type.String({ maxLength: 320, pattern: '^[^@\\s]+@[^@\\s]+$' }) }, { additionalProperties: false }),
+      Type.Object({ name: text(limits.nameLength), email: Type.String({ maxLength: limits.emailLength, pattern: emailPattern }) }, { additionalProperties: false }),
     ),
     shippingAddress: Type.Optional(
       Type.Object(
-        { line1: text(200), line2: Type.Optional(text(200, 0)), city: text(100), region: Type.Optional(text(100)), postalCode: text(20), country: Type.String({ pattern: '^[A-Z]{2}$' }) },
+        {
+          line1: text(limits.addressLineLength),
+          line2: Type.Optional(text(limits.addressLineLength, 0)),
+          city: text(limits.cityLength),
+          region: Type.Optional(text(limits.regionLength)),
+          postalCode: text(limits.postalCodeLength),
+          country: Type.String({ pattern: countryPattern }),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -52,15 +62,15 @@ export const PlaceOrderBody = Type.Object(
 );
 export type PlaceOrderBody = Static<typeof PlaceOrderBody>;
 
-export const PayOrderBody = Type.Object({ amountCents: cents('must equal the order total'), paymentRef: text(128) }, { additionalProperties: false });
+export const PayOrderBody = Type.Object({ amountCents: cents('must equal the order total'), paymentRef: text(limits.paymentRefLength) }, { additionalProperties: false });
 export type PayOrderBody = Static<typeof PayOrderBody>;
 
-export const ShipOrderBody = Type.Object({ carrier: text(100), trackingNumber: text(100) }, { additionalProperties: false });
+export const ShipOrderBody = Type.Object({ carrier: text(limits.carrierLength), trackingNumber: text(limits.trackingNumberLength) }, { additionalProperties: false });
 export type ShipOrderBody = Static<typeof ShipOrderBody>;
 
 export const DeliverOrderBody = Type.Object({}, { additionalProperties: false });
 
-export const CancelOrderBody = Type.Object({ reason: text(500) }, { additionalProperties: false });
+export const CancelOrderBody = Type.Object({ reason: text(limits.reasonLength) }, { additionalProperties: false });
 export type CancelOrderBody = Static<typeof CancelOrderBody>;
 
 export const ProductSearchQuery = Type.Object(
@@ -100,7 +110,7 @@ export const MerchantParams = Type.Object({ id: id('merchant id') }, { additiona
 export const PayoutBody = Type.Object(
   {
     currency: Currency,
-    amountCents: Type.Integer({ minimum: 1, maximum: 1_000_000_000_00 }),
+    amountCents: cents('what to pay out', 1),
     payoutId: Type.Optional(id('chosen by the caller so a retry is not paid twice; generated when absent')),
   },
   { additionalProperties: false },

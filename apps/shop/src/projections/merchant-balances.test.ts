@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { processorFor } from '../domain/processor-for.fixture.js';
 import { CommandRejected, fold, IllegalTransition, inMemoryEventStore, logStart, NotFound, type EventStore, type StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import { projectionSpecification, sqlProjectionTestStore, storedEvents, type GivenEvent } from '@twofold/testing';
@@ -111,7 +112,7 @@ describe('merchantBalances over the real commands', () => {
     const events = inMemoryEventStore({ now: () => new Date((tick += 1_000)) });
     const metadata = () => ({ now: new Date(tick), correlationId: 'c-1' });
     for (const p of products) {
-      await addProduct(events, { ...p, name: `Product ${p.sku}`, description: '', category: 'misc', stock: 1_000_000_000 }, metadata());
+      await addProduct(processorFor(events), { ...p, name: `Product ${p.sku}`, description: '', category: 'misc', stock: 10_000_000 }, metadata());
     }
     const orders: { orderId: string; totalCents: number }[] = [];
     const payouts: { payoutId: string; merchantId: string }[] = [];
@@ -127,25 +128,25 @@ describe('merchantBalances over the real commands', () => {
               lines.set(sku, (lines.get(sku) ?? 0) + quantity);
             }
             const orderId = `o-${orders.length}`;
-            await placeOrder(events, { orderId, customerId: 'c-1', currency: op.currency, lines: [...lines].map(([sku, quantity]) => ({ sku, quantity })) }, metadata());
+            await placeOrder(processorFor(events), { orderId, customerId: 'c-1', currency: op.currency, lines: [...lines].map(([sku, quantity]) => ({ sku, quantity })) }, metadata());
             const totalCents = [...lines].reduce((sum, [sku, quantity]) => sum + quantity * products.find((p) => p.sku === sku)!.priceCents, 0);
             orders.push({ orderId, totalCents });
             break;
           }
           case 'pay': {
             const order = orders[op.pick % Math.max(orders.length, 1)] ?? { orderId: 'o-none', totalCents: 1 };
-            await payOrder(events, { orderId: order.orderId, amountCents: op.exact ? order.totalCents : order.totalCents + 1, paymentRef: 'pay' }, metadata());
+            await payOrder(processorFor(events), { orderId: order.orderId, amountCents: op.exact ? order.totalCents : order.totalCents + 1, paymentRef: 'pay' }, metadata());
             break;
           }
           case 'cancel': {
             const order = orders[op.pick % Math.max(orders.length, 1)] ?? { orderId: 'o-none', totalCents: 1 };
-            await cancelOrder(events, order.orderId, 'test', metadata());
+            await cancelOrder(processorFor(events), order.orderId, 'test', metadata());
             break;
           }
           case 'payout': {
             const earlier = payouts.find((p) => p.merchantId === op.merchantId);
             const payoutId = op.reuse && earlier !== undefined ? earlier.payoutId : `po-${payouts.length}`;
-            await sendPayout(events, { merchantId: op.merchantId, payoutId, currency: op.currency, amountCents: op.amountCents }, metadata());
+            await sendPayout(processorFor(events), { merchantId: op.merchantId, payoutId, currency: op.currency, amountCents: op.amountCents }, metadata());
             payouts.push({ payoutId, merchantId: op.merchantId });
             break;
           }

@@ -1,4 +1,5 @@
 import { createProjectionDaemon, type ProjectionDaemon } from '@twofold/core';
+import { processorFor } from '../domain/processor-for.fixture.js';
 import { createPgliteClient, migrate, postgresEventStore, postgresProjectionStore, type PostgresClient } from '@twofold/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelOrder } from '../domain/cancel-order.js';
@@ -34,18 +35,18 @@ describe('shop projections over the PostgreSQL stores on PGlite', () => {
       pollIntervalMs: 20,
     });
     for (const sku of ['MUG-1', 'TEA-1']) {
-      await addProduct(events, { sku, name: `Blue ${sku}`, description: 'nice', category: 'kitchen', priceCents: 500, currency: 'EUR', merchantId: 'm-1', stock: 10 }, metadata());
+      await addProduct(processorFor(events), { sku, name: `Blue ${sku}`, description: 'nice', category: 'kitchen', priceCents: 500, currency: 'EUR', merchantId: 'm-1', stock: 10 }, metadata());
     }
     daemon.start();
     const results = await Promise.allSettled(
       Array.from({ length: 12 }, (_, i) =>
-        placeOrder(events, { orderId: `o-${i}`, customerId: `c-${i % 3}`, currency: 'EUR', lines: [{ sku: 'MUG-1', quantity: 1 }, { sku: 'TEA-1', quantity: 1 }] }, metadata()),
+        placeOrder(processorFor(events), { orderId: `o-${i}`, customerId: `c-${i % 3}`, currency: 'EUR', lines: [{ sku: 'MUG-1', quantity: 1 }, { sku: 'TEA-1', quantity: 1 }] }, metadata()),
       ),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
     const placed = results.flatMap((r, i) => (r.status === 'fulfilled' ? [`o-${i}`] : []));
-    await cancelOrder(events, placed[0]!, 'test', metadata());
-    await payOrder(events, { orderId: placed[1]!, amountCents: 1000, paymentRef: 'p-1' }, metadata());
+    await cancelOrder(processorFor(events), placed[0]!, 'test', metadata());
+    await payOrder(processorFor(events), { orderId: placed[1]!, amountCents: 1000, paymentRef: 'p-1' }, metadata());
     const head = (await events.head())!.cursor;
     await expect.poll(() => daemon.statuses().every((s) => s.cursor?.position === head.position), { timeout: 10_000 }).toBe(true);
 

@@ -85,7 +85,8 @@ async function preload(queued: readonly QueuedCommand[], working: WorkingSet, lo
     } catch {
       continue; // decide will meet the same malformed command and refuse it
     }
-    for (const { streamId, model, creates } of reads) {
+    for (const { streamId, model: readable, creates } of reads) {
+      const model = readable as unknown as AnyStreamModel;
       if (working.get(streamId)?.model !== undefined || toLoad.has(streamId)) continue;
       const cached = loader.cached(streamId, model);
       if (cached !== undefined) adopt(working, streamId, model, cached, false);

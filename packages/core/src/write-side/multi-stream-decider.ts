@@ -5,8 +5,16 @@ import type { StreamModel } from './stream-model.js';
 /** Reads the folded state of a stream while deciding; the processor loads it (from cache, snapshot or log) first. */
 export type ReadState = <State>(model: StreamModel<State, never>, streamId: string) => State;
 
+/** Any stream model, whatever its state and events (evolve as a method, so a model of any state fits). */
+export interface ReadableModel {
+  readonly name: string;
+  readonly initialState: unknown;
+  evolve(state: never, event: never): unknown;
+  readonly snapshots?: unknown;
+}
+
 export interface StreamRead {
-  readonly model: StreamModel<unknown, never>;
+  readonly model: ReadableModel;
   readonly streamId: string;
   /**
    * The command creates this stream: unless cached, it is taken as empty without a read, and appended
@@ -54,7 +62,7 @@ export function singleStreamDecider<State, C, E extends Event>(
   const readable = model as unknown as StreamModel<State, never>;
   return {
     name,
-    reads: (command) => [{ model: readable as StreamModel<unknown, never>, streamId: streamIdOf(command) }],
+    reads: (command) => [{ model, streamId: streamIdOf(command) }],
     decide: (command, read) => {
       const streamId = streamIdOf(command);
       return [{ streamId, events: decide(command, read(readable, streamId)) }];
