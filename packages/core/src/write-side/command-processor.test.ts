@@ -184,10 +184,16 @@ describe('createCommandProcessor', () => {
     const store = inMemoryEventStore();
     await store.appendToStream('counter-l', [{ type: 'Counted', data: { by: 1 } }], { expectedVersion: 'no_stream' });
     const blind = multiStreamDecider<Count>({ name: 'Blind', decide: () => [{ streamId: 'counter-l', events: [{ type: 'Counted', data: { by: 10 } }], expectedVersion: 'any' }] });
+    // declares nothing: counter-l is loaded when first read, after the blind write was decided
+    const undeclared = multiStreamDecider<Count>({ name: 'Undeclared', decide: (command, read) => [{ streamId: 'counter-l', events: decideCount(command, read(counter, 'counter-l')) }] });
     const processor = createCommandProcessor({ eventStore: store });
-    const [, checked] = await Promise.all([processor.execute(countDecider, count('warm')), processor.execute(blind, count('l')), processor.execute(countDecider, count('l', 1, 11))]);
+    const [, , checked] = await Promise.all([
+      processor.execute(countDecider, count('warm')),
+      processor.execute(blind, count('l')),
+      processor.execute(undeclared, count('l', 1, 12)),
+    ]);
     expect(checked.streams[0]!.streamVersion).toBe(3);
-    await expect(processor.execute(countDecider, count('l', 1, 11))).rejects.toBeInstanceOf(CommandRejected);
+    await expect(processor.execute(undeclared, count('l', 1, 12))).rejects.toBeInstanceOf(CommandRejected);
   });
 
   it('refuses commands after close, once the queued ones are done', async () => {
