@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createHttpClient, type HttpClient } from './http-client.js';
-import { runClosedLoop, type LoadResult } from './load.js';
+import { runClosedLoop } from './load.js';
 import { auditOrders, productHeads, type OrderAudit, type OrderOutcomes } from './order-audit.js';
 import { seedProductHistory } from './seed-sql.js';
 import { addProducts, orderBody } from './shop-requests.js';
@@ -19,7 +19,7 @@ export interface WriteCell {
   readonly round: number;
   readonly clients: number;
   readonly commandsPerSec: number;
-  /** Of the 202 answers inside the window. */
+  /** Of the 202 answers to commands begun inside the window. */
   readonly latency: LatencySummary;
   /** Answers by status over the whole cell, warm-up included; `no answer` when the request failed. */
   readonly statuses: Readonly<Record<string, number>>;
@@ -63,8 +63,16 @@ async function startCommandShop(context: SuiteContext, label: string, store: str
   return { client, close };
 }
 
+interface OrderPlacer {
+  /** Places the next order; rejects unless it is answered 202. */
+  place(): Promise<void>;
+  outcomes(): OrderOutcomes;
+  /** Answers by status, `no answer` when the request failed. */
+  readonly statuses: Readonly<Record<string, number>>;
+}
+
 /** Places orders of one unit, numbered from 0 under `orderIdPrefix`, and keeps every answer for the audit. */
-function orderPlacer(client: HttpClient, orderIdPrefix: string, sku: () => string) {
+function orderPlacer(client: HttpClient, orderIdPrefix: string, sku: () => string): OrderPlacer {
   const accepted = new Set<number>();
   const unanswered = new Set<number>();
   const statuses: Record<string, number> = {};
@@ -87,11 +95,46 @@ function orderPlacer(client: HttpClient, orderIdPrefix: string, sku: () => strin
   return { place, outcomes, statuses };
 }
 
-const cellFigures = (result: LoadResult) => ({
-  commandsPerSec: ratePerSecond(result.operations, result.elapsedMs),
-  latency: summarizeLatencies(result.latenciesMs),
-  firstError: result.firstError,
-});
+interface OrderCellOptions {
+  readonly client: HttpClient;
+  readonly sql: pg.Pool;
+  /** Unique to the cell, without LIKE wildcards. */
+  readonly orderIdPrefix: string;
+  /** The products it orders from, one at random per order. */
+  readonly skus: readonly string[];
+  readonly clients: number;
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  /** Time the first command alone, before the loop. */
+  readonly cold: boolean;
+}
+
+/** One closed-loop cell of orders, audited against the log afterwards. */
+async function runOrderCell(options: OrderCellOptions): Promise<Omit<WriteCell, 'round'> & { readonly coldMs: number | undefined }> {
+  const { client, sql, orderIdPrefix, skus, clients, durationMs, warmupMs, cold } = options;
+  const heads = await productHeads(sql, skus);
+  const placer = orderPlacer(client, orderIdPrefix, () => skus[Math.floor(Math.random() * skus.length)]!);
+  let coldMs: number | undefined;
+  let coldError: string | undefined;
+  if (cold) {
+    const begin = performance.now();
+    await placer.place().then(
+      () => void (coldMs = Math.round((performance.now() - begin) * 1000) / 1000),
+      (error: unknown) => void (coldError = `cold command: ${String(error)}`),
+    );
+  }
+  const result = await runClosedLoop({ concurrency: clients, durationMs, warmupMs, operation: placer.place, countByStart: true });
+  return {
+    clients,
+    coldMs,
+    commandsPerSec: ratePerSecond(result.operations, result.elapsedMs),
+    latency: summarizeLatencies(result.latenciesMs),
+    statuses: placer.statuses,
+    streamVersionBefore: skus.length === 1 ? heads.get(skus[0]!) : undefined,
+    audit: await auditOrders(sql, placer.outcomes(), heads),
+    firstError: coldError ?? result.firstError,
+  };
+}
 
 const refusals = (statuses: Readonly<Record<string, number>>): string =>
   Object.entries(statuses)
@@ -120,73 +163,52 @@ export async function writeSideBenchmark(context: SuiteContext): Promise<Benchma
     for (const violation of audit.violations) progress.note(`writeSide: VIOLATION in ${where}: ${violation}`);
   };
 
-  // (a) history: one database per history, its products added through the API, their history seeded in SQL
-  const historyCells: HistoryCell[] = [];
-  const skipped: SkippedHistoryCell[] = [];
-  const historyTotal = histories.length * profile.rounds * historyClients.length;
+  // (a) history: a database per history, its products added through the API, then their history seeded in SQL
+  const seeded: { readonly h: number; readonly history: number; readonly url: string; readonly sql: pg.Pool }[] = [];
   for (const [h, history] of histories.entries()) {
     const database = await context.database(`write_history_${history}`);
     const adding = await startCommandShop(context, `write-history-${history}-add`, database.url, 8);
     await addProducts(adding.client, historyClients.length);
     await adding.close();
-    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
-    try {
-      for (let k = 0; k < historyClients.length; k++) {
-        for (let first = 0; first < history; first += seedChunk) {
-          progress.note(`writeSide: seeding sku-${k} with ${formatNumber(history)} prior events (${formatNumber(first)} done)`);
-          await seedProductHistory(pool, `sku-${k}`, first, Math.min(seedChunk, history - first));
-        }
+    const sql = new pg.Pool({ connectionString: database.url, max: 1 });
+    context.defer(() => sql.end());
+    for (let k = 0; k < historyClients.length; k++) {
+      for (let first = 0; first < history; first += seedChunk) {
+        progress.note(`writeSide: seeding sku-${k} with ${formatNumber(history)} prior events (${formatNumber(first)} done)`);
+        await seedProductHistory(sql, `sku-${k}`, first, Math.min(seedChunk, history - first));
       }
-      await pool.query('VACUUM ANALYZE twofold_events');
-      for (let round = 0; round < profile.rounds; round++) {
-        // a new process each round: nothing of the product is cached when its first command arrives
-        const shop = await startCommandShop(context, `write-history-${history}-${round}`, database.url, Math.max(...historyClients));
-        try {
-          let firstP50Ms: number | undefined;
-          for (const [index, clients] of historyClients.entries()) {
-            progress.step('writeSide', historyCells.length + skipped.length, historyTotal, `${formatNumber(history)} prior events, ${clients} clients`);
-            // clients on one stream take turns: at p50 × clients per command, a cell longer than the window says nothing more
-            if (index > 0 && !((firstP50Ms ?? Number.NaN) * clients <= durationMs)) {
-              const reason = `${clients} clients not run: ${historyClients[0]} client(s) p50 ${firstP50Ms ?? '–'} ms × ${clients} exceeds the ${durationMs / 1000} s window`;
-              skipped.push({ round, history, clients, reason });
-              continue;
-            }
-            const sku = `sku-${index}`;
-            const heads = await productHeads(pool, [sku]);
-            const placer = orderPlacer(shop.client, `ws${runId}h${h}r${round}c${index}`, () => sku);
-            let coldMs: number | undefined;
-            let coldError: string | undefined;
-            if (index === 0) {
-              const begin = performance.now();
-              await placer.place().then(
-                () => void (coldMs = Math.round((performance.now() - begin) * 1000) / 1000),
-                (error: unknown) => void (coldError = String(error)),
-              );
-            }
-            const result = await runClosedLoop({ concurrency: clients, durationMs, warmupMs, operation: placer.place, countByStart: true });
-            const audit = await auditOrders(pool, placer.outcomes(), heads);
-            loud(`history ${history}, ${clients} clients`, audit);
-            if (index === 0) firstP50Ms = summarizeLatencies(result.latenciesMs).p50Ms;
-            historyCells.push({
-              round,
-              history,
-              clients,
-              coldMs,
-              ...cellFigures(result),
-              firstError: coldError ?? result.firstError,
-              statuses: placer.statuses,
-              streamVersionBefore: heads.get(sku),
-              audit,
-            });
-          }
-        } finally {
-          await shop.close();
-        }
-      }
-    } finally {
-      await pool.end();
     }
-    await database.drop();
+    await sql.query('VACUUM ANALYZE twofold_events');
+    seeded.push({ h, history, url: database.url, sql });
+  }
+  // the seeding's dirty pages written out now, not by a checkpoint in the middle of the first cells (needs superuser or pg_checkpoint)
+  await seeded[0]?.sql.query('CHECKPOINT').catch(() => undefined);
+  const historyCells: HistoryCell[] = [];
+  const skipped: SkippedHistoryCell[] = [];
+  const historyTotal = histories.length * profile.rounds * historyClients.length;
+  for (let round = 0; round < profile.rounds; round++) {
+    // histories interleaved; a new process each time: nothing of the product is cached when its first command arrives
+    for (const { h, history, url, sql } of rotate(seeded, round)) {
+      const shop = await startCommandShop(context, `write-history-${history}-${round}`, url, Math.max(...historyClients));
+      try {
+        let firstP50Ms: number | undefined;
+        for (const [index, clients] of historyClients.entries()) {
+          progress.step('writeSide', historyCells.length + skipped.length, historyTotal, `${formatNumber(history)} prior events, ${clients} clients`);
+          // clients of one stream take turns: at p50 × clients per command, a cell far longer than its window says nothing more
+          if (index > 0 && !((firstP50Ms ?? Number.NaN) * clients <= durationMs)) {
+            const reason = `${clients} clients not run: ${historyClients[0]} client(s) p50 ${formatNumber(firstP50Ms)} ms × ${clients} exceeds the ${durationMs / 1000} s window`;
+            skipped.push({ round, history, clients, reason });
+            continue;
+          }
+          const cell = await runOrderCell({ client: shop.client, sql, orderIdPrefix: `ws${runId}h${h}r${round}c${index}`, skus: [`sku-${index}`], clients, durationMs, warmupMs, cold: index === 0 });
+          loud(`history ${history}, ${clients} clients`, cell.audit);
+          if (index === 0) firstP50Ms = cell.latency.p50Ms;
+          historyCells.push({ round, history, ...cell });
+        }
+      } finally {
+        await shop.close();
+      }
+    }
   }
 
   // (b) one hot product against orders spread over many, on one warm shop
@@ -196,20 +218,17 @@ export async function writeSideBenchmark(context: SuiteContext): Promise<Benchma
   const database = await context.database('write_contention');
   const shop = await startCommandShop(context, 'write-contention', database.url, Math.max(...contentionClients));
   await addProducts(shop.client, spreadProducts + 1);
-  const pool = new pg.Pool({ connectionString: database.url, max: 1 });
-  context.defer(() => pool.end());
+  const sql = new pg.Pool({ connectionString: database.url, max: 1 });
+  context.defer(() => sql.end());
   const spreadTotal = profile.rounds * contentionClients.length * 2;
   for (let round = 0; round < profile.rounds; round++) {
     for (const [index, clients] of contentionClients.entries()) {
       for (const spread of rotate(['hot', 'spread'] as const, round + index)) {
         progress.step('writeSide', spreadCells.length, spreadTotal, `${spread}, ${clients} clients`);
         const skus = spread === 'hot' ? [hotSku] : spreadSkus;
-        const heads = await productHeads(pool, skus);
-        const placer = orderPlacer(shop.client, `ws${runId}${spread}r${round}c${index}`, () => skus[Math.floor(Math.random() * skus.length)]!);
-        const result = await runClosedLoop({ concurrency: clients, durationMs, warmupMs, operation: placer.place, countByStart: true });
-        const audit = await auditOrders(pool, placer.outcomes(), heads);
-        loud(`${spread}, ${clients} clients`, audit);
-        spreadCells.push({ round, spread, clients, ...cellFigures(result), statuses: placer.statuses, streamVersionBefore: spread === 'hot' ? heads.get(hotSku) : undefined, audit });
+        const cell = await runOrderCell({ client: shop.client, sql, orderIdPrefix: `ws${runId}${spread}r${round}c${index}`, skus, clients, durationMs, warmupMs, cold: false });
+        loud(`${spread}, ${clients} clients`, cell.audit);
+        spreadCells.push({ round, spread, ...cell });
       }
     }
   }
@@ -222,7 +241,8 @@ export async function writeSideBenchmark(context: SuiteContext): Promise<Benchma
         history,
         clients,
         cells: cells.length,
-        coldMs: median(cells.flatMap((c) => (c.coldMs === undefined ? [] : [c.coldMs]))),
+        /** By round: the first before any snapshot of the product existed. */
+        coldMs: cells.flatMap((c) => (c.coldMs === undefined ? [] : [c.coldMs])),
         commandsPerSec: median(cells.map((c) => c.commandsPerSec)),
         p50Ms: median(cells.map((c) => c.latency.p50Ms)),
         p99Ms: median(cells.map((c) => c.latency.p99Ms)),
@@ -277,16 +297,16 @@ export async function writeSideBenchmark(context: SuiteContext): Promise<Benchma
     tables: [
       {
         title: 'write side, history: POST /api/orders (1 unit of one product) on a product with prior events, commands/s and latency ms',
-        columns: ['prior events', 'clients', 'cold ms', 'commands/s', 'p50', 'p99', 'p50 ÷ fresh', 'non-202', 'audit'],
+        columns: ['prior events', 'clients', 'cold ms by round', 'commands/s', 'p50', 'p99', 'p50 ÷ fresh', 'non-202', 'audit'],
         rows: historyRows.map((r): Cell[] =>
           r.cells === 0
             ? [r.history, r.clients, undefined, 'not run', undefined, undefined, undefined, undefined, undefined]
-            : [r.history, r.clients, r.coldMs, r.commandsPerSec, r.p50Ms, r.p99Ms, times(versusFresh(r.history, r.clients)), refusals(r.statuses), r.audit],
+            : [r.history, r.clients, r.coldMs.map((ms) => formatNumber(ms)).join(' / ') || undefined, r.commandsPerSec, r.p50Ms, r.p99Ms, times(versusFresh(r.history, r.clients)), refusals(r.statuses), r.audit],
         ),
         notes: [
           windowNote,
           "Each history in a fresh database: the products added through the API, then StockReserved / StockReleased pairs (one unit, metadata '{}') straight into twofold_events at the next stream versions; each client count orders from a product of its own with that history, which grows by the orders placed (rounds go on with the same products).",
-          "The shop's command role alone (no projection daemon) in its own process, started anew after the seeding and each round; cold: the first command of that process, on the 1-client product.",
+          "The shop's command role alone (no projection daemon) in its own process, started anew after the seeding and each round; cold: the first command of that process, on the 1-client product (in the first round before any snapshot of it exists; later rounds may start from the one an earlier round left).",
           ...[...new Set(skipped.map((c) => `${formatNumber(c.history)} prior events, ${c.reason}.`))],
           ...historyProblems,
         ],

@@ -33,6 +33,8 @@ export type { CommandProcessor, CommandProcessorCounters, CommandProcessorOption
 export { createCommandProcessor } from './write-side/command-processor.js';
 export type { CachedStream, StateCache, StateCacheOptions } from './write-side/state-cache.js';
 export { createStateCache } from './write-side/state-cache.js';
+export type { GroupCommitOptions } from './write-side/group-commit.js';
+export { groupCommit } from './write-side/group-commit.js';
 export type {
   AdministeredProjectionStore,
   CheckpointAdvance,

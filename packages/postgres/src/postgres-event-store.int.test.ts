@@ -1,5 +1,5 @@
 // The event store contract on PGlite (in memory) and on a fresh PostgreSQL database.
-import { logStart } from '@twofold/core';
+import { groupCommit, logStart } from '@twofold/core';
 import { createTestDatabase, eventStoreContract } from '@twofold/testing';
 import { expect, it } from 'vitest';
 import { migrate } from './migrate.js';
@@ -27,6 +27,21 @@ eventStoreContract('PostgreSQL', async () => {
   const store = postgresEventStore(client);
   return {
     store,
+    async close() {
+      await store.close();
+      await client.close();
+      await database.drop();
+    },
+  };
+});
+
+eventStoreContract('PostgreSQL, group commit', async () => {
+  const database = await createTestDatabase();
+  const client = createPgClient(database.url);
+  await migrate(client);
+  const store = postgresEventStore(client);
+  return {
+    store: groupCommit(store),
     async close() {
       await store.close();
       await client.close();

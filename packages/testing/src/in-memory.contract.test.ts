@@ -1,10 +1,13 @@
 // The event store, projection store and snapshot store contracts, run on the in-memory stores of core.
-import { inMemoryEventStore, inMemoryProjectionStore, inMemorySnapshotStore, type InMemoryReadModel } from '@twofold/core';
+import { groupCommit, inMemoryEventStore, inMemoryProjectionStore, inMemorySnapshotStore, type InMemoryReadModel } from '@twofold/core';
 import { eventStoreContract } from './event-store-contract.js';
 import { projectionStoreContract } from './projection-store-contract.js';
 import { snapshotStoreContract } from './snapshot-store-contract.js';
 
 eventStoreContract('in memory', async () => ({ store: inMemoryEventStore(), close: async () => undefined }));
+
+// group commit changes how appends reach the store, never what they mean
+eventStoreContract('in memory, group commit', async () => ({ store: groupCommit(inMemoryEventStore()), close: async () => undefined }));
 
 snapshotStoreContract('in memory', async () => ({ store: inMemorySnapshotStore(), close: async () => undefined }));
 
