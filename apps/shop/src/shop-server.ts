@@ -3,6 +3,7 @@ import {
   createCommandProcessor,
   createConsistencyGate,
   createProjectionDaemon,
+  type CommandProcessor,
   type EventStore,
   type Logger,
   type ProjectionDaemon,
@@ -82,6 +83,8 @@ export interface Shop {
   readonly projectionStore: ProjectionStore<SqlSession>;
   readonly readClient: PostgresClient;
   readonly daemon: ProjectionDaemon | undefined;
+  /** The command processor, when this process takes commands. */
+  readonly commands: CommandProcessor | undefined;
   close(): Promise<void>;
 }
 
@@ -195,6 +198,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       projectionStore,
       readClient,
       daemon,
+      commands,
       close: () => (closing ??= closeAll()),
     };
   } catch (error) {

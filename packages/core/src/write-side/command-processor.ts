@@ -66,7 +66,12 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
   async function drain(): Promise<void> {
     try {
       // one batch at a time: commands arriving meanwhile queue up and go together in the next one (group commit)
-      while (queue.length > 0) await runBatch(queue.splice(0, maxBatchSize));
+      while (queue.length > 0) {
+        // let pending I/O (requests already received) queue their commands first: with an in-process database
+        // such as PGlite nothing else would yield, and every batch would hold a single command
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await runBatch(queue.splice(0, maxBatchSize));
+      }
     } finally {
       draining = undefined;
     }
