@@ -156,6 +156,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       daemon: allDaemons,
       lagThresholdsMs,
       readerHoldback: () => readerHoldback(writeClient),
+      ...(commands === undefined ? {} : { commands }),
     });
     healthRoutes(app, {
       readinessCheck: async () => {

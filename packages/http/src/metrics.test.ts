@@ -79,4 +79,22 @@ describe('GET /metrics', () => {
     expect(value('twofold_readers_held_back_seconds')?.value).toBe('1.5');
     expect(value('twofold_events_committed_invisible')?.value).toBe('4');
   });
+
+  it('reports the command processor’s totals, growing between scrapes', async () => {
+    const eventStore = inMemoryEventStore();
+    const projectionStore = inMemoryProjectionStore();
+    const app: HttpApp = await createHttpApp({ consistencyGate: createConsistencyGate({ eventStore, projectionStore }) });
+    close = () => app.close();
+    const counters = { commands: 3, batches: 2, conflicts: 1, cacheHits: 5, cacheMisses: 4, eventsRead: 40, snapshotsRead: 1, snapshotsWritten: 2 };
+    metricsRoutes(app, { eventStore, projectionStore, processMetrics: false, commands: { counters } });
+    const scrape = async (name: string) => {
+      const body = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      return parsePrometheusTextFormat(body).find((f) => f.name === name)?.metrics[0]?.value;
+    };
+    expect(await scrape('twofold_command_batches_total')).toBe('2');
+    expect(await scrape('twofold_stream_events_read_total')).toBe('40');
+    counters.batches = 7;
+    expect(await scrape('twofold_command_batches_total')).toBe('7');
+    expect(await scrape('twofold_command_conflicts_total')).toBe('1');
+  });
 });

@@ -1,5 +1,5 @@
 // Prometheus metrics: projection lag and propagation delay, events applied, command and query latency, reader holdback.
-import type { EventStore, ProjectionDaemon, ProjectionStore } from '@twofold/core';
+import type { CommandProcessor, EventStore, ProjectionDaemon, ProjectionStore } from '@twofold/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HttpApp } from './http-app.js';
 import { projectionOverview } from './projection-overview.js';
@@ -17,6 +17,8 @@ export interface MetricsOptions {
   /** How far the oldest open transaction holds log readers back (PostgreSQL's readerHoldback). */
   readonly readerHoldback?: () => Promise<ReaderHoldbackReading>;
   readonly lagThresholdsMs?: Readonly<Record<string, number>>;
+  /** This process's command processor: batches, conflicts, state cache hits and the events folded. */
+  readonly commands?: Pick<CommandProcessor, 'counters'>;
   readonly registry?: Registry;
   /** Node's own process metrics (CPU, memory, event loop lag); default true. */
   readonly processMetrics?: boolean;
@@ -29,8 +31,9 @@ const outcomeOf = (status: number): string =>
 
 /** Registers `GET /metrics` and the hooks that time commands and queries. Call it before declaring the app's routes. */
 export function metricsRoutes(app: HttpApp, options: MetricsOptions): Registry {
-  const { eventStore, projectionStore, daemon, readerHoldback, lagThresholdsMs = {}, registry = new Registry(), processMetrics = true } = options;
+  const { eventStore, projectionStore, daemon, readerHoldback, lagThresholdsMs = {}, commands, registry = new Registry(), processMetrics = true } = options;
   if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'twofold_' });
+  if (commands !== undefined) commandProcessorMetrics(registry, commands);
 
   const commandSeconds = new Histogram({
     name: 'twofold_command_duration_seconds',
@@ -117,4 +120,31 @@ export function metricsRoutes(app: HttpApp, options: MetricsOptions): Registry {
     return reply.header('content-type', registry.contentType).send(await registry.metrics());
   });
   return registry;
+}
+
+/** The command processor's running totals as Prometheus counters, read at scrape time. */
+function commandProcessorMetrics(registry: Registry, { counters }: Pick<CommandProcessor, 'counters'>): void {
+  const totals: [name: string, help: string, read: () => number][] = [
+    ['twofold_commands_decided_total', 'Commands decided and answered by this process’s command processor', () => counters.commands],
+    ['twofold_command_batches_total', 'Batches of commands decided together and appended in one statement (commands ÷ batches: the group size)', () => counters.batches],
+    ['twofold_command_conflicts_total', 'Appends refused because another writer moved a stream first; each reloads that stream’s tail', () => counters.conflicts],
+    ['twofold_state_cache_hits_total', 'Stream states found in the write side’s cache', () => counters.cacheHits],
+    ['twofold_state_cache_misses_total', 'Stream states not cached: loaded from a snapshot and the log, or taken as new', () => counters.cacheMisses],
+    ['twofold_stream_events_read_total', 'Events read from the log to fold write-side states', () => counters.eventsRead],
+    ['twofold_snapshots_read_total', 'Snapshots a load started from', () => counters.snapshotsRead],
+    ['twofold_snapshots_written_total', 'Snapshots stored', () => counters.snapshotsWritten],
+  ];
+  for (const [name, help, read] of totals) {
+    let reported = 0;
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const current = read();
+        this.inc(current - reported);
+        reported = current;
+      },
+    });
+  }
 }
