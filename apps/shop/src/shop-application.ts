@@ -7,29 +7,43 @@ import { logStart, NotFound } from '@twofold/core';
 import { projectionOverview } from '@twofold/http';
 import { migrate, openSqlClient, postgresEventStore, postgresProjectionStore, type PostgresClient } from '@twofold/postgres';
 import { pino } from 'pino';
-import { shopProjections, startShop } from './shop-server.js';
+import { shopProjections, startShop, type ShopOptions } from './shop-server.js';
+
+/** A whole number from the environment, at least `least`, or undefined when unset. */
+function integerFromEnv(env: NodeJS.ProcessEnv, name: string, least = 1): number | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < least) throw new Error(`${name} must be ${least === 0 ? 'a non-negative' : 'a positive'} integer, not "${value}"`);
+  return Number(value);
+}
+
+const defined = <T extends object>(settings: T): Partial<T> =>
+  Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as Partial<T>;
 
 /**
  * Tuning from the environment: TWOFOLD_PROJECTION_BATCH_SIZE, TWOFOLD_PROJECTION_POLL_MS, TWOFOLD_LEASE_RETRY_MS
  * (positive integers) and TWOFOLD_PROJECTION_MIN_BATCH_INTERVAL_MS (0 or more).
  */
 export function daemonSettingsFromEnv(env: NodeJS.ProcessEnv): { batchSize?: number; pollIntervalMs?: number; leaseRetryMs?: number; minBatchIntervalMs?: number } {
-  const read = (name: string, least = 1): number | undefined => {
-    const value = env[name];
-    if (value === undefined || value === '') return undefined;
-    if (!/^\d+$/.test(value) || Number(value) < least) throw new Error(`${name} must be ${least === 0 ? 'a non-negative' : 'a positive'} integer, not "${value}"`);
-    return Number(value);
-  };
-  const batchSize = read('TWOFOLD_PROJECTION_BATCH_SIZE');
-  const pollIntervalMs = read('TWOFOLD_PROJECTION_POLL_MS');
-  const leaseRetryMs = read('TWOFOLD_LEASE_RETRY_MS');
-  const minBatchIntervalMs = read('TWOFOLD_PROJECTION_MIN_BATCH_INTERVAL_MS', 0);
-  return {
-    ...(batchSize === undefined ? {} : { batchSize }),
-    ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
-    ...(leaseRetryMs === undefined ? {} : { leaseRetryMs }),
-    ...(minBatchIntervalMs === undefined ? {} : { minBatchIntervalMs }),
-  };
+  return defined({
+    batchSize: integerFromEnv(env, 'TWOFOLD_PROJECTION_BATCH_SIZE'),
+    pollIntervalMs: integerFromEnv(env, 'TWOFOLD_PROJECTION_POLL_MS'),
+    leaseRetryMs: integerFromEnv(env, 'TWOFOLD_LEASE_RETRY_MS'),
+    minBatchIntervalMs: integerFromEnv(env, 'TWOFOLD_PROJECTION_MIN_BATCH_INTERVAL_MS', 0),
+  });
+}
+
+/**
+ * The write side's tuning from the environment: TWOFOLD_STATE_CACHE_ENTRIES (streams kept, 0 for none),
+ * TWOFOLD_STATE_CACHE_MB and TWOFOLD_COMMAND_BATCH_SIZE (most commands appended together).
+ */
+export function commandSettingsFromEnv(env: NodeJS.ProcessEnv): NonNullable<ShopOptions['commands']> {
+  const megabytes = integerFromEnv(env, 'TWOFOLD_STATE_CACHE_MB', 0);
+  return defined({
+    cacheEntries: integerFromEnv(env, 'TWOFOLD_STATE_CACHE_ENTRIES', 0),
+    cacheBytes: megabytes === undefined ? undefined : megabytes * 2 ** 20,
+    maxBatchSize: integerFromEnv(env, 'TWOFOLD_COMMAND_BATCH_SIZE'),
+  });
 }
 
 export const shopApplication: TwofoldApplication = {
@@ -46,6 +60,7 @@ export const shopApplication: TwofoldApplication = {
       host: options.host,
       logger,
       daemon: daemonSettingsFromEnv(process.env),
+      commands: commandSettingsFromEnv(process.env),
     });
     return { url: shop.url, close: () => shop.close() };
   },

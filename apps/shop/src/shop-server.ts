@@ -74,6 +74,8 @@ export interface ShopOptions {
    * of one append each starve the commands) and 10 ms on PostgreSQL.
    */
   readonly daemon?: { readonly batchSize?: number; readonly pollIntervalMs?: number; readonly leaseRetryMs?: number; readonly minBatchIntervalMs?: number };
+  /** Write-side tuning: the state cache's bounds (default 10,000 streams, 64 MiB) and the largest batch (256). */
+  readonly commands?: { readonly cacheEntries?: number; readonly cacheBytes?: number; readonly maxBatchSize?: number };
 }
 
 export interface Shop {
@@ -117,7 +119,13 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     // one processor per process: it caches stream states and groups concurrent commands into one append;
     // closed after the HTTP server (cleanups run last first), so requests in flight finish their commands
     const commands = roles.has('command')
-      ? createCommandProcessor({ eventStore, snapshotStore: postgresSnapshotStore(writeClient), ...(coreLogger === undefined ? {} : { logger: coreLogger }) })
+      ? createCommandProcessor({
+          eventStore,
+          snapshotStore: postgresSnapshotStore(writeClient),
+          cache: { maxEntries: options.commands?.cacheEntries ?? 10_000, maxBytes: options.commands?.cacheBytes ?? 64 * 2 ** 20 },
+          ...(options.commands?.maxBatchSize === undefined ? {} : { maxBatchSize: options.commands.maxBatchSize }),
+          ...(coreLogger === undefined ? {} : { logger: coreLogger }),
+        })
       : undefined;
     if (commands !== undefined) cleanups.push(() => commands.close());
     // with a key-value store, orders by id live there and the SQL read store keeps the rest
