@@ -1,5 +1,5 @@
 // The event store contract on PGlite (in memory) and on a fresh PostgreSQL database.
-import { groupCommit, logStart } from '@twofold/core';
+import { groupCommit, logStart, type EventStore } from '@twofold/core';
 import { createTestDatabase, eventStoreContract } from '@twofold/testing';
 import { expect, it } from 'vitest';
 import { migrate } from './migrate.js';
@@ -20,35 +20,24 @@ eventStoreContract('PGlite', async () => {
   };
 });
 
-eventStoreContract('PostgreSQL', async () => {
+/** A fresh PostgreSQL database with the store on it, optionally wrapped (the contract holds either way). */
+const onPostgres = (wrap: (store: EventStore) => EventStore) => async () => {
   const database = await createTestDatabase();
   const client = createPgClient(database.url);
   await migrate(client);
   const store = postgresEventStore(client);
   return {
-    store,
+    store: wrap(store),
     async close() {
       await store.close();
       await client.close();
       await database.drop();
     },
   };
-});
+};
 
-eventStoreContract('PostgreSQL, group commit', async () => {
-  const database = await createTestDatabase();
-  const client = createPgClient(database.url);
-  await migrate(client);
-  const store = postgresEventStore(client);
-  return {
-    store: groupCommit(store),
-    async close() {
-      await store.close();
-      await client.close();
-      await database.drop();
-    },
-  };
-});
+eventStoreContract('PostgreSQL', onPostgres((store) => store));
+eventStoreContract('PostgreSQL, group commit', onPostgres(groupCommit));
 
 it('leaves out the data and metadata of the types a reader does not use, so it costs nothing to decode', async () => {
   const client = await createPgliteClient();

@@ -1,8 +1,7 @@
 // Given/when/then for deciders: given past events, when a command is decided, then these events or this error.
 import { fold, type Decider, type Event } from '@twofold/core';
 import { expect } from 'vitest';
-
-type ErrorClass<Err extends Error> = abstract new (...args: never[]) => Err;
+import { expectThrown, type ErrorClass } from './expect-thrown.js';
 
 export interface DeciderThen<E extends Event> {
   /** The command decides exactly these events (compared deeply, metadata included when given). */
@@ -36,17 +35,7 @@ export function deciderSpecification<State, C, E extends Event>(decider: Decider
           thenNothing() {
             expect(run()).toEqual([]);
           },
-          thenThrows(errorClass, predicate) {
-            let decided: readonly E[] | undefined;
-            try {
-              decided = run();
-            } catch (error) {
-              expect(error).toBeInstanceOf(errorClass);
-              if (predicate !== undefined) expect(predicate(error as never), `predicate failed for ${String(error)}`).toBe(true);
-              return;
-            }
-            expect.fail(`expected ${errorClass.name} to be thrown, but the command decided ${JSON.stringify(decided)}`);
-          },
+          thenThrows: (errorClass, predicate) => expectThrown(run, errorClass, predicate),
         };
       },
     }),

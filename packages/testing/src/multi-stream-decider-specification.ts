@@ -1,8 +1,7 @@
 // Given/when/then for multi-stream deciders: given each stream's past events, when a command is decided, then these writes or this error.
 import type { Event, MultiStreamDecider, ReadState, StreamModel, StreamWrite } from '@twofold/core';
 import { expect } from 'vitest';
-
-type ErrorClass<Err extends Error> = abstract new (...args: never[]) => Err;
+import { expectThrown, type ErrorClass } from './expect-thrown.js';
 
 /** Past events by stream id; a stream not named is empty. */
 export type GivenStreams = Readonly<Record<string, readonly Event[]>>;
@@ -43,17 +42,7 @@ export function multiStreamDeciderSpecification<C>(decider: MultiStreamDecider<C
           thenNothing() {
             expect(byStream(run())).toEqual({});
           },
-          thenThrows(errorClass, predicate) {
-            let decided: readonly StreamWrite[] | undefined;
-            try {
-              decided = run();
-            } catch (error) {
-              expect(error).toBeInstanceOf(errorClass);
-              if (predicate !== undefined) expect(predicate(error as never), `predicate failed for ${String(error)}`).toBe(true);
-              return;
-            }
-            expect.fail(`expected ${errorClass.name} to be thrown, but the command decided ${JSON.stringify(decided)}`);
-          },
+          thenThrows: (errorClass, predicate) => expectThrown(run, errorClass, predicate),
         };
       },
     }),
