@@ -32,7 +32,13 @@ export interface BenchProfile {
     /** Place-order rates to try, lowest first; queries run at 50 times each. */
     readonly writeRates: readonly number[];
     readonly queriesPerWrite: number;
+    /** Twofold's measured window per rate, and the baseline's (it only shows what the same rates cost without Twofold). */
     readonly durationMs: number;
+    readonly baselineDurationMs: number;
+    /** Before each window, at the step's rate (ramped up over its first half), not counted. */
+    readonly warmupMs: number;
+    /** Added to the first step's warm-up on each server: JIT, pg pools and connections warm before anything is counted. */
+    readonly serverWarmupMs: number;
     readonly seedOrders: number;
     readonly products: number;
     /** The live-lag comparison of Twofold's daemon and Emmett's processor: appends/s and for how long. */
@@ -65,7 +71,7 @@ export const profiles: Record<ProfileName, BenchProfile> = {
     append: { writers: [1, 8, 32], eventsPerAppend: [1, 10], durationMs: 5_000, warmupMs: 1_000 },
     commandPath: { clients: [1, 8, 32], products: 1_000, durationMs: 10_000, warmupMs: 1_000 },
     projection: { events: 1_000_000, products: 1_000, counterEvents: 20_000, counterStreams: 2_000, counterWriters: 8, settleMs: 3_000, timeoutMs: 600_000 },
-    seedShape: { writeRates: [10, 20, 40, 60, 80, 120, 167, 250], queriesPerWrite: 50, durationMs: 60_000, seedOrders: 2_000, products: 1_000, lagComparison: { ratePerSec: 167, durationMs: 30_000, settleMs: 5_000 } },
+    seedShape: { writeRates: [10, 20, 40, 60, 80, 120, 167, 250], queriesPerWrite: 50, durationMs: 60_000, baselineDurationMs: 20_000, warmupMs: 5_000, serverWarmupMs: 5_000, seedOrders: 2_000, products: 1_000, lagComparison: { ratePerSec: 167, durationMs: 30_000, settleMs: 5_000 } },
     query: { orders: 1_000_000, products: 10_000, clients: [8, 32], durationMs: 10_000, warmupMs: 1_000 },
     writeSide: { histories: [0, 10_000, 100_000, 1_000_000], historyClients: [1, 8], spreadProducts: 64, contentionClients: [8, 32], durationMs: 10_000, warmupMs: 1_000 },
   },
@@ -75,7 +81,7 @@ export const profiles: Record<ProfileName, BenchProfile> = {
     append: { writers: [1, 8, 32], eventsPerAppend: [1, 10], durationMs: 1_500, warmupMs: 300 },
     commandPath: { clients: [8, 32], products: 500, durationMs: 3_000, warmupMs: 500 },
     projection: { events: 50_000, products: 500, counterEvents: 5_000, counterStreams: 800, counterWriters: 8, settleMs: 2_500, timeoutMs: 120_000 },
-    seedShape: { writeRates: [20, 40, 80, 167], queriesPerWrite: 50, durationMs: 10_000, seedOrders: 500, products: 500, lagComparison: { ratePerSec: 167, durationMs: 10_000, settleMs: 3_000 } },
+    seedShape: { writeRates: [20, 40, 80, 167], queriesPerWrite: 50, durationMs: 10_000, baselineDurationMs: 8_000, warmupMs: 3_000, serverWarmupMs: 3_000, seedOrders: 500, products: 500, lagComparison: { ratePerSec: 167, durationMs: 10_000, settleMs: 3_000 } },
     query: { orders: 20_000, products: 2_000, clients: [32], durationMs: 3_000, warmupMs: 500 },
     writeSide: { histories: [0, 10_000, 100_000], historyClients: [1, 8], spreadProducts: 64, contentionClients: [8, 32], durationMs: 3_000, warmupMs: 500 },
   },
@@ -85,7 +91,7 @@ export const profiles: Record<ProfileName, BenchProfile> = {
     append: { writers: [1, 8], eventsPerAppend: [1, 10], durationMs: 250, warmupMs: 50 },
     commandPath: { clients: [4], products: 20, durationMs: 400, warmupMs: 100 },
     projection: { events: 2_000, products: 20, counterEvents: 400, counterStreams: 40, counterWriters: 8, settleMs: 1_500, timeoutMs: 60_000 },
-    seedShape: { writeRates: [5], queriesPerWrite: 50, durationMs: 1_500, seedOrders: 20, products: 20, lagComparison: { ratePerSec: 50, durationMs: 1_000, settleMs: 1_000 } },
+    seedShape: { writeRates: [5], queriesPerWrite: 50, durationMs: 1_500, baselineDurationMs: 1_000, warmupMs: 400, serverWarmupMs: 300, seedOrders: 20, products: 20, lagComparison: { ratePerSec: 50, durationMs: 1_000, settleMs: 1_000 } },
     query: { orders: 1_000, products: 100, clients: [4], durationMs: 300, warmupMs: 50 },
     writeSide: { histories: [0, 1_000], historyClients: [1, 8], spreadProducts: 64, contentionClients: [8, 32], durationMs: 300, warmupMs: 50 },
   },

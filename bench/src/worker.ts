@@ -1,5 +1,6 @@
 // The entry of a benchmark worker process: answers calls from the parent over IPC (see worker-process.ts).
 import { appendHandlers, closeAppend } from './worker-append.js';
+import { closeLoad, loadHandlers } from './worker-load.js';
 import { closeProjections, projectionHandlers } from './worker-projections.js';
 import { closeServers, serverHandlers } from './worker-servers.js';
 
@@ -9,12 +10,13 @@ interface Call {
   readonly params: unknown;
 }
 
-const handlers: Record<string, (params: never) => Promise<unknown>> = { ...appendHandlers, ...serverHandlers, ...projectionHandlers };
+const handlers: Record<string, (params: never) => Promise<unknown>> = { ...appendHandlers, ...serverHandlers, ...projectionHandlers, ...loadHandlers };
 
 async function closeAll(): Promise<void> {
   await closeServers();
   await closeProjections();
   await closeAppend();
+  await closeLoad();
 }
 
 const reply = (message: object): Promise<void> => new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()));
