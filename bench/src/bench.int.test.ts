@@ -27,7 +27,7 @@ describe('npm run bench, tiny sizes', () => {
     const append = written['append'] as Record<string, unknown>[];
     const systems = new Set(append.map((row) => row['system']));
     // pgbench where it is installed (it is on the machines the issue measures)
-    expect([...systems].filter((system) => system !== 'pgbench').sort()).toEqual(['emmett', 'raw-insert', 'twofold', 'twofold-pglite']);
+    expect([...systems].filter((system) => system !== 'pgbench').sort()).toEqual(['emmett', 'raw-insert', 'twofold', 'twofold-grouped', 'twofold-pglite']);
     expect(append.filter((row) => row['system'] === 'pgbench').every((row) => row['eventsPerAppend'] === 1)).toBe(true);
     for (const row of append) {
       expect(Object.keys(row).sort()).toEqual(['appendsPerSec', 'eventsPerAppend', 'p99Ms', 'system', 'writers']);
@@ -37,6 +37,10 @@ describe('npm run bench, tiny sizes', () => {
     expect(append.filter((row) => row['system'] === 'twofold-pglite').every((row) => row['writers'] === 1)).toBe(true);
 
     for (const benchmark of ['commandPath', 'projection', 'seedShape', 'query', 'writeSide']) expect(written[benchmark]).toBeDefined();
+    // the command path on the shop as deployed on PostgreSQL (projector in its own process) and with every role in one
+    const commandPath = written['commandPath'] as { rows: { system: string; commandsPerSec: number }[] };
+    expect(commandPath.rows.map((row) => row.system)).toEqual(['twofold-postgres-split', 'twofold-postgres', 'twofold-pglite', 'fastify-insert']);
+    expect(commandPath.rows.every((row) => row.commandsPerSec > 0)).toBe(true);
     const projection = written['projection'] as { counters: { system: string; appended: number; liveApplied: number }[] };
     const twofold = projection.counters.find((c) => c.system === 'twofold')!;
     // exactness under 8 concurrent writers (DESIGN 5.1): every appended event counted once

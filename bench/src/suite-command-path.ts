@@ -1,4 +1,5 @@
-// Benchmark 2, command path: place-order over HTTP against startShop on PostgreSQL and on PGlite, beside a Fastify route doing one INSERT.
+// Benchmark 2, command path: place-order over HTTP against startShop on PostgreSQL (as deployed: the projector in a process of its own;
+// and all roles in one) and on PGlite, beside a Fastify route doing one INSERT.
 import { randomBytes } from 'node:crypto';
 import { createHttpClient, type HttpClient } from './http-client.js';
 import { runClosedLoop } from './load.js';
@@ -7,8 +8,9 @@ import { median, ratePerSecond, ratio, rotate, summarizeLatencies, type LatencyS
 import { times } from './table.js';
 import { goal, type BenchmarkReport, type SuiteContext } from './suite.js';
 
-export type CommandSystem = 'twofold-postgres' | 'twofold-pglite' | 'fastify-insert';
-const systems: readonly CommandSystem[] = ['twofold-postgres', 'twofold-pglite', 'fastify-insert'];
+export type CommandSystem = 'twofold-postgres-split' | 'twofold-postgres' | 'twofold-pglite' | 'fastify-insert';
+const systems: readonly CommandSystem[] = ['twofold-postgres-split', 'twofold-postgres', 'twofold-pglite', 'fastify-insert'];
+const shops: readonly CommandSystem[] = ['twofold-postgres-split', 'twofold-postgres', 'twofold-pglite'];
 
 export interface CommandRound {
   readonly round: number;
@@ -42,10 +44,16 @@ export async function commandPathBenchmark(context: SuiteContext): Promise<Bench
     context.defer(async () => client.close());
     http.set(system, client);
   };
+  // the shop as deployed on PostgreSQL (as the seedShape benchmark starts it): commands and queries in one process, the
+  // projector in another, on a database of its own so the two PostgreSQL shops never share a log or a product's stock
+  const splitDatabase = await context.database('command_split');
+  await start('twofold-postgres-split', 'server.shop', { store: splitDatabase.url, roles: ['command', 'query'] });
+  progress.note('commandPath: starting twofold-postgres-split\'s projector');
+  await (await context.worker('command-twofold-postgres-split-projector')).call('server.shop', { store: splitDatabase.url, roles: ['projector'] });
   await start('twofold-postgres', 'server.shop', { store: database.url });
   await start('twofold-pglite', 'server.shop', { store: 'pglite' });
   await start('fastify-insert', 'server.baseline', { url: database.url });
-  for (const system of ['twofold-postgres', 'twofold-pglite'] as const) {
+  for (const system of shops) {
     progress.note(`commandPath: adding ${products} products to ${system}`);
     await addProducts(http.get(system)!, products);
   }
@@ -107,24 +115,31 @@ export async function commandPathBenchmark(context: SuiteContext): Promise<Bench
         rows: rows.map((row) => [row.system, row.clients, row.commandsPerSec, row.p50Ms, row.p99Ms, times(ratio(row.commandsPerSec, find('fastify-insert', row.clients)?.commandsPerSec))]),
         notes: [
           `${profile.rounds} round(s) of ${durationMs / 1000} s per cell, systems interleaved, each server in its own process, the load from the benchmark process over keep-alive connections; ${products} products, a random one per order.`,
-          'fastify-insert: a bare Fastify POST route doing one INSERT of the body through pg (the floor of an HTTP command that writes once); pglite: the shop embedded, on disk.',
+          'twofold-postgres-split: the shop as deployed on PostgreSQL (`--role command,query` in one process, `--role projector` in another, on a database of its own); twofold-postgres: every role in one process; pglite: the shop embedded, on disk, every role in one process (`npm start`).',
+          'fastify-insert: a bare Fastify POST route doing one INSERT of the body through pg (the floor of an HTTP command that writes once).',
           ...errors,
         ],
       },
     ],
     chart: {
       title: 'command path: place order over HTTP',
-      unit: 'commands per second, higher is better; caption: twofold-postgres ÷ fastify-insert',
+      unit: 'commands per second, higher is better; caption: twofold-postgres-split ÷ fastify-insert, twofold-postgres (all roles) ÷ fastify-insert',
       groups: clientCounts.map((clients) => ({
         label: `${clients} clients`,
         bars: systems.map((system) => ({ series: system, value: find(system, clients)?.commandsPerSec })),
-        caption: `${ratio(find('twofold-postgres', clients)?.commandsPerSec, find('fastify-insert', clients)?.commandsPerSec) ?? '–'}×`,
+        caption: `${ratio(find('twofold-postgres-split', clients)?.commandsPerSec, find('fastify-insert', clients)?.commandsPerSec) ?? '–'}× / ${ratio(find('twofold-postgres', clients)?.commandsPerSec, find('fastify-insert', clients)?.commandsPerSec) ?? '–'}×`,
       })),
     },
     goals: clientCounts
       .filter((clients) => clients === 32)
       .flatMap((clients) => [
-        goal('commandPath', `twofold-postgres ÷ fastify-insert, ${clients} clients`, 0.4, ratio(find('twofold-postgres', clients)?.commandsPerSec, find('fastify-insert', clients)?.commandsPerSec)),
+        // on the deployed topology; the all-in-one ratio stays in the table
+        goal(
+          'commandPath',
+          `twofold-postgres-split (projector in its own process) ÷ fastify-insert, ${clients} clients`,
+          0.4,
+          ratio(find('twofold-postgres-split', clients)?.commandsPerSec, find('fastify-insert', clients)?.commandsPerSec),
+        ),
         goal('commandPath', `twofold-pglite commands/s, ${clients} clients`, 1_000, find('twofold-pglite', clients)?.commandsPerSec),
       ]),
     data: { rows, rounds, products },

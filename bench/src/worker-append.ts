@@ -2,15 +2,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Event } from '@twofold/core';
+import { groupCommit, type Event } from '@twofold/core';
 import { createPgClient, createPgliteClient, migrate, postgresEventStore, type PostgresClient } from '@twofold/postgres';
 import pg from 'pg';
 import { runClosedLoop } from './load.js';
 import { eventData } from './payload.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 
-export type AppendSystem = 'twofold' | 'emmett' | 'raw-insert' | 'twofold-pglite';
-export const appendSystems: readonly AppendSystem[] = ['twofold', 'emmett', 'raw-insert', 'twofold-pglite'];
+export type AppendSystem = 'twofold' | 'twofold-grouped' | 'emmett' | 'raw-insert' | 'twofold-pglite';
+export const appendSystems: readonly AppendSystem[] = ['twofold', 'twofold-grouped', 'emmett', 'raw-insert', 'twofold-pglite'];
 
 export interface AppendOpenParams {
   readonly system: AppendSystem;
@@ -57,9 +57,11 @@ const rawInsert = (rows: number): string =>
     (_, i) => `($${i * 5 + 1}, $${i * 5 + 2}, $${i * 5 + 3}, $${i * 5 + 4}, $${i * 5 + 5})`,
   ).join(', ')}`;
 
-async function openTwofold(client: PostgresClient): Promise<Append> {
+/** Twofold's store on `client`; `grouped`: wrapped in groupCommit, so appends that arrive while one is in flight go as one statement. */
+async function openTwofold(client: PostgresClient, { grouped = false }: { readonly grouped?: boolean } = {}): Promise<Append> {
   await migrate(client);
-  const store = postgresEventStore(client);
+  const plain = postgresEventStore(client);
+  const store = grouped ? groupCommit(plain) : plain;
   closers.push(() => store.close(), () => client.close());
   return (streamId, events) => store.appendToStream(streamId, events, { expectedVersion: 'no_stream' });
 }
@@ -99,6 +101,9 @@ export const appendHandlers = {
     switch (system) {
       case 'twofold':
         append = await openTwofold(createPgClient({ connectionString: url, max: poolSize }));
+        break;
+      case 'twofold-grouped':
+        append = await openTwofold(createPgClient({ connectionString: url, max: poolSize }), { grouped: true });
         break;
       case 'twofold-pglite': {
         const dataDir = await mkdtemp(join(tmpdir(), 'twofold-bench-pglite-'));
