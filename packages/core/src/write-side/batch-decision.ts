@@ -38,7 +38,50 @@ export interface PlacedWrite {
 export type Outcome =
   | { readonly kind: 'wrote'; readonly writes: readonly PlacedWrite[]; readonly seen: readonly SeenVersion[] }
   | { readonly kind: 'unchanged'; readonly seen: readonly SeenVersion[] }
-  | { readonly kind: 'rejected'; readonly error: unknown; readonly seen: readonly SeenVersion[] };
+  | { readonly kind: 'rejected'; readonly error: unknown; readonly seen: readonly SeenVersion[] }
+  /** It touches a stream another batch in flight holds: it waits for a later batch. */
+  | { readonly kind: 'deferred' };
+
+/**
+ * Which batch in flight holds which stream. A batch claims every stream it reads or writes, so no two
+ * batches in flight ever decide on the same stream: neither can be deciding on a state the other is
+ * about to change.
+ */
+export interface StreamClaims {
+  /** True when the stream was free or is already the owner's; it is then the owner's until release. */
+  claim(streamId: string, owner: object): boolean;
+  release(owner: object): void;
+  /** True when no batch holds the stream. */
+  isFree(streamId: string): boolean;
+}
+
+export function createStreamClaims(): StreamClaims {
+  const holders = new Map<string, object>();
+  const held = new Map<object, string[]>();
+  return {
+    claim(streamId, owner) {
+      const holder = holders.get(streamId);
+      if (holder !== undefined) return holder === owner;
+      holders.set(streamId, owner);
+      const streams = held.get(owner);
+      if (streams === undefined) held.set(owner, [streamId]);
+      else streams.push(streamId);
+      return true;
+    },
+    release(owner) {
+      for (const streamId of held.get(owner) ?? []) holders.delete(streamId);
+      held.delete(owner);
+    },
+    isFree: (streamId) => !holders.has(streamId),
+  };
+}
+
+/** What a batch decides with: the loader, the claims, and the batch's own token for them. */
+export interface BatchContext {
+  readonly loader: StreamLoader;
+  readonly claims: StreamClaims;
+  readonly owner: object;
+}
 
 export interface QueuedCommand {
   readonly decider: MultiStreamDecider<Command>;
@@ -49,6 +92,9 @@ export interface QueuedCommand {
 class StreamNotLoaded {
   constructor(readonly streamId: string, readonly model: AnyStreamModel) {}
 }
+
+/** A decision read a stream another batch holds. */
+const heldElsewhere: { readonly kind: 'deferred' } = { kind: 'deferred' };
 
 /** How many times one batch loads streams its decisions discovered, before it gives up on a command. */
 const maxDiscoveryRounds = 8;
@@ -76,7 +122,7 @@ function adopt(working: WorkingSet, streamId: string, model: AnyStreamModel, bas
 const emptyBase = (model: AnyStreamModel): CachedStream => ({ model: model.name, state: model.initialState, version: 0, position: 0, transactionId: 0, snapshotVersion: 0 });
 
 /** Puts the declared reads of every command into the working set: cached, assumed new, or loaded (in parallel). */
-async function preload(queued: readonly QueuedCommand[], working: WorkingSet, loader: StreamLoader): Promise<void> {
+async function preload(queued: readonly QueuedCommand[], working: WorkingSet, { loader, claims, owner }: BatchContext): Promise<void> {
   const toLoad = new Map<string, AnyStreamModel>();
   for (const { decider, command } of queued) {
     let reads: readonly StreamRead[];
@@ -87,7 +133,7 @@ async function preload(queued: readonly QueuedCommand[], working: WorkingSet, lo
     }
     for (const { streamId, model: readable, creates } of reads) {
       const model = readable as unknown as AnyStreamModel;
-      if (working.get(streamId)?.model !== undefined || toLoad.has(streamId)) continue;
+      if (working.get(streamId)?.model !== undefined || toLoad.has(streamId) || !claims.claim(streamId, owner)) continue;
       const cached = loader.cached(streamId, model);
       if (cached !== undefined) adopt(working, streamId, model, cached, false);
       else if (creates === true) adopt(working, streamId, model, emptyBase(model), false);
@@ -102,13 +148,14 @@ async function loadInto(working: WorkingSet, streams: ReadonlyMap<string, AnyStr
   for (const [streamId, model, base] of loaded) adopt(working, streamId, model, base, true);
 }
 
-function decideOne(queued: QueuedCommand, working: WorkingSet, loader: StreamLoader): Outcome | StreamNotLoaded {
+function decideOne(queued: QueuedCommand, working: WorkingSet, { loader, claims, owner }: BatchContext): Outcome | StreamNotLoaded {
   const { decider, command } = queued;
   const seen = new Map<string, number>();
   const read: ReadState = <State>(readModel: StreamModel<State, never>, streamId: string): State => {
     const model = readModel as unknown as AnyStreamModel;
     let stream = working.get(streamId);
     if (stream?.model === undefined) {
+      if (!claims.claim(streamId, owner)) throw heldElsewhere;
       const cached = loader.cached(streamId, model);
       if (cached === undefined) throw new StreamNotLoaded(streamId, model);
       stream = adopt(working, streamId, model, cached, false);
@@ -123,9 +170,11 @@ function decideOne(queued: QueuedCommand, working: WorkingSet, loader: StreamLoa
   try {
     writes = decider.decide(command, read).filter((write) => write.events.length > 0);
   } catch (error) {
-    if (error instanceof StreamNotLoaded) return error;
+    if (error instanceof StreamNotLoaded || error === heldElsewhere) return error as StreamNotLoaded | typeof heldElsewhere;
     return { kind: 'rejected', error, seen: seenVersions() };
   }
+  // a blind write claims its stream too, before anything of this command is applied
+  if (!writes.every((write) => working.has(write.streamId) || claims.claim(write.streamId, owner))) return heldElsewhere;
   for (const write of writes) {
     if (write.expectedVersion !== 'any' && !seen.has(write.streamId)) {
       const error = new Error(`${decider.name} wrote to stream ${write.streamId} without reading it; read it or write with expectedVersion 'any'`);
@@ -156,15 +205,16 @@ function decideOne(queued: QueuedCommand, working: WorkingSet, loader: StreamLoa
  * Decides every command of the batch in order. A command that reads a stream not yet loaded waits for a
  * discovery round (all such streams loaded in parallel) and is decided after the others of its round.
  */
-export async function decideBatch(queued: readonly QueuedCommand[], working: WorkingSet, loader: StreamLoader): Promise<Outcome[]> {
-  await preload(queued, working, loader);
+export async function decideBatch(queued: readonly QueuedCommand[], working: WorkingSet, context: BatchContext): Promise<Outcome[]> {
+  const { loader } = context;
+  await preload(queued, working, context);
   const outcomes: (Outcome | undefined)[] = queued.map(() => undefined);
   let undecided = queued.map((_, index) => index);
   for (let round = 0; undecided.length > 0; round++) {
     const missing = new Map<string, AnyStreamModel>();
     const deferred: number[] = [];
     for (const index of undecided) {
-      const outcome = decideOne(queued[index]!, working, loader);
+      const outcome = decideOne(queued[index]!, working, context);
       if (outcome instanceof StreamNotLoaded) {
         if (round >= maxDiscoveryRounds) {
           const error = new Error(`${queued[index]!.decider.name} kept reading streams it had not read before (${maxDiscoveryRounds} rounds)`);

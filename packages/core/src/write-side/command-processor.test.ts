@@ -196,6 +196,44 @@ describe('createCommandProcessor', () => {
     await expect(processor.execute(undeclared, count('l', 1, 12))).rejects.toBeInstanceOf(CommandRejected);
   });
 
+  it('appends batches in flight at once, never two on one stream: every command lands exactly once, in order per stream', async () => {
+    const store = inMemoryEventStore();
+    let inFlight = 0;
+    let most = 0;
+    const slow: EventStore = {
+      ...store,
+      appendToStreams: async (appends) => {
+        most = Math.max(most, ++inFlight);
+        const touched = appends.map((a) => a.streamId);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        inFlight--;
+        expect(new Set(touched).size).toBe(touched.length);
+        return store.appendToStreams(appends);
+      },
+    };
+    const processor = createCommandProcessor({ eventStore: slow, maxBatchesInFlight: 3, maxBatchSize: 4 });
+    for (let c = 0; c < 40; c++) await processor.execute(countDecider, count(String(c), 1_000, 1_000_000));
+    const commands = Array.from({ length: 120 }, (_, i) => (i % 3 === 0 ? moveDecider : countDecider));
+    const results = await Promise.allSettled(
+      commands.map((decider, i) =>
+        decider === moveDecider
+          ? processor.execute(moveDecider, move(`counter-${i % 40}`, `counter-${(i + 7) % 40}`, 1))
+          : processor.execute(countDecider, count(String(i % 40), 5, 1_000_000)),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    expect(most).toBeGreaterThan(1);
+    expect(processor.counters.conflicts).toBe(0);
+    // every counter's stream is dense and its events are those answered
+    let total = 0;
+    for (let c = 0; c < 40; c++) {
+      const events = await store.readStream(`counter-${c}`);
+      expect(events.map((e) => e.streamVersion)).toEqual(events.map((_, i) => i + 1));
+      total += events.length;
+    }
+    expect(total).toBe(40 + 80 + 40 * 2);
+  });
+
   it('refuses commands after close, once the queued ones are done', async () => {
     const processor = createCommandProcessor({ eventStore: inMemoryEventStore() });
     const queued = processor.execute(countDecider, count('c'));

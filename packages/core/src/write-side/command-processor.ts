@@ -4,7 +4,16 @@ import type { AppendedStream, AppendResult, EventStore, StreamAppend } from '../
 import type { Logger } from '../logger.js';
 import type { Command } from '../messages.js';
 import { sleep } from '../sleep.js';
-import { decideBatch, type Outcome, type QueuedCommand, type SeenVersion, type WorkingSet, type WorkingStream } from './batch-decision.js';
+import {
+  createStreamClaims,
+  decideBatch,
+  type BatchContext,
+  type Outcome,
+  type QueuedCommand,
+  type SeenVersion,
+  type WorkingSet,
+  type WorkingStream,
+} from './batch-decision.js';
 import type { MultiStreamDecider } from './multi-stream-decider.js';
 import type { SnapshotStore } from './snapshot-store.js';
 import { createStateCache, type StateCache, type StateCacheOptions } from './state-cache.js';
@@ -18,6 +27,11 @@ export interface CommandProcessorOptions {
   readonly cache?: StateCache | StateCacheOptions;
   /** Most commands decided and appended together. Default 256. */
   readonly maxBatchSize?: number;
+  /**
+   * How many batches may be appending at once. Batches in flight never share a stream (a command touching
+   * a stream another batch holds waits for a later one), so they cannot conflict with each other. Default 4.
+   */
+  readonly maxBatchesInFlight?: number;
   /** How many times a batch is decided again after a version conflict (another process wrote) before giving up. Default 30. */
   readonly maxAttempts?: number;
   /** Upper bound of the random pause before a retry grows by this much per attempt. Default 2 ms. */
@@ -52,37 +66,89 @@ interface Pending extends QueuedCommand {
 }
 
 export function createCommandProcessor(options: CommandProcessorOptions): CommandProcessor {
-  const { eventStore, snapshotStore, maxBatchSize = 256, maxAttempts = 30, retryJitterMs = 2, readPageSize = 10_000, logger } = options;
+  const { eventStore, snapshotStore, maxBatchSize = 256, maxBatchesInFlight = 4, maxAttempts = 30, retryJitterMs = 2, readPageSize = 10_000, logger } = options;
   if (!Number.isSafeInteger(maxBatchSize) || maxBatchSize < 1) throw new RangeError('maxBatchSize must be a positive integer');
+  if (!Number.isSafeInteger(maxBatchesInFlight) || maxBatchesInFlight < 1) throw new RangeError('maxBatchesInFlight must be a positive integer');
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new RangeError('maxAttempts must be a positive integer');
   if (!Number.isSafeInteger(readPageSize) || readPageSize < 1) throw new RangeError('readPageSize must be a positive integer');
   const cache = isStateCache(options.cache) ? options.cache : createStateCache(options.cache);
   const loader = createStreamLoader({ eventStore, snapshotStore, cache, pageSize: readPageSize, logger });
   const counters: CommandProcessorCounters = Object.assign(loader.counters, { commands: 0, batches: 0, conflicts: 0 });
-  const queue: Pending[] = [];
-  let draining: Promise<void> | undefined;
+  const claims = createStreamClaims();
+  let queue: Pending[] = [];
+  /** Commands that met a stream another batch held: they go again once a batch ends. */
+  let waiting: Pending[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let pumping = false;
   let closed = false;
 
-  async function drain(): Promise<void> {
+  async function pump(): Promise<void> {
+    if (pumping) return;
+    pumping = true;
     try {
-      // one batch at a time: commands arriving meanwhile queue up and go together in the next one (group commit)
-      while (queue.length > 0) {
+      while (queue.length > 0 && inFlight.size < maxBatchesInFlight) {
         // let pending I/O (requests already received) queue their commands first: with an in-process database
         // such as PGlite nothing else would yield, and every batch would hold a single command
         await new Promise<void>((resolve) => setImmediate(resolve));
-        await runBatch(queue.splice(0, maxBatchSize));
+        const batch = takeBatch();
+        if (batch.length === 0) break;
+        const owner = {};
+        const running: Promise<void> = runBatch(batch, { loader, claims, owner }).then((answeredAny) => {
+          claims.release(owner);
+          inFlight.delete(running);
+          // commands that waited for a stream go again once a batch that answered something ends (the holder
+          // of their stream is such a batch, or waits for one), or once no batch holds any stream at all
+          if (answeredAny || inFlight.size === 0) {
+            queue.unshift(...waiting);
+            waiting = [];
+          }
+          void pump();
+        });
+        inFlight.add(running);
       }
     } finally {
-      draining = undefined;
+      pumping = false;
     }
   }
 
-  async function runBatch(batch: readonly Pending[]): Promise<void> {
+  /**
+   * The next batch: queued commands, in order, whose declared streams no batch in flight holds. The others stay
+   * queued, so a hot stream's commands gather for the batch after the one holding it.
+   */
+  function takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    for (const pending of queue) {
+      if (batch.length < maxBatchSize && declaredStreamsFree(pending)) batch.push(pending);
+      else rest.push(pending);
+    }
+    queue = rest;
+    return batch;
+  }
+
+  function declaredStreamsFree({ decider, command }: Pending): boolean {
+    try {
+      return (decider.reads?.(command) ?? []).every(({ streamId }) => claims.isFree(streamId));
+    } catch {
+      return true; // malformed: its decision will refuse it
+    }
+  }
+
+  /** Decides and appends the batch, answering each command; false when every command had to wait instead. */
+  async function runBatch(batch: readonly Pending[], context: BatchContext): Promise<boolean> {
     counters.batches++;
     try {
       for (let attempt = 1; ; attempt++) {
         const working: WorkingSet = new Map();
-        const outcomes = await decideBatch(batch, working, loader);
+        const outcomes = await decideBatch(batch, working, context);
+        if (outcomes.some((outcome) => outcome.kind === 'deferred')) {
+          waiting.push(...batch.filter((_, index) => outcomes[index]!.kind === 'deferred'));
+          const kept = batch.filter((_, index) => outcomes[index]!.kind !== 'deferred');
+          // decisions are independent of deferred commands (those wrote nothing): keep them, with their outcomes
+          batch = kept;
+          outcomes.splice(0, outcomes.length, ...outcomes.filter((outcome) => outcome.kind !== 'deferred'));
+          if (batch.length === 0) return false;
+        }
         // a refusal (or a no-op) decided on a cached state must hold on the stored one: another process may have written
         if (attempt < maxAttempts && (await cachedStatesMoved(outcomes, working))) continue;
         const appends = appendsOf(working);
@@ -103,11 +169,11 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
           for (const streamId of working.keys()) cache.delete(streamId);
           // a statement the store refused (not a lost connection, whose outcome is unknown): find whose it was
           if (batch.length > 1 && !(error instanceof StoreUnavailable) && !(error instanceof StreamVersionConflict)) {
-            for (const pending of batch) await runBatch([pending]);
-            return;
+            for (const pending of batch) if (!(await runBatch([pending], context))) waiting.push(pending);
+            return true;
           }
           for (const pending of batch) pending.reject(error);
-          return;
+          return true;
         }
         return settle(batch, outcomes, working, result);
       }
@@ -115,6 +181,7 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
       // a fault of the processor or a loader read: no command may wait forever
       cache.clear();
       for (const pending of batch) pending.reject(error);
+      return true;
     }
   }
 
@@ -122,7 +189,7 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
   async function cachedStatesMoved(outcomes: readonly Outcome[], working: WorkingSet): Promise<boolean> {
     const doubtful = new Set<WorkingStream>();
     for (const outcome of outcomes) {
-      if (outcome.kind === 'wrote') continue;
+      if (outcome.kind === 'wrote' || outcome.kind === 'deferred') continue;
       for (const { streamId } of outcome.seen) {
         const stream = working.get(streamId);
         if (stream?.model !== undefined && !stream.verified) doubtful.add(stream);
@@ -134,7 +201,7 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
     return moved.includes(true);
   }
 
-  function settle(batch: readonly Pending[], outcomes: readonly Outcome[], working: WorkingSet, result: AppendResult | undefined): void {
+  function settle(batch: readonly Pending[], outcomes: readonly Outcome[], working: WorkingSet, result: AppendResult | undefined): true {
     const appended = new Map<string, AppendedStream>((result?.streams ?? []).map((stream) => [stream.streamId, stream]));
     const transactionId = result?.transactionId ?? 0;
     // the stream version of the first event the batch appended to each stream
@@ -147,6 +214,7 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
     };
     batch.forEach((pending, index) => {
       const outcome = outcomes[index]!;
+      if (outcome.kind === 'deferred') return; // taken out of the batch before it was appended
       if (outcome.kind === 'rejected') return pending.reject(outcome.error);
       counters.commands++;
       if (outcome.kind === 'unchanged') {
@@ -180,6 +248,7 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
       cache.set(stream.streamId, entry);
       loader.snapshotIfDue(stream.streamId, stream.model, entry);
     }
+    return true;
   }
 
   return {
@@ -187,13 +256,21 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
       if (closed) return Promise.reject(new StoreUnavailable('the command processor is closed'));
       return new Promise<AppendResult>((resolve, reject) => {
         queue.push({ decider: decider as unknown as MultiStreamDecider<Command>, command, resolve, reject });
-        draining ??= drain();
+        void pump();
       });
     },
     counters,
     async close() {
       closed = true;
-      while (draining !== undefined) await draining;
+      while (inFlight.size > 0 || queue.length > 0 || waiting.length > 0) {
+        if (inFlight.size > 0) await Promise.race(inFlight);
+        else {
+          queue.unshift(...waiting);
+          waiting = [];
+          void pump();
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
       await loader.settled();
     },
   };
