@@ -5,6 +5,7 @@ import { eventMetadataFor } from './event-metadata.js';
 import type { MultiStreamDecider, ReadState, StreamRead } from './multi-stream-decider.js';
 import type { CachedStream } from './state-cache.js';
 import type { StreamModel } from './stream-model.js';
+import type { StreamClaims } from './stream-claims.js';
 import type { AnyStreamModel, StreamLoader } from './stream-loader.js';
 
 /** One stream as the batch sees it: its stored state (`base`), then the events the batch has decided so far. */
@@ -41,40 +42,6 @@ export type Outcome =
   | { readonly kind: 'rejected'; readonly error: unknown; readonly seen: readonly SeenVersion[] }
   /** It touches a stream another batch in flight holds: it waits for a later batch. */
   | { readonly kind: 'deferred' };
-
-/**
- * Which batch in flight holds which stream. A batch claims every stream it reads or writes, so no two
- * batches in flight ever decide on the same stream: neither can be deciding on a state the other is
- * about to change.
- */
-export interface StreamClaims {
-  /** True when the stream was free or is already the owner's; it is then the owner's until release. */
-  claim(streamId: string, owner: object): boolean;
-  release(owner: object): void;
-  /** True when no batch holds the stream. */
-  isFree(streamId: string): boolean;
-}
-
-export function createStreamClaims(): StreamClaims {
-  const holders = new Map<string, object>();
-  const held = new Map<object, string[]>();
-  return {
-    claim(streamId, owner) {
-      const holder = holders.get(streamId);
-      if (holder !== undefined) return holder === owner;
-      holders.set(streamId, owner);
-      const streams = held.get(owner);
-      if (streams === undefined) held.set(owner, [streamId]);
-      else streams.push(streamId);
-      return true;
-    },
-    release(owner) {
-      for (const streamId of held.get(owner) ?? []) holders.delete(streamId);
-      held.delete(owner);
-    },
-    isFree: (streamId) => !holders.has(streamId),
-  };
-}
 
 /** What a batch decides with: the loader, the claims, and the batch's own token for them. */
 export interface BatchContext {
@@ -229,4 +196,22 @@ export async function decideBatch(queued: readonly QueuedCommand[], working: Wor
     undecided = deferred;
   }
   return outcomes as Outcome[];
+}
+
+/**
+ * The next batch: queued commands, in order, whose declared streams no batch in flight holds, up to `max`;
+ * and the rest, still queued, so a hot stream's commands gather for the batch after the one holding it.
+ */
+export function takeBatch<Q extends QueuedCommand>(queue: readonly Q[], claims: StreamClaims, max: number): [batch: Q[], rest: Q[]] {
+  const batch: Q[] = [];
+  const rest: Q[] = [];
+  const free = ({ decider, command }: Q): boolean => {
+    try {
+      return (decider.reads?.(command) ?? []).every(({ streamId }) => claims.isFree(streamId));
+    } catch {
+      return true; // malformed: its decision will refuse it
+    }
+  };
+  for (const queued of queue) (batch.length < max && free(queued) ? batch : rest).push(queued);
+  return [batch, rest];
 }

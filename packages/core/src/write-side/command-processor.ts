@@ -1,19 +1,20 @@
 // The command processor: a process's commands queue, are decided in batches over cached stream states, and each batch is one atomic append.
 import { StoreUnavailable, StreamVersionConflict } from '../errors.js';
-import type { AppendedStream, AppendResult, EventStore, StreamAppend } from '../event-store.js';
+import type { AppendResult, EventStore } from '../event-store.js';
 import type { Logger } from '../logger.js';
 import type { Command } from '../messages.js';
 import { sleep } from '../sleep.js';
 import {
-  createStreamClaims,
   decideBatch,
+  takeBatch,
   type BatchContext,
   type Outcome,
   type QueuedCommand,
-  type SeenVersion,
   type WorkingSet,
   type WorkingStream,
 } from './batch-decision.js';
+import { answersOf, appendsOf } from './batch-answers.js';
+import { createStreamClaims } from './stream-claims.js';
 import type { MultiStreamDecider } from './multi-stream-decider.js';
 import type { SnapshotStore } from './snapshot-store.js';
 import { createStateCache, type StateCache, type StateCacheOptions } from './state-cache.js';
@@ -90,7 +91,8 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
         // let pending I/O (requests already received) queue their commands first: with an in-process database
         // such as PGlite nothing else would yield, and every batch would hold a single command
         await new Promise<void>((resolve) => setImmediate(resolve));
-        const batch = takeBatch();
+        const [batch, rest] = takeBatch(queue, claims, maxBatchSize);
+        queue = rest;
         if (batch.length === 0) break;
         const owner = {};
         const running: Promise<void> = runBatch(batch, { loader, claims, owner }).then((answeredAny) => {
@@ -108,29 +110,6 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
       }
     } finally {
       pumping = false;
-    }
-  }
-
-  /**
-   * The next batch: queued commands, in order, whose declared streams no batch in flight holds. The others stay
-   * queued, so a hot stream's commands gather for the batch after the one holding it.
-   */
-  function takeBatch(): Pending[] {
-    const batch: Pending[] = [];
-    const rest: Pending[] = [];
-    for (const pending of queue) {
-      if (batch.length < maxBatchSize && declaredStreamsFree(pending)) batch.push(pending);
-      else rest.push(pending);
-    }
-    queue = rest;
-    return batch;
-  }
-
-  function declaredStreamsFree({ decider, command }: Pending): boolean {
-    try {
-      return (decider.reads?.(command) ?? []).every(({ streamId }) => claims.isFree(streamId));
-    } catch {
-      return true; // malformed: its decision will refuse it
     }
   }
 
@@ -201,50 +180,26 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
     return moved.includes(true);
   }
 
+  /** Answers every command of the batch and remembers the states it appended. */
   function settle(batch: readonly Pending[], outcomes: readonly Outcome[], working: WorkingSet, result: AppendResult | undefined): true {
-    const appended = new Map<string, AppendedStream>((result?.streams ?? []).map((stream) => [stream.streamId, stream]));
-    const transactionId = result?.transactionId ?? 0;
-    // the stream version of the first event the batch appended to each stream
-    const firstVersion = (stream: WorkingStream): number => appended.get(stream.streamId)!.streamVersion - stream.events.length + 1;
-    const positionSeen = ({ streamId, version }: SeenVersion): { position: number; transactionId: number } => {
-      const stream = working.get(streamId)!;
-      const base = stream.base!;
-      if (version <= base.version) return { position: base.position, transactionId: base.transactionId };
-      return { position: appended.get(streamId)!.positions[version - firstVersion(stream)]!, transactionId };
-    };
+    const answers = answersOf(outcomes, working, result);
     batch.forEach((pending, index) => {
-      const outcome = outcomes[index]!;
-      if (outcome.kind === 'deferred') return; // taken out of the batch before it was appended
-      if (outcome.kind === 'rejected') return pending.reject(outcome.error);
+      const answer = answers[index];
+      if (answer === undefined) return; // taken out of the batch before it was appended
+      if ('error' in answer) return pending.reject(answer.error);
       counters.commands++;
-      if (outcome.kind === 'unchanged') {
-        const streams = outcome.seen.map((seen) => ({ streamId: seen.streamId, streamVersion: seen.version, position: positionSeen(seen).position, positions: [] }));
-        const newest = outcome.seen.map(positionSeen).reduce((a, b) => (b.position > a.position ? b : a), { position: 0, transactionId: 0 });
-        return pending.resolve({ streams, position: newest.position, transactionId: newest.transactionId });
-      }
-      const streams = outcome.writes.map(({ streamId, from, to }) => {
-        const stream = working.get(streamId)!;
-        const positions = appended.get(streamId)!.positions.slice(from, to);
-        return { streamId, streamVersion: firstVersion(stream) + to - 1, position: positions.at(-1)!, positions };
-      });
-      pending.resolve({ streams, position: Math.max(...streams.map((s) => s.position)), transactionId });
+      pending.resolve(answer.result);
     });
     for (const stream of working.values()) {
       if (stream.events.length === 0) continue;
-      const written = appended.get(stream.streamId)!;
+      const written = result!.streams.find((appended) => appended.streamId === stream.streamId)!;
       if (stream.model === undefined) {
         // appended without being read: what the stream holds besides is unknown here
         cache.delete(stream.streamId);
         continue;
       }
-      const entry = {
-        model: stream.model.name,
-        state: stream.state,
-        version: written.streamVersion,
-        position: written.position,
-        transactionId,
-        snapshotVersion: stream.base!.snapshotVersion,
-      };
+      const { streamVersion: version, position } = written;
+      const entry = { model: stream.model.name, state: stream.state, version, position, transactionId: result!.transactionId, snapshotVersion: stream.base!.snapshotVersion };
       cache.set(stream.streamId, entry);
       loader.snapshotIfDue(stream.streamId, stream.model, entry);
     }
@@ -274,17 +229,6 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
       await loader.settled();
     },
   };
-}
-
-/** One append per stream the batch wrote: at the version it was read at, or unchecked when it was never read. */
-function appendsOf(working: WorkingSet): StreamAppend[] {
-  return [...working.values()]
-    .filter((stream) => stream.events.length > 0)
-    .map((stream) => ({
-      streamId: stream.streamId,
-      events: stream.events,
-      expectedVersion: stream.base === undefined ? 'any' : stream.base.version === 0 ? 'no_stream' : stream.base.version,
-    }));
 }
 
 function isStateCache(value: StateCache | StateCacheOptions | undefined): value is StateCache {
