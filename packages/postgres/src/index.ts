@@ -6,6 +6,7 @@ export type { PgClientOptions } from './pg-client.js';
 export { createPgClient } from './pg-client.js';
 export type { PgliteClientOptions } from './pglite-client.js';
 export { createPgliteClient } from './pglite-client.js';
+export { DirectoryInUse } from './data-directory-lock.js';
 export type { SqlClientTarget } from './open-sql-client.js';
 export { openSqlClient, parseSqlClientUrl } from './open-sql-client.js';
 export { isConnectionError, translateConnectionError } from './connection-errors.js';

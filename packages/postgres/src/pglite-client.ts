@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { silentLogger, type Logger } from '@twofold/core';
 import { translateConnectionError } from './connection-errors.js';
+import { lockDataDirectory, type DirectoryLock } from './data-directory-lock.js';
 import { createNotificationHub } from './notification-hub.js';
 import { checkChannel, type PostgresClient, type PreparingSqlSession } from './postgres-client.js';
 import type { QueryResult } from './sql-client.js';
@@ -31,13 +32,19 @@ function sessionOver(target: Pick<PGlite | Transaction, 'query'>): PreparingSqlS
  */
 export async function createPgliteClient(dataDir?: string, options: PgliteClientOptions = {}): Promise<PostgresClient> {
   const { logger = silentLogger } = options;
-  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
+  let lock: DirectoryLock | undefined;
+  if (dataDir !== undefined) {
+    await mkdir(dataDir, { recursive: true });
+    // PGlite takes the directory as its own: a second process would overwrite what the first acknowledged
+    lock = await lockDataDirectory(dataDir);
+  }
   // loaded on demand, so a process that only talks to a PostgreSQL server never loads the WASM build
   const { PGlite } = await import('@electric-sql/pglite');
   let db: PGlite;
   try {
     db = await PGlite.create(dataDir);
   } catch (error) {
+    await lock?.release();
     throw translateConnectionError(error, `PGlite at ${dataDir ?? 'memory'}`);
   }
   const session = sessionOver(db);
@@ -67,6 +74,7 @@ export async function createPgliteClient(dataDir?: string, options: PgliteClient
     },
     async close() {
       if (!db.closed) await db.close();
+      await lock?.release();
     },
   };
 }
