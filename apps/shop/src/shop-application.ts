@@ -107,7 +107,7 @@ async function openShopProjections({ store, readStore }: { store: string; readSt
   const eventStore = postgresEventStore(writeClient);
   const projectionStore = postgresProjectionStore(readClient);
   const known = (name: string): number => {
-    const version = versions[name];
+    const version = Object.hasOwn(versions, name) ? versions[name] : undefined;
     if (version === undefined) throw new NotFound('projection', name);
     return version;
   };

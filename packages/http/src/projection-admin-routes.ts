@@ -17,7 +17,8 @@ const responses = { 202: Accepted, '4xx': errorResponseRef, '5xx': errorResponse
 export function projectionAdminRoutes(app: HttpApp, options: ProjectionAdminRoutesOptions): void {
   const { administration, versions } = options;
   const known = (name: string): number => {
-    const version = versions[name];
+    // an own property only: a name from the request such as `hasOwnProperty` is not a projection
+    const version = Object.hasOwn(versions, name) ? versions[name] : undefined;
     if (version === undefined) throw new NotFound('projection', name);
     return version;
   };

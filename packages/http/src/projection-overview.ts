@@ -52,7 +52,7 @@ export function projectionOverview(input: OverviewInput): ProjectionOverview[] {
     const lagEvents = Math.max(0, headPosition - position);
     const appliedUpTo = checkpoint?.lastEventAt ?? firstEventAt;
     const lagMs = lagEvents > 0 && head !== undefined && appliedUpTo !== undefined ? Math.max(0, head.recordedAt.getTime() - appliedUpTo.getTime()) : 0;
-    const lagThresholdMs = lagThresholdsMs[name] ?? defaultLagThresholdMs;
+    const lagThresholdMs = (Object.hasOwn(lagThresholdsMs, name) ? lagThresholdsMs[name] : undefined) ?? defaultLagThresholdMs;
     const paused = checkpoint?.paused === true;
     const rebuild = checkpoint?.rebuild;
     const status: ProjectionStatus =

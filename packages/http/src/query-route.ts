@@ -86,7 +86,7 @@ export function queryRoute<P extends TSchema = TObject<Record<never, never>>, Q 
           reply.raw.off('close', onClose);
         }
       }
-      setFreshnessHeaders(reply, freshness, Math.min(...used.map((name) => settings.lagThresholdsMs[name] ?? settings.defaultLagThresholdMs)));
+      setFreshnessHeaders(reply, freshness, Math.min(...used.map((name) => (Object.hasOwn(settings.lagThresholdsMs, name) ? settings.lagThresholdsMs[name] : undefined) ?? settings.defaultLagThresholdMs)));
       const params = request.params as Static<P>;
       const answer = await handler({ params, query: request.query as Static<Q>, freshness, request });
       if (answer === undefined) throw new NotFound(resource, lastParam(params) ?? request.url.split('?', 1)[0] ?? request.url);
