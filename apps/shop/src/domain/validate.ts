@@ -26,8 +26,11 @@ export function requireText(
   if (typeof value !== 'string' || value.length > maxLength || (!allowEmpty && value.trim() === '')) {
     throw invalid(field, `must be ${allowEmpty ? 'a' : 'a non-blank'} string of at most ${maxLength} characters`);
   }
-  if (value.includes('\u0000') || loneSurrogate.test(value)) throw invalid(field, 'must not contain NUL characters or unpaired surrogates');
+  if (!isStorableText(value)) throw invalid(field, 'must not contain NUL characters or unpaired surrogates');
 }
+
+/** Text a database can store: no NUL character and no unpaired surrogate (PostgreSQL refuses both). */
+export const isStorableText = (value: string): boolean => !value.includes('\u0000') && !loneSurrogate.test(value);
 
 export function requireOptionalText(field: string, value: unknown, maxLength: number = limits.nameLength): asserts value is string | undefined {
   if (value !== undefined) requireText(field, value, { maxLength });

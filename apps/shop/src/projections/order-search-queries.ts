@@ -4,6 +4,7 @@ import type { SqlSession } from '@twofold/postgres';
 import type { OrderStatus } from '../domain/order.js';
 import { orderSearchTextConfig } from './order-search.js';
 import { decodeCursor, encodeCursor, pageLimit } from './page-cursor.js';
+import { runningSearch, searchText } from './search-text.js';
 import { isStorableDate, requireOptionalDate, requireRange } from './time-range.js';
 
 export interface FoundOrderLine {
@@ -79,8 +80,7 @@ const toFoundOrder = (row: FoundOrderRow): FoundOrder => ({
 /** Orders newest first (by placedAt, then orderId) matching every criterion given; pages are keyset, so stable under inserts. */
 export async function searchOrders(session: SqlSession, search: OrderSearch = {}): Promise<OrderSearchPage> {
   const limit = pageLimit(search.limit);
-  const q = search.q?.trim() || undefined;
-  if (q !== undefined && q.length > 500) throw new InvalidCommand('q must be at most 500 characters', { field: 'q' });
+  const q = searchText(search.q);
   requireOptionalDate('from', search.from);
   requireOptionalDate('to', search.to);
   requireRange(search.from, search.to);
@@ -88,7 +88,8 @@ export async function searchOrders(session: SqlSession, search: OrderSearch = {}
   const after = search.cursor === undefined ? undefined : decodeCursor(search.cursor, ['string', 'string']);
   const afterPlacedAt = after === undefined ? undefined : new Date(after[0]);
   if (afterPlacedAt !== undefined && !isStorableDate(afterPlacedAt)) throw new InvalidCommand('cursor is not one this query returned', { field: 'cursor' });
-  const { rows } = await session.query<FoundOrderRow>(
+  const { rows } = await runningSearch(() =>
+    session.query<FoundOrderRow>(
     `SELECT order_id, customer_id, customer_name, customer_email, status, currency, total_cents, lines, placed_at, updated_at
      FROM order_search
      WHERE ($1::text IS NULL OR search @@ websearch_to_tsquery('${orderSearchTextConfig}', $1::text))
@@ -111,7 +112,7 @@ export async function searchOrders(session: SqlSession, search: OrderSearch = {}
       after?.[1] ?? null,
       limit + 1,
     ],
-  );
+  ));
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {

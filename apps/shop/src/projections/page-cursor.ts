@@ -1,10 +1,20 @@
 // Opaque keyset cursors for paged queries: the sort key of the last row of a page, base64url JSON.
 import { InvalidCommand } from '@twofold/core';
+import { isStorableText } from '../domain/validate.js';
+
+/** A part of a sort key: text, a float8 number, or a float4 (`real`) one, which PostgreSQL refuses outside its range. */
+export type CursorPart = 'string' | 'number' | 'real';
+
+const fits: Record<CursorPart, (part: unknown) => boolean> = {
+  string: (part) => typeof part === 'string' && isStorableText(part),
+  number: (part) => typeof part === 'number' && Number.isFinite(part),
+  real: (part) => typeof part === 'number' && Number.isFinite(part) && (part === 0 || (Math.abs(part) >= 1.1754944e-38 && Math.abs(part) <= 3.4028234e38)),
+};
 
 export const encodeCursor = (key: readonly (string | number)[]): string => Buffer.from(JSON.stringify(key)).toString('base64url');
 
-/** The sort key a cursor holds; throws InvalidCommand unless it has exactly the given shape. */
-export function decodeCursor<const Shape extends readonly ('string' | 'number')[]>(
+/** The sort key a cursor holds; throws InvalidCommand unless it has exactly the given shape, each part storable. */
+export function decodeCursor<const Shape extends readonly CursorPart[]>(
   cursor: string,
   shape: Shape,
 ): { -readonly [I in keyof Shape]: Shape[I] extends 'string' ? string : number } {
@@ -14,7 +24,7 @@ export function decodeCursor<const Shape extends readonly ('string' | 'number')[
   } catch {
     key = undefined;
   }
-  if (!Array.isArray(key) || key.length !== shape.length || key.some((part, i) => typeof part !== shape[i])) {
+  if (!Array.isArray(key) || key.length !== shape.length || key.some((part, i) => !fits[shape[i]!](part))) {
     throw new InvalidCommand('cursor is not one this query returned', { field: 'cursor' });
   }
   return key as never;

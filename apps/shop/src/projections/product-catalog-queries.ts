@@ -2,6 +2,7 @@
 import { InvalidCommand } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import { decodeCursor, encodeCursor, pageLimit } from './page-cursor.js';
+import { runningSearch, searchText } from './search-text.js';
 import { catalogTextSearchConfig } from './product-catalog.js';
 
 export interface CatalogProduct {
@@ -83,15 +84,15 @@ export interface ProductSearchPage {
 /** Best text matches first (then by sku); without `q`, by sku. Pages are keyset on (rank, sku). */
 export async function searchProducts(session: SqlSession, search: ProductSearch = {}): Promise<ProductSearchPage> {
   const limit = pageLimit(search.limit);
-  const q = search.q?.trim() || undefined;
-  if (q !== undefined && q.length > 500) throw new InvalidCommand('q must be at most 500 characters', { field: 'q' });
+  const q = searchText(search.q);
   for (const field of ['minPriceCents', 'maxPriceCents'] as const) {
     const value = search[field];
     if (value !== undefined && !Number.isSafeInteger(value)) throw new InvalidCommand(`${field} must be an integer`, { field });
   }
-  const after = search.cursor === undefined ? undefined : decodeCursor(search.cursor, ['number', 'string']);
+  const after = search.cursor === undefined ? undefined : decodeCursor(search.cursor, ['real', 'string']);
   // rank is real (float4): it round-trips exactly through its shortest text form, so the cursor compares equal
-  const { rows } = await session.query<CatalogRow & { rank: number }>(
+  const { rows } = await runningSearch(() =>
+    session.query<CatalogRow & { rank: number }>(
     `SELECT ${columns}, rank FROM (
        SELECT p.*, CASE WHEN $1::text IS NULL THEN 0::real ELSE ts_rank(p.search, websearch_to_tsquery('${catalogTextSearchConfig}', $1::text)) END AS rank
        FROM product_catalog p
@@ -114,7 +115,7 @@ export async function searchProducts(session: SqlSession, search: ProductSearch 
       after?.[1] ?? null,
       limit + 1,
     ],
-  );
+  ));
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {

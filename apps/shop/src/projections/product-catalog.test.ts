@@ -1,6 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlSession } from '@twofold/postgres';
 import { projectionSpecification, sqlProjectionTestStore, storedEvents, type GivenEvent } from '@twofold/testing';
+import { InvalidCommand } from '@twofold/core';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productStream, type ProductDetails, type ProductEvent } from '../domain/product.js';
 import { productCatalog } from './product-catalog.js';
@@ -138,4 +140,37 @@ describe('searchProducts', () => {
         await expect(searchProducts(session, { cursor: 'bm9wZQ' })).rejects.toMatchObject({ code: 'invalid_input' });
         await expect(searchProducts(session, { limit: 201 })).rejects.toMatchObject({ code: 'invalid_input' });
       }));
+});
+
+describe('search input that once gave 500s', () => {
+  const cursorOf = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+  /** Resolves, or refuses as the client's error: never any other failure. */
+  const answersOrRefuses = async (search: () => Promise<unknown>) => {
+    try {
+      await search();
+    } catch (error) {
+      expect(error, String(error)).toBeInstanceOf(InvalidCommand);
+    }
+  };
+
+  it('refuses or answers operator-heavy text, out-of-range and NUL cursors, and never fails otherwise', async () => {
+    const open = await store()();
+    await open.transaction((session) => productCatalog.setup!(session));
+    await expect(searchProducts(db, { q: `a ${'-'.repeat(40)}` })).resolves.toMatchObject({ items: [] });
+    await expect(searchProducts(db, { q: `a ${'- '.repeat(40)}` })).resolves.toMatchObject({ items: [] });
+    for (const key of [[1e39, 'a'], [1e-50, 'a'], [1.79e308, 'a'], [0.5, 'a\u0000b'], [0.5, '\ud800']]) {
+      await expect(searchProducts(db, { cursor: cursorOf(key) })).rejects.toSatisfy((e) => e instanceof InvalidCommand && e.details.field === 'cursor');
+    }
+    await expect(searchProducts(db, { q: 'mug\u0000' })).rejects.toSatisfy((e) => e instanceof InvalidCommand && e.details.field === 'q');
+    const word = fc.constantFrom('-', ' ', 'a', 'mug', 'OR', '"', '(', ')', '|', '!', '&', ':', '*', '\\', "'", '<->', '-a', '--');
+    await fc.assert(
+      fc.asyncProperty(fc.array(word, { maxLength: 80 }).map((parts) => parts.join('')), async (q) => answersOrRefuses(() => searchProducts(db, { q }))),
+      { numRuns: 300 },
+    );
+    const part = fc.oneof(fc.double(), fc.string({ unit: 'binary', maxLength: 8 }), fc.integer(), fc.constant(null));
+    await fc.assert(
+      fc.asyncProperty(fc.array(part, { maxLength: 3 }), async (key) => answersOrRefuses(() => searchProducts(db, { cursor: cursorOf(key) }))),
+      { numRuns: 300 },
+    );
+  });
 });
