@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createConsistencyGate } from './consistency.js';
+import { InvalidCommand } from './errors.js';
 import { inMemoryEventStore } from './in-memory-event-store.js';
 import { inMemoryProjectionStore } from './in-memory-projection-store.js';
 import { cursorOf } from './messages.js';
@@ -45,9 +46,16 @@ describe('createConsistencyGate', () => {
     expect(freshness.asOf.getTime()).toBeLessThanOrEqual(Date.now());
   });
 
-  it('treats a token that names no event as not reached', async () => {
-    const { gate } = await setup();
-    expect((await gate.waitFor(['p'], 99, 20)).caughtUp).toBe(false);
+  it('refuses at once a token that names no event of the store, looking it up once instead of polling', async () => {
+    const eventStore = inMemoryEventStore();
+    const projectionStore = inMemoryProjectionStore();
+    await projectionStore.prepare(noop);
+    let lookups = 0;
+    const counting = { ...eventStore, cursorAt: (position: number) => (lookups++, eventStore.cursorAt(position)) };
+    const gate = createConsistencyGate({ eventStore: counting, projectionStore, pollIntervalMs: 1 });
+    await eventStore.appendToStream('s', [{ type: 'E', data: {} }], { expectedVersion: 'any' });
+    await expect(gate.waitFor(['p'], 9_007_199_254_740_991, 30_000)).rejects.toSatisfy((e) => e instanceof InvalidCommand && e.details.field === 'X-Min-Position');
+    expect(lookups).toBe(1);
   });
 
   it('without a token, is caught up only when every projection used is at the head', async () => {

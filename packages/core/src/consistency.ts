@@ -1,4 +1,5 @@
 // Read-your-writes: wait until the read models a query uses have applied a consistency token, across processes.
+import { InvalidCommand } from './errors.js';
 import type { EventStore, LogHead } from './event-store.js';
 import { compareCursors, type LogCursor } from './messages.js';
 import type { ProjectionCheckpoint, ProjectionStore } from './projection.js';
@@ -16,7 +17,11 @@ export interface Freshness {
 }
 
 export interface ConsistencyGate {
-  /** Waits (up to `timeoutMs`) until every named projection has applied the event at `minPosition`. */
+  /**
+   * Waits (up to `timeoutMs`) until every named projection has applied the event at `minPosition`. Throws
+   * InvalidCommand at once for a position no event of this store has: every token a command answers with names a
+   * committed event, so such a token cannot come from this store, and waiting for it would only poll.
+   */
   waitFor(projections: readonly string[], minPosition: number, timeoutMs: number, signal?: AbortSignal): Promise<Freshness>;
   /** Freshness without waiting. */
   freshness(projections: readonly string[]): Promise<Freshness>;
@@ -137,18 +142,21 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
         notBefore = performance.now();
       });
       try {
+        const target = minPosition <= 0 ? { transactionId: 0, position: 0 } : await resolve(minPosition);
+        if (target === undefined) {
+          throw new InvalidCommand(`X-Min-Position ${minPosition} names no event of this store: send a token a command answered with`, {
+            field: 'X-Min-Position',
+          });
+        }
         for (;;) {
-          const target = minPosition <= 0 ? { transactionId: 0, position: 0 } : await resolve(minPosition);
           const { checkpoints, head } = await snapshot(notBefore);
-          const reached =
-            target !== undefined &&
-            names.every((name) => {
+          const reached = names.every((name) => {
               const checkpoint = checkpoints.find((c) => c.name === name);
               return checkpoint !== undefined && compareCursors(checkpoint.cursor, target) >= 0;
             });
           const remaining = deadline - Date.now();
           if (reached || remaining <= 0 || signal?.aborted === true) {
-            const freshness = describe(checkpoints, head, names, target ?? { transactionId: Number.MAX_SAFE_INTEGER, position: minPosition });
+            const freshness = describe(checkpoints, head, names, target);
             return { ...freshness, caughtUp: reached };
           }
           await wake.wait(Math.min(pollIntervalMs, remaining), signal);
