@@ -6,7 +6,7 @@ import type { MultiStreamDecider, ReadState, StreamRead } from './multi-stream-d
 import type { CachedStream } from './state-cache.js';
 import type { StreamModel } from './stream-model.js';
 import type { StreamClaims } from './stream-claims.js';
-import type { AnyStreamModel, StreamLoader } from './stream-loader.js';
+import { emptyStream, evolveWith, type AnyStreamModel, type StreamLoader } from './stream-loader.js';
 
 /** One stream as the batch sees it: its stored state (`base`), then the events the batch has decided so far. */
 export interface WorkingStream {
@@ -71,7 +71,7 @@ export type WorkingSet = Map<string, WorkingStream>;
 function adopt(working: WorkingSet, streamId: string, model: AnyStreamModel, base: CachedStream, verified: boolean): WorkingStream {
   const blind = working.get(streamId);
   const pending = blind?.events ?? [];
-  const evolve = model.evolve as unknown as (state: unknown, event: Event) => unknown;
+  const evolve = evolveWith(model);
   const stream: WorkingStream = {
     streamId,
     model,
@@ -85,8 +85,6 @@ function adopt(working: WorkingSet, streamId: string, model: AnyStreamModel, bas
   working.set(streamId, stream);
   return stream;
 }
-
-const emptyBase = (model: AnyStreamModel): CachedStream => ({ model: model.name, state: model.initialState, version: 0, position: 0, transactionId: 0, snapshotVersion: 0 });
 
 /** Puts the declared reads of every command into the working set: cached, assumed new, or loaded (in parallel). */
 async function preload(queued: readonly QueuedCommand[], working: WorkingSet, { loader, claims, owner }: BatchContext): Promise<void> {
@@ -103,7 +101,7 @@ async function preload(queued: readonly QueuedCommand[], working: WorkingSet, { 
       if (working.get(streamId)?.model !== undefined || toLoad.has(streamId) || !claims.claim(streamId, owner)) continue;
       const cached = loader.cached(streamId, model);
       if (cached !== undefined) adopt(working, streamId, model, cached, false);
-      else if (creates === true) adopt(working, streamId, model, emptyBase(model), false);
+      else if (creates === true) adopt(working, streamId, model, emptyStream(model), false);
       else toLoad.set(streamId, model);
     }
   }
@@ -160,7 +158,7 @@ function decideOne(queued: QueuedCommand, working: WorkingSet, { loader, claims,
     for (const event of events) {
       const withMetadata: Event = { ...event, metadata: { ...inherited, ...event.metadata } };
       stream.events.push(withMetadata);
-      if (stream.model !== undefined) stream.state = (stream.model.evolve as unknown as (state: unknown, event: Event) => unknown)(stream.state, withMetadata);
+      if (stream.model !== undefined) stream.state = evolveWith(stream.model)(stream.state, withMetadata);
       stream.version++;
     }
     return { streamId, from, to: stream.events.length };

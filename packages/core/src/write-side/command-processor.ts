@@ -190,9 +190,10 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
       counters.commands++;
       pending.resolve(answer.result);
     });
+    const appended = new Map((result?.streams ?? []).map((stream) => [stream.streamId, stream]));
     for (const stream of working.values()) {
       if (stream.events.length === 0) continue;
-      const written = result!.streams.find((appended) => appended.streamId === stream.streamId)!;
+      const written = appended.get(stream.streamId)!;
       if (stream.model === undefined) {
         // appended without being read: what the stream holds besides is unknown here
         cache.delete(stream.streamId);

@@ -1,7 +1,7 @@
 // Loads stream states for the command processor: from the cache, else the newest snapshot plus the tail, folded page by page.
 import type { EventStore } from '../event-store.js';
 import type { Logger } from '../logger.js';
-import type { StoredEvent } from '../messages.js';
+import type { Event } from '../messages.js';
 import type { SnapshotStore } from './snapshot-store.js';
 import type { CachedStream, StateCache } from './state-cache.js';
 import type { StreamModel } from './stream-model.js';
@@ -32,8 +32,6 @@ export interface StreamLoader {
   load(streamId: string, model: AnyStreamModel): Promise<CachedStream>;
   /** Brings a cached state up to date by reading only the events after its version; loads it whole when not cached. */
   refresh(streamId: string, model: AnyStreamModel): Promise<CachedStream>;
-  /** Folds events the processor appended into a cached state; drops it when they do not follow on. */
-  advance(streamId: string, model: AnyStreamModel, from: CachedStream, events: readonly StoredEventLike[]): void;
   /** Takes a snapshot when the state has grown far enough past the last one (in the background). */
   snapshotIfDue(streamId: string, model: AnyStreamModel, entry: CachedStream): CachedStream;
   readonly counters: LoaderCounters;
@@ -41,10 +39,18 @@ export interface StreamLoader {
   settled(): Promise<void>;
 }
 
-/** What folding needs of an event, and what locates the stream's new end. */
-export type StoredEventLike = Pick<StoredEvent, 'type' | 'data' | 'metadata' | 'streamVersion' | 'globalPosition' | 'transactionId'>;
+/** A model's evolve over untyped states and events: the processor handles every model's streams alike. */
+export const evolveWith = (model: AnyStreamModel) => model.evolve as unknown as (state: unknown, event: Event) => unknown;
 
-const evolveWith = (model: AnyStreamModel) => model.evolve as unknown as (state: unknown, event: StoredEventLike) => unknown;
+/** A stream with no events, as the model sees it. */
+export const emptyStream = (model: AnyStreamModel): CachedStream => ({
+  model: model.name,
+  state: model.initialState,
+  version: 0,
+  position: 0,
+  transactionId: 0,
+  snapshotVersion: 0,
+});
 
 export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
   const { eventStore, snapshotStore, cache, pageSize, logger } = options;
@@ -66,7 +72,7 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
   }
 
   async function fromSnapshot(streamId: string, model: AnyStreamModel): Promise<CachedStream> {
-    const empty: CachedStream = { model: model.name, state: model.initialState, version: 0, position: 0, transactionId: 0, snapshotVersion: 0 };
+    const empty = emptyStream(model);
     const policy = model.snapshots;
     if (policy === undefined || snapshotStore === undefined) return empty;
     try {
@@ -120,20 +126,6 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
       const refreshed = await foldTail(streamId, model, entry);
       cache.set(streamId, refreshed);
       return snapshotIfDue(streamId, model, refreshed);
-    },
-    advance(streamId, model, from, events) {
-      const first = events[0];
-      if (first === undefined) return;
-      if (first.streamVersion !== from.version + 1) {
-        cache.delete(streamId);
-        return;
-      }
-      const evolve = evolveWith(model);
-      const last = events.at(-1)!;
-      const state = events.reduce<unknown>((current, event) => evolve(current, event), from.state);
-      const advanced = { ...from, state, version: last.streamVersion, position: last.globalPosition, transactionId: last.transactionId };
-      cache.set(streamId, advanced);
-      snapshotIfDue(streamId, model, advanced);
     },
     snapshotIfDue,
     counters,
