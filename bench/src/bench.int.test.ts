@@ -13,7 +13,7 @@ describe('npm run bench, tiny sizes', () => {
     if (outDir !== undefined) await rm(outDir, { recursive: true, force: true });
   });
 
-  it('runs every benchmark side by side with its baseline and writes the JSON, Markdown and one SVG per benchmark', { timeout: 300_000 }, async () => {
+  it('runs every benchmark side by side with its baseline and writes the JSON, Markdown and one SVG per benchmark', { timeout: 360_000 }, async () => {
     outDir = await mkdtemp(join(tmpdir(), 'twofold-bench-smoke-'));
     const printed: string[] = [];
     const { file, json }: BenchResult = await runBench({ profile: 'tiny', outDir, print: (text) => printed.push(text), progress: false });
@@ -36,7 +36,7 @@ describe('npm run bench, tiny sizes', () => {
     }
     expect(append.filter((row) => row['system'] === 'twofold-pglite').every((row) => row['writers'] === 1)).toBe(true);
 
-    for (const benchmark of ['commandPath', 'projection', 'seedShape', 'query', 'writeSide']) expect(written[benchmark]).toBeDefined();
+    for (const benchmark of ['commandPath', 'projection', 'seedShape', 'query', 'writeSide', 'readsUnderWrites']) expect(written[benchmark]).toBeDefined();
     // the command path on the shop as deployed on PostgreSQL (projector in its own process) and with every role in one
     const commandPath = written['commandPath'] as { rows: { system: string; commandsPerSec: number }[] };
     expect(commandPath.rows.map((row) => row.system)).toEqual(['twofold-postgres-split', 'twofold-postgres', 'twofold-pglite', 'fastify-insert']);
@@ -66,9 +66,35 @@ describe('npm run bench, tiny sizes', () => {
     expect(writeSide.histories.every((row) => row.p50Ms > 0)).toBe(true);
     expect(writeSide.violations).toEqual([]);
 
+    // reads under writes: on each store, wrk's reads by id at every write rate and search, the bare route, the open-loop peak
+    const reads = written['readsUnderWrites'] as {
+      writeRates: number[];
+      sections: {
+        store: string;
+        bare: { constant: { requestsPerSec: number }; pkSelect?: { requestsPerSec: number } };
+        rows: { query: string; writeRate: number; reads: { requestsPerSec: number; errors: number }; writer: { writesPerSec: number; errors: number } }[];
+        peak: { load: { queriesPerSec: number; commandsPerSec: number } };
+      }[];
+    };
+    expect(reads.sections.map((section) => section.store)).toEqual(['PostgreSQL', 'PGlite']);
+    for (const section of reads.sections) {
+      expect(section.bare.constant.requestsPerSec).toBeGreaterThan(0);
+      expect(section.rows.filter((row) => row.query === 'order-by-id').map((row) => row.writeRate)).toEqual(reads.writeRates);
+      expect(section.rows.some((row) => row.query === 'search')).toBe(true);
+      for (const row of section.rows) {
+        expect(row.reads.requestsPerSec).toBeGreaterThan(0);
+        expect(row.reads.errors).toBe(0);
+        expect(row.writer.writesPerSec).toBeGreaterThan(0);
+        expect(row.writer.errors).toBe(0);
+      }
+      expect(section.peak.load.queriesPerSec).toBeGreaterThan(0);
+      expect(section.peak.load.commandsPerSec).toBeGreaterThan(0);
+    }
+    expect(reads.sections[0]!.bare.pkSelect?.requestsPerSec).toBeGreaterThan(0);
+
     expect(json.goals.length).toBeGreaterThan(0);
     const files = await readdir(outDir);
-    for (const benchmark of ['append', 'commandPath', 'projection', 'seedShape', 'query', 'writeSide']) expect(files).toContain(file.replace(/^.*\//, '').replace('.json', `-${benchmark}.svg`));
+    for (const benchmark of ['append', 'commandPath', 'projection', 'seedShape', 'query', 'writeSide', 'readsUnderWrites']) expect(files).toContain(file.replace(/^.*\//, '').replace('.json', `-${benchmark}.svg`));
     expect(files.some((name) => name.endsWith('.md'))).toBe(true);
     expect(printed.join('\n')).toContain('## append');
   });

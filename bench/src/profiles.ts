@@ -62,6 +62,23 @@ export interface BenchProfile {
     readonly durationMs: number;
     readonly warmupMs: number;
   };
+  readonly readsUnderWrites: {
+    /** Orders placed through the shop's API before any window; the reads pick among them. */
+    readonly seedOrders: number;
+    readonly products: number;
+    /** Open-loop order writes per second beside the saturating reads, one row each; the first is "reads alone". */
+    readonly writeRates: readonly number[];
+    /** The rows that also run the search (order by id runs on every row). */
+    readonly searchWriteRates: readonly number[];
+    /** wrk's threads and connections (closed loop). */
+    readonly threads: number;
+    readonly connections: number;
+    /** Each wrk window and the warm-up before it (same load, not counted; 0 for none); whole seconds, wrk's unit. */
+    readonly durationMs: number;
+    readonly warmupMs: number;
+    /** The Bol.com peak row: open-loop writes and reads by id at these rates. */
+    readonly peak: { readonly writeRate: number; readonly readRate: number; readonly durationMs: number; readonly warmupMs: number };
+  };
 }
 
 export const profiles: Record<ProfileName, BenchProfile> = {
@@ -74,6 +91,17 @@ export const profiles: Record<ProfileName, BenchProfile> = {
     seedShape: { writeRates: [10, 20, 40, 60, 80, 120, 167, 250], queriesPerWrite: 50, durationMs: 60_000, baselineDurationMs: 20_000, warmupMs: 5_000, serverWarmupMs: 5_000, seedOrders: 2_000, products: 1_000, lagComparison: { ratePerSec: 167, durationMs: 30_000, settleMs: 5_000 } },
     query: { orders: 1_000_000, products: 10_000, clients: [8, 32], durationMs: 10_000, warmupMs: 1_000 },
     writeSide: { histories: [0, 10_000, 100_000, 1_000_000], historyClients: [1, 8], spreadProducts: 64, contentionClients: [8, 32], durationMs: 10_000, warmupMs: 1_000 },
+    readsUnderWrites: {
+      seedOrders: 1_000,
+      products: 500,
+      writeRates: [1, 50, 167],
+      searchWriteRates: [1, 50, 167],
+      threads: 2,
+      connections: 32,
+      durationMs: 15_000,
+      warmupMs: 5_000,
+      peak: { writeRate: 167, readRate: 8_300, durationMs: 15_000, warmupMs: 5_000 },
+    },
   },
   quick: {
     name: 'quick',
@@ -84,6 +112,17 @@ export const profiles: Record<ProfileName, BenchProfile> = {
     seedShape: { writeRates: [20, 40, 80, 167], queriesPerWrite: 50, durationMs: 10_000, baselineDurationMs: 8_000, warmupMs: 3_000, serverWarmupMs: 3_000, seedOrders: 500, products: 500, lagComparison: { ratePerSec: 167, durationMs: 10_000, settleMs: 3_000 } },
     query: { orders: 20_000, products: 2_000, clients: [32], durationMs: 3_000, warmupMs: 500 },
     writeSide: { histories: [0, 10_000, 100_000], historyClients: [1, 8], spreadProducts: 64, contentionClients: [8, 32], durationMs: 3_000, warmupMs: 500 },
+    readsUnderWrites: {
+      seedOrders: 300,
+      products: 200,
+      writeRates: [1, 50, 167],
+      searchWriteRates: [1, 167],
+      threads: 2,
+      connections: 32,
+      durationMs: 5_000,
+      warmupMs: 2_000,
+      peak: { writeRate: 167, readRate: 8_300, durationMs: 5_000, warmupMs: 2_000 },
+    },
   },
   tiny: {
     name: 'tiny',
@@ -94,5 +133,17 @@ export const profiles: Record<ProfileName, BenchProfile> = {
     seedShape: { writeRates: [5], queriesPerWrite: 50, durationMs: 1_500, baselineDurationMs: 1_000, warmupMs: 400, serverWarmupMs: 300, seedOrders: 20, products: 20, lagComparison: { ratePerSec: 50, durationMs: 1_000, settleMs: 1_000 } },
     query: { orders: 1_000, products: 100, clients: [4], durationMs: 300, warmupMs: 50 },
     writeSide: { histories: [0, 1_000], historyClients: [1, 8], spreadProducts: 64, contentionClients: [8, 32], durationMs: 300, warmupMs: 50 },
+    // no warm-up, and the peak scaled down: a smoke test of the whole path, under a minute
+    readsUnderWrites: {
+      seedOrders: 30,
+      products: 10,
+      writeRates: [1, 50, 167],
+      searchWriteRates: [1, 167],
+      threads: 2,
+      connections: 32,
+      durationMs: 1_000,
+      warmupMs: 0,
+      peak: { writeRate: 20, readRate: 500, durationMs: 1_000, warmupMs: 400 },
+    },
   },
 };

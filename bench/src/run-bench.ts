@@ -10,6 +10,7 @@ import { appendBenchmark } from './suite-append.js';
 import { commandPathBenchmark } from './suite-command-path.js';
 import { projectionBenchmark } from './suite-projection.js';
 import { queryBenchmark } from './suite-query.js';
+import { readsUnderWritesBenchmark } from './suite-reads-under-writes.js';
 import { seedShapeBenchmark } from './suite-seed-shape.js';
 import { writeSideBenchmark } from './suite-write-side.js';
 import { benchmarkNames, withSuiteContext, type BenchmarkName, type BenchmarkReport, type Goal, type SuiteContext } from './suite.js';
@@ -51,6 +52,7 @@ const benchmarks: Record<BenchmarkName, (context: SuiteContext) => Promise<Bench
   seedShape: seedShapeBenchmark,
   query: queryBenchmark,
   writeSide: writeSideBenchmark,
+  readsUnderWrites: readsUnderWritesBenchmark,
 };
 
 async function machine(serverUrl: string): Promise<Record<string, unknown>> {

@@ -2,11 +2,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LogCursor } from '@twofold/core';
 import { startShop, type Shop } from '@twofold/shop';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { epochMs } from './clock.js';
-import type { ProgressEntry } from './lag.js';
+import type { CommittedEvent, ProgressEntry } from './lag.js';
 
 export interface ShopServerParams {
   /** `postgres://…`, or `pglite` for a fresh PGlite directory. */
@@ -63,9 +64,31 @@ export const serverHandlers = {
     return taken;
   },
 
-  async 'server.baseline'(params: { url?: string }): Promise<{ url: string }> {
+  /** The head of the shop's log (undefined when empty), read through its event store: a PGlite log is reachable only in this process. */
+  async 'server.head'(): Promise<LogCursor | undefined> {
+    return (await runningShop().eventStore.head())?.cursor;
+  },
+
+  /** Every event of the shop's log after `after`, with its transaction and when it was recorded, for the lag per event. */
+  async 'server.events'(params: { after: LogCursor }): Promise<CommittedEvent[]> {
+    const events: CommittedEvent[] = [];
+    for (let after = params.after; ; ) {
+      const page = await runningShop().eventStore.readAll({ after, limit: 1_000 });
+      const last = page.at(-1);
+      if (last === undefined) return events;
+      for (const event of page) events.push({ position: event.globalPosition, transactionId: event.transactionId, committedAtMs: event.recordedAt.getTime() });
+      after = { transactionId: last.transactionId, position: last.globalPosition };
+    }
+  },
+
+  /** `constant`: GET /constant answers it as JSON (a body the size of the shop's answers, without the work behind them). */
+  async 'server.baseline'(params: { url?: string; constant?: unknown }): Promise<{ url: string }> {
     const app = Fastify({ logger: false });
     app.get('/hello', async () => ({ hello: 'world' }));
+    if (params.constant !== undefined) {
+      const body = JSON.stringify(params.constant);
+      app.get('/constant', async (_request, reply) => reply.type('application/json; charset=utf-8').send(body));
+    }
     if (params.url !== undefined) {
       const pool = new pg.Pool({ connectionString: params.url });
       await pool.query(baselineTable);
@@ -86,6 +109,11 @@ export const serverHandlers = {
     return { url: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}` };
   },
 };
+
+function runningShop(): Shop {
+  if (shop === undefined) throw new Error('no shop runs in this worker: call server.shop first');
+  return shop;
+}
 
 export async function closeServers(): Promise<void> {
   const pending = closers.reverse();

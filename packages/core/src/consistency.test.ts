@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createConsistencyGate } from './consistency.js';
-import { InvalidCommand } from './errors.js';
+import { InvalidCommand, Overloaded } from './errors.js';
 import { inMemoryEventStore } from './in-memory-event-store.js';
 import { inMemoryProjectionStore } from './in-memory-projection-store.js';
 import { cursorOf } from './messages.js';
@@ -9,11 +9,11 @@ import type { InMemoryReadModel } from './in-memory-projection-store.js';
 
 const noop: ProjectionDefinition<InMemoryReadModel> = { name: 'p', version: 1, handles: [], apply: async () => {} };
 
-async function setup() {
+async function setup(options: { maxWaiters?: number } = {}) {
   const eventStore = inMemoryEventStore();
   const projectionStore = inMemoryProjectionStore();
   await projectionStore.prepare(noop);
-  const gate = createConsistencyGate({ eventStore, projectionStore, pollIntervalMs: 5, snapshotMaxAgeMs: 0 });
+  const gate = createConsistencyGate({ eventStore, projectionStore, pollIntervalMs: 5, ...options });
   const append = () => eventStore.appendToStream('s', [{ type: 'E', data: {} }], { expectedVersion: 'any' });
   const applyUpTo = async (position: number) => {
     const [checkpoint] = await projectionStore.readCheckpoints(['p']);
@@ -70,24 +70,28 @@ describe('createConsistencyGate', () => {
 });
 
 describe('createConsistencyGate, queries without a token', () => {
-  /** Stores that count the snapshot reads and can be told to stay silent about changes (a lost notification). */
-  async function counted(options: { silent?: boolean; snapshotMaxAgeMs?: number; quietSnapshotMaxAgeMs?: number } = {}) {
+  /** Stores that count the reads of checkpoints, and can be told to stay silent (a lost notification) or to say nothing of what moved (Redis). */
+  async function counted(options: { announcements?: 'with-moves' | 'without-moves' | 'none'; resyncIntervalMs?: number } = {}) {
+    const { announcements = 'with-moves' } = options;
     const eventStore = inMemoryEventStore();
     const projectionStore = inMemoryProjectionStore();
     await projectionStore.prepare(noop);
     let reads = 0;
-    const subscribe = (listener: () => void) => (options.silent === true ? () => undefined : projectionStore.subscribe(listener));
     const gate = createConsistencyGate({
-      eventStore: options.silent === true ? { ...eventStore, subscribe: () => () => undefined } : eventStore,
+      eventStore: {
+        ...eventStore,
+        subscribe: (listener) =>
+          announcements === 'none' ? () => undefined : eventStore.subscribe((head) => listener(announcements === 'with-moves' ? head : undefined)),
+      },
       projectionStore: {
         readCheckpoints: (names) => {
           reads++;
           return projectionStore.readCheckpoints(names);
         },
-        subscribe,
+        subscribe: (listener) =>
+          announcements === 'none' ? () => undefined : projectionStore.subscribe((moves) => listener(announcements === 'with-moves' ? moves : undefined)),
       },
-      snapshotMaxAgeMs: options.snapshotMaxAgeMs ?? 0,
-      ...(options.quietSnapshotMaxAgeMs === undefined ? {} : { quietSnapshotMaxAgeMs: options.quietSnapshotMaxAgeMs }),
+      ...(options.resyncIntervalMs === undefined ? {} : { resyncIntervalMs: options.resyncIntervalMs }),
     });
     const append = () => eventStore.appendToStream('s', [{ type: 'E', data: {} }], { expectedVersion: 'any' });
     const applyAll = async () => {
@@ -97,40 +101,90 @@ describe('createConsistencyGate, queries without a token', () => {
     };
     return { gate, append, applyAll, reads: () => reads };
   }
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
 
-  it('reads checkpoints and head once while nothing changes, however many queries and however long', async () => {
+  it('reads checkpoints and head once, however many queries', async () => {
     const { gate, reads } = await counted();
     for (let i = 0; i < 20; i++) {
       expect((await gate.freshness(['p'])).caughtUp).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
-    // the first query starts listening and reads; the second reads once more, begun after listening started
-    expect(reads()).toBeLessThanOrEqual(2);
+    expect(reads()).toBe(1);
   });
 
-  it('reads again after an append or a checkpoint move is announced, and tells the truth about it', async () => {
+  it('learns appends and checkpoint moves from their announcements, without reading the stores', async () => {
     const { gate, append, applyAll, reads } = await counted();
     await gate.freshness(['p']);
-    await gate.freshness(['p']);
-    const before = reads();
     const { position } = await append();
     expect(await gate.freshness(['p'])).toMatchObject({ caughtUp: false, position: 0 });
     await applyAll();
     expect(await gate.freshness(['p'])).toMatchObject({ caughtUp: true, position });
-    expect(reads()).toBe(before + 2);
+    expect(reads()).toBe(1);
   });
 
-  it('does not trust a quiet snapshot longer than quietSnapshotMaxAgeMs (a change whose announcement was lost)', async () => {
-    const { gate, append, reads } = await counted({ silent: true, quietSnapshotMaxAgeMs: 30 });
+  it('reads the stores again when an announcement does not say what moved', async () => {
+    const { gate, append, applyAll, reads } = await counted({ announcements: 'without-moves' });
     await gate.freshness(['p']);
+    const { position } = await append();
+    await settle();
+    expect(await gate.freshness(['p'])).toMatchObject({ caughtUp: false, position: 0 });
+    await applyAll();
+    await settle();
+    expect(await gate.freshness(['p'])).toMatchObject({ caughtUp: true, position });
+    expect(reads()).toBe(3);
+  });
+
+  it('finds a change whose announcement was lost within resyncIntervalMs, reading in the background', async () => {
+    const { gate, append, reads } = await counted({ announcements: 'none', resyncIntervalMs: 30 });
     await gate.freshness(['p']);
     await append();
-    // unannounced: the quiet snapshot still answers at first
+    // unannounced: memory still answers, behind the truth, never ahead of it
     expect((await gate.freshness(['p'])).caughtUp).toBe(true);
-    const quietReads = reads();
+    expect(reads()).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 40));
+    // this query asks for a read and is answered at once from memory; the next sees what the read found
+    await gate.freshness(['p']);
+    await settle();
     expect((await gate.freshness(['p'])).caughtUp).toBe(false);
-    expect(reads()).toBe(quietReads + 1);
+    expect(reads()).toBe(2);
+  });
+});
+
+describe('createConsistencyGate, many waiters', () => {
+  it('costs one read of the stores per poll interval, however many wait, and wakes them all with one move', async () => {
+    const eventStore = inMemoryEventStore();
+    const projectionStore = inMemoryProjectionStore();
+    await projectionStore.prepare(noop);
+    let reads = 0;
+    let lookups = 0;
+    const gate = createConsistencyGate({
+      eventStore: { ...eventStore, cursorAt: (position: number) => (lookups++, eventStore.cursorAt(position)) },
+      projectionStore: { readCheckpoints: (names) => (reads++, projectionStore.readCheckpoints(names)), subscribe: (l) => projectionStore.subscribe(l) },
+      pollIntervalMs: 20,
+    });
+    const { position } = await eventStore.appendToStream('s', [{ type: 'E', data: {} }], { expectedVersion: 'any' });
+    const waits = Array.from({ length: 300 }, () => gate.waitFor(['p'], position, 5_000));
+    await new Promise((resolve) => setTimeout(resolve, 110));
+    // 1 first read + about one per 20 ms, not 300 per poll
+    expect(reads).toBeGreaterThanOrEqual(3);
+    expect(reads).toBeLessThanOrEqual(8);
+    expect(lookups).toBe(1);
+    const last = (await eventStore.readAll({ after: { transactionId: 0, position: 0 }, limit: 10 })).at(-1)!;
+    const [checkpoint] = await projectionStore.readCheckpoints(['p']);
+    const started = Date.now();
+    await projectionStore.commitBatch('p', checkpoint!.cursor, { cursor: cursorOf(last), lastEventAt: last.recordedAt }, async () => {});
+    const answers = await Promise.all(waits);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(answers.every((a) => a.caughtUp && a.position === position)).toBe(true);
+  });
+
+  it('refuses a wait beyond maxWaiters with Overloaded, and takes waits again once some end', async () => {
+    const { gate, append } = await setup({ maxWaiters: 3 });
+    const { position } = await append();
+    const waits = Array.from({ length: 3 }, () => gate.waitFor(['p'], position, 60));
+    await expect(gate.waitFor(['p'], position, 60)).rejects.toBeInstanceOf(Overloaded);
+    await Promise.all(waits);
+    expect((await gate.waitFor(['p'], position, 10)).caughtUp).toBe(false);
   });
 });
 

@@ -1,9 +1,9 @@
 // Read-your-writes: wait until the read models a query uses have applied a consistency token, across processes.
-import { InvalidCommand } from './errors.js';
-import type { EventStore, LogHead } from './event-store.js';
+import { InvalidCommand, Overloaded } from './errors.js';
+import type { EventStore } from './event-store.js';
+import { createFreshnessView, type KnownCheckpoint } from './freshness-view.js';
 import { compareCursors, type LogCursor } from './messages.js';
-import type { ProjectionCheckpoint, ProjectionStore } from './projection.js';
-import { createWakeSignal } from './sleep.js';
+import type { ProjectionStore } from './projection.js';
 
 export interface Freshness {
   /** True when every read model used reflects the token asked for (or, with none, the head of the log). */
@@ -23,97 +23,78 @@ export interface ConsistencyGate {
    * committed event, so such a token cannot come from this store, and waiting for it would only poll.
    */
   waitFor(projections: readonly string[], minPosition: number, timeoutMs: number, signal?: AbortSignal): Promise<Freshness>;
-  /** Freshness without waiting. */
+  /** Freshness without waiting: from memory, once the stores were read a first time. */
   freshness(projections: readonly string[]): Promise<Freshness>;
+  /** Stops listening to the stores and ends every wait (as timed out). */
+  close(): void;
 }
 
 export interface ConsistencyGateOptions {
-  readonly eventStore: EventStore;
+  readonly eventStore: Pick<EventStore, 'head' | 'subscribe' | 'cursorAt'>;
   readonly projectionStore: Pick<ProjectionStore<unknown>, 'readCheckpoints' | 'subscribe'>;
-  /** Re-check at least this often even without a wake-up. */
+  /**
+   * While anyone waits for a token, the stores are read again this often (default 50 ms) in case an announcement
+   * was lost: one read for all waiters, never one per waiter.
+   */
   readonly pollIntervalMs?: number;
   /**
-   * A query without a token may be answered from a snapshot of checkpoints and head this old (default 5 ms)
-   * while the stores announce changes: it bounds the re-reads under a stream of checkpoint moves and appends.
+   * A query without a token is answered from memory at once; if the stores were last read longer ago than this
+   * (default 1,000 ms), it also asks for a read in the background. Bounds how long a lost announcement (a LISTEN
+   * connection reconnecting) leaves the freshness headers behind the truth; they are never ahead of it.
    */
-  readonly snapshotMaxAgeMs?: number;
-  /**
-   * A snapshot that no change announced since it began stays the answer this long (default 250 ms). The stores'
-   * announcements keep it true; this bounds how stale it gets if one is lost (a LISTEN connection reconnecting).
-   */
-  readonly quietSnapshotMaxAgeMs?: number;
+  readonly resyncIntervalMs?: number;
+  /** The most requests waiting for a token at once (default 10,000); beyond, a wait is refused with Overloaded (503). */
+  readonly maxWaiters?: number;
   readonly now?: () => Date;
+  /** Told when a read of the stores fails (the gate keeps what it knew). */
+  readonly onReadError?: (error: unknown) => void;
 }
 
+/**
+ * The gate answers from a FreshnessView: checkpoints and head in memory, moved by the stores' announcements
+ * (pushed by the projectors of this process at each commit, and by notifications from other processes). A query
+ * without a token waits for nothing; one with a token waits until an announcement reaches it. Waits share the view:
+ * a wait costs no query of its own once its token is resolved (and a token this process's store appended resolves
+ * without one).
+ */
 export function createConsistencyGate(options: ConsistencyGateOptions): ConsistencyGate {
-  const { eventStore, projectionStore, pollIntervalMs = 20, snapshotMaxAgeMs = 5, quietSnapshotMaxAgeMs = 250, now = () => new Date() } = options;
+  const { eventStore, projectionStore, pollIntervalMs = 50, resyncIntervalMs = 1_000, maxWaiters = 10_000, now = () => new Date(), onReadError } = options;
+  let lastRefreshAt = performance.now();
+  const view = createFreshnessView({ eventStore, projectionStore, ...(onReadError === undefined ? {} : { onReadError }) });
+  const refresh = (): void => {
+    lastRefreshAt = performance.now();
+    view.refresh();
+  };
 
-  // Concurrent queries share one read of every checkpoint and of the head, never one begun before they needed it:
-  // checkpoints only move forward, so a snapshot begun after a request arrived cannot claim too little or too much.
-  interface Snapshot {
-    readonly startedAt: number;
-    readonly checkpoints: readonly ProjectionCheckpoint[];
-    readonly head: LogHead | undefined;
-  }
-  let latest: Snapshot | undefined;
-  let inflight: { startedAt: number; promise: Promise<Snapshot> } | undefined;
-  function snapshot(notBefore: number): Promise<Snapshot> {
-    if (latest !== undefined && latest.startedAt >= notBefore) return Promise.resolve(latest);
-    if (inflight !== undefined && inflight.startedAt >= notBefore) return inflight.promise;
-    const startedAt = performance.now();
-    const promise = Promise.all([projectionStore.readCheckpoints(), eventStore.head()]).then(([checkpoints, head]) => {
-      const taken = { startedAt, checkpoints, head };
-      if (latest === undefined || latest.startedAt < startedAt) latest = taken;
-      return taken;
-    });
-    const current = { startedAt, promise };
-    inflight = current;
-    void promise.finally(() => {
-      if (inflight === current) inflight = undefined;
-    }).catch(() => undefined);
-    return promise;
-  }
-  // Queries without a token reuse the last snapshot until a store announces a change begun after it: re-reading
-  // every few milliseconds costs two statements per snapshot, as many as the reads they describe at thousands a
-  // second. The gate listens from its first such query for as long as its stores are open.
-  let changedAt = Number.NEGATIVE_INFINITY;
-  let listening = false;
-  function quietSnapshot(at: number): Snapshot | undefined {
-    if (!listening) {
-      listening = true;
-      const changed = (): void => {
-        changedAt = performance.now();
-      };
-      eventStore.subscribe(changed);
-      projectionStore.subscribe(changed);
-      // what changed before now went unheard: only snapshots begun from here on can be trusted while quiet
-      changed();
-      return undefined;
-    }
-    return latest !== undefined && changedAt < latest.startedAt && at - latest.startedAt <= quietSnapshotMaxAgeMs ? latest : undefined;
-  }
-
-  // positions never move once written, so a resolved token stays valid
+  // positions never move once written, so a resolved token stays valid; waits for one token share its look-up
   const resolved = new Map<number, LogCursor>();
-
-  async function resolve(position: number): Promise<LogCursor | undefined> {
+  const resolving = new Map<number, Promise<LogCursor | undefined>>();
+  function resolve(position: number): Promise<LogCursor | undefined> {
     const known = resolved.get(position);
-    if (known !== undefined) return known;
-    const cursor = await eventStore.cursorAt(position);
-    if (cursor !== undefined) {
-      if (resolved.size > 10_000) resolved.clear();
-      resolved.set(position, cursor);
-    }
-    return cursor;
+    if (known !== undefined) return Promise.resolve(known);
+    const pending = resolving.get(position);
+    if (pending !== undefined) return pending;
+    const lookup = eventStore.cursorAt(position).then((cursor) => {
+      if (cursor !== undefined) {
+        if (resolved.size > 10_000) resolved.clear();
+        resolved.set(position, cursor);
+      }
+      return cursor;
+    });
+    resolving.set(position, lookup);
+    void lookup.finally(() => resolving.delete(position)).catch(() => undefined);
+    return lookup;
   }
 
-  function describe(checkpoints: readonly ProjectionCheckpoint[], head: LogHead | undefined, names: readonly string[], target?: LogCursor): Freshness {
-    const used = checkpoints.filter((c) => names.includes(c.name));
-    const missing = used.length < new Set(names).size;
-    const lowest = used.reduce<ProjectionCheckpoint | undefined>(
-      (low, c) => (low === undefined || compareCursors(c.cursor, low.cursor) < 0 ? c : low),
-      undefined,
-    );
+  function describe(names: readonly string[], target?: LogCursor): Freshness {
+    let lowest: KnownCheckpoint | undefined;
+    let missing = false;
+    for (const name of names) {
+      const checkpoint = view.checkpoint(name);
+      if (checkpoint === undefined) missing = true;
+      else if (lowest === undefined || compareCursors(checkpoint.cursor, lowest.cursor) < 0) lowest = checkpoint;
+    }
+    const head = view.head();
     // no projection used means nothing can be stale
     const atHead = !missing && (head === undefined || lowest === undefined || compareCursors(lowest.cursor, head.cursor) >= 0);
     const caughtUp = target === undefined ? atHead : !missing && (lowest === undefined || compareCursors(lowest.cursor, target) >= 0);
@@ -126,47 +107,71 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
     };
   }
 
+  // every wait is one entry here, checked when the view advances; while any wait, the stores are re-read every
+  // pollIntervalMs in case an announcement was lost
+  interface Waiter {
+    readonly names: readonly string[];
+    readonly target: LogCursor;
+    readonly done: () => void;
+  }
+  const waiters = new Set<Waiter>();
+  const reached = (names: readonly string[], target: LogCursor): boolean =>
+    names.every((name) => {
+      const checkpoint = view.checkpoint(name);
+      return checkpoint !== undefined && compareCursors(checkpoint.cursor, target) >= 0;
+    });
+  let poll: NodeJS.Timeout | undefined;
+  const stopPolling = view.onAdvance(() => {
+    for (const waiter of [...waiters]) if (reached(waiter.names, waiter.target)) waiter.done();
+  });
+  function pollWhileWaiting(): void {
+    if (poll !== undefined || waiters.size === 0) return;
+    poll = setTimeout(() => {
+      poll = undefined;
+      if (waiters.size === 0) return;
+      refresh();
+      pollWhileWaiting();
+    }, pollIntervalMs);
+    poll.unref();
+  }
+
   return {
     async freshness(names) {
-      const at = performance.now();
-      const { checkpoints, head } = quietSnapshot(at) ?? (await snapshot(at - snapshotMaxAgeMs));
-      return describe(checkpoints, head, names);
+      await view.ready();
+      if (performance.now() - lastRefreshAt > resyncIntervalMs) refresh();
+      return describe(names);
     },
     async waitFor(names, minPosition, timeoutMs, signal) {
-      const deadline = Date.now() + Math.max(0, timeoutMs);
-      const wake = createWakeSignal();
-      const unsubscribe = projectionStore.subscribe(wake.wake);
-      // the token was issued before this request arrived: a snapshot begun since then shows it if it was applied
-      let notBefore = performance.now();
-      const unsubscribeWake = projectionStore.subscribe(() => {
-        notBefore = performance.now();
-      });
-      try {
-        const target = minPosition <= 0 ? { transactionId: 0, position: 0 } : await resolve(minPosition);
-        if (target === undefined) {
-          throw new InvalidCommand(`X-Min-Position ${minPosition} names no event of this store: send a token a command answered with`, {
-            field: 'X-Min-Position',
-          });
-        }
-        for (;;) {
-          const { checkpoints, head } = await snapshot(notBefore);
-          const reached = names.every((name) => {
-              const checkpoint = checkpoints.find((c) => c.name === name);
-              return checkpoint !== undefined && compareCursors(checkpoint.cursor, target) >= 0;
-            });
-          const remaining = deadline - Date.now();
-          if (reached || remaining <= 0 || signal?.aborted === true) {
-            const freshness = describe(checkpoints, head, names, target);
-            return { ...freshness, caughtUp: reached };
-          }
-          await wake.wait(Math.min(pollIntervalMs, remaining), signal);
-          // a wake-up came, or the poll interval passed: look again with a read begun from now on
-          notBefore = Math.max(notBefore, performance.now());
-        }
-      } finally {
-        unsubscribeWake();
-        unsubscribe();
+      await view.ready();
+      const target = minPosition <= 0 ? { transactionId: 0, position: 0 } : await resolve(minPosition);
+      if (target === undefined) {
+        throw new InvalidCommand(`X-Min-Position ${minPosition} names no event of this store: send a token a command answered with`, {
+          field: 'X-Min-Position',
+        });
       }
+      if (!reached(names, target) && timeoutMs > 0 && signal?.aborted !== true) {
+        if (waiters.size >= maxWaiters) throw new Overloaded(`${waiters.size} requests are already waiting for a consistency token; retry later`);
+        await new Promise<void>((resolveWait) => {
+          const finish = (): void => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', finish);
+            waiters.delete(waiter);
+            resolveWait();
+          };
+          const waiter: Waiter = { names, target, done: finish };
+          const timer = setTimeout(finish, timeoutMs);
+          signal?.addEventListener('abort', finish, { once: true });
+          waiters.add(waiter);
+          pollWhileWaiting();
+        });
+      }
+      return { ...describe(names, target), caughtUp: reached(names, target) };
+    },
+    close() {
+      stopPolling();
+      view.close();
+      clearTimeout(poll);
+      for (const waiter of [...waiters]) waiter.done();
     },
   };
 }

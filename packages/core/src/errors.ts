@@ -75,6 +75,14 @@ export class StoreUnavailable extends TwofoldError {
   }
 }
 
+/** Too much is already waiting or running: the caller may retry later (503 with Retry-After). */
+export class Overloaded extends TwofoldError {
+  readonly code = 'overloaded';
+  constructor(message: string) {
+    super(message, {});
+  }
+}
+
 /** Another instance advanced a projection's checkpoint: this one must reload and re-check its lease. */
 export class CheckpointMoved extends TwofoldError {
   readonly code = 'checkpoint_moved';

@@ -50,6 +50,9 @@ export interface LogHead {
 
 export type Unsubscribe = () => void;
 
+/** Told of appends: the newest event one committed, or undefined when the store cannot say (look for yourself). */
+export type HeadListener = (committed: LogHead | undefined) => void;
+
 export interface EventStore {
   /** Appends to one stream. Throws StreamVersionConflict when the stream is not at the expected version. */
   appendToStream(streamId: string, events: readonly Event[], options: { expectedVersion: ExpectedVersion }): Promise<AppendResult>;
@@ -69,7 +72,10 @@ export interface EventStore {
   head(): Promise<LogHead | undefined>;
   /** The cursor of the event at a global position (to resolve a consistency token), or undefined. */
   cursorAt(position: number): Promise<LogCursor | undefined>;
-  /** Calls the listener (possibly spuriously) when new events may be readable. */
-  subscribe(listener: () => void): Unsubscribe;
+  /**
+   * Calls the listener (possibly spuriously) when new events may be readable: with the newest event of an
+   * append that committed, when the store knows it (the head is at least there), else undefined.
+   */
+  subscribe(listener: HeadListener): Unsubscribe;
   close(): Promise<void>;
 }

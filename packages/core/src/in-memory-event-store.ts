@@ -1,7 +1,7 @@
 // An event store in memory: for unit tests and the `memory` store; commit order equals position order.
 import { randomUUID } from 'node:crypto';
 import { StreamVersionConflict } from './errors.js';
-import type { AppendResult, EventStore, ExpectedVersion, StreamAppend } from './event-store.js';
+import type { AppendResult, EventStore, ExpectedVersion, HeadListener, LogHead, StreamAppend } from './event-store.js';
 import { compareCursors, type LogCursor, type StoredEvent } from './messages.js';
 
 export interface InMemoryEventStoreOptions {
@@ -26,7 +26,7 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
   const { now = () => new Date() } = options;
   const log: StoredEvent[] = [];
   const streams = new Map<string, StoredEvent[]>();
-  const listeners = new Set<() => void>();
+  const listeners = new Set<HeadListener>();
   let transactions = 0;
 
   const versionOf = (streamId: string): number => streams.get(streamId)?.length ?? 0;
@@ -70,7 +70,11 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
       }
       return { streamId: append.streamId, streamVersion: stream.length, position: stream.at(-1)?.globalPosition ?? 0, positions };
     });
-    queueMicrotask(() => listeners.forEach((listener) => listener()));
+    const newest = log.at(-1);
+    const committed: LogHead | undefined =
+      newest?.transactionId === transactionId ? { cursor: { transactionId, position: newest.globalPosition }, recordedAt } : undefined;
+    // nothing written: nothing to announce
+    if (committed !== undefined) queueMicrotask(() => listeners.forEach((listener) => listener(committed)));
     return { streams: results, position: log.length, transactionId };
   };
 

@@ -5,6 +5,8 @@ import { CheckpointMoved, NotFound } from './errors.js';
 import { compareCursors, cursorOf, logStart, type LogCursor } from './messages.js';
 import type {
   AdministeredProjectionStore,
+  CheckpointListener,
+  CheckpointMove,
   DeadLetter,
   NewDeadLetter,
   ProjectionCheckpoint,
@@ -26,9 +28,9 @@ export function inMemoryProjectionStore(): InMemoryProjectionStore {
   const models = new Map<string, InMemoryReadModel>();
   const deadLetters = new Map<string, DeadLetter[]>();
   const leases = new Set<string>();
-  const listeners = new Set<() => void>();
+  const listeners = new Set<CheckpointListener>();
   const key = (name: string, generation: number): string => `${name}#${generation}`;
-  const notify = (): void => listeners.forEach((listener) => listener());
+  const notify = (moves?: readonly CheckpointMove[]): void => listeners.forEach((listener) => listener(moves));
   const controlListeners = new Set<() => void>();
   /** An operator's change: control listeners (runners) and checkpoint listeners (gates) both hear it. */
   const notifyControl = (): void => {
@@ -95,7 +97,7 @@ export function inMemoryProjectionStore(): InMemoryProjectionStore {
       if (live) Object.assign(now, { cursor: to.cursor, lastEventAt: to.lastEventAt, updatedAt: new Date() });
       else now.rebuild = { ...now.rebuild!, cursor: to.cursor, lastEventAt: to.lastEventAt };
       park(name, options.deadLetters ?? []);
-      notify();
+      notify(live ? [{ name, cursor: to.cursor, lastEventAt: to.lastEventAt }] : undefined);
     },
     async tryAcquireLease(name): Promise<ProjectionLease | undefined> {
       if (leases.has(name)) return undefined;

@@ -9,6 +9,7 @@ export {
   IllegalTransition,
   InvalidCommand,
   NotFound,
+  Overloaded,
   StoreUnavailable,
   StreamVersionConflict,
   TwofoldError,
@@ -18,6 +19,7 @@ export type {
   AppendResult,
   EventStore,
   ExpectedVersion,
+  HeadListener,
   LogHead,
   ReadAllOptions,
   ReadStreamOptions,
@@ -38,6 +40,8 @@ export { groupCommit } from './write-side/group-commit.js';
 export type {
   AdministeredProjectionStore,
   CheckpointAdvance,
+  CheckpointListener,
+  CheckpointMove,
   CommitBatchOptions,
   DeadLetter,
   NewDeadLetter,
@@ -53,6 +57,8 @@ export type { AppliedBatch, ProjectionDaemon, ProjectionDaemonOptions, Projectio
 export { createProjectionDaemon } from './projection-daemon.js';
 export type { ConsistencyGate, ConsistencyGateOptions, Freshness } from './consistency.js';
 export { createConsistencyGate } from './consistency.js';
+export type { FreshnessView, FreshnessViewOptions, KnownCheckpoint } from './freshness-view.js';
+export { createFreshnessView } from './freshness-view.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
 export { createWakeSignal, sleep } from './sleep.js';

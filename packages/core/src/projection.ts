@@ -79,6 +79,16 @@ export interface CommitBatchOptions {
   readonly generation?: number;
 }
 
+/** A live checkpoint's new place, announced after the batch that moved it committed. */
+export interface CheckpointMove {
+  readonly name: string;
+  readonly cursor: LogCursor;
+  readonly lastEventAt: Date | undefined;
+}
+
+/** Told of checkpoint moves: what moved, or undefined when the store cannot say. */
+export type CheckpointListener = (moves: readonly CheckpointMove[] | undefined) => void;
+
 export interface CheckpointAdvance {
   readonly cursor: LogCursor;
   readonly lastEventAt: Date;
@@ -107,8 +117,11 @@ export interface ProjectionStore<Session> {
   ): Promise<void>;
   /** Takes the projection's lease if no live instance holds it. */
   tryAcquireLease(name: string): Promise<ProjectionLease | undefined>;
-  /** Calls the listener (possibly spuriously) when a checkpoint may have moved, in any process. */
-  subscribe(listener: () => void): Unsubscribe;
+  /**
+   * Calls the listener (possibly spuriously) when a checkpoint may have moved, in any process: with the live
+   * checkpoints' moves when the store knows them, else undefined (read the checkpoints to learn what moved).
+   */
+  subscribe(listener: CheckpointListener): Unsubscribe;
   /**
    * Calls the listener (possibly spuriously) when an operator changed how a projection runs (pause, resume,
    * rebuild, dead-letter retry), in any process. Runners wait on this, not on every checkpoint move: one

@@ -4,6 +4,7 @@ import {
   IllegalTransition,
   InvalidCommand,
   NotFound,
+  Overloaded,
   StoreUnavailable,
   StreamVersionConflict,
   type TwofoldError,
@@ -19,6 +20,7 @@ export const errorStatuses: ReadonlyArray<readonly [TwofoldErrorClass, number]> 
   [IllegalTransition, 409],
   [CommandRejected, 422],
   [StoreUnavailable, 503],
+  [Overloaded, 503],
 ];
 
 /** The status for a core error, or undefined when it is not one the table maps. */

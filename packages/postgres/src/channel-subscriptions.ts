@@ -3,7 +3,8 @@ import type { Unsubscribe } from '@twofold/core';
 import type { PostgresClient } from './postgres-client.js';
 
 export interface ChannelSubscriptions {
-  subscribe(listener: () => void): Unsubscribe;
+  /** The listener gets the notification's payload (see PostgresClient.listen). */
+  subscribe(listener: (payload: string | undefined) => void): Unsubscribe;
   /** Calls this store's listeners, in this process only (no NOTIFY). */
   wakeLocally(): void;
   /** How many subscriptions are open. */
@@ -13,7 +14,7 @@ export interface ChannelSubscriptions {
 }
 
 export function channelSubscriptions(client: Pick<PostgresClient, 'listen'>, channel: string): ChannelSubscriptions {
-  const open = new Map<Unsubscribe, () => void>();
+  const open = new Map<Unsubscribe, (payload: string | undefined) => void>();
   return {
     subscribe(listener) {
       const unlisten = client.listen(channel, listener);
@@ -29,7 +30,7 @@ export function channelSubscriptions(client: Pick<PostgresClient, 'listen'>, cha
       let failure: { error: unknown } | undefined;
       for (const listener of [...open.values()]) {
         try {
-          listener();
+          listener(undefined);
         } catch (error) {
           failure ??= { error };
         }

@@ -57,8 +57,20 @@ export function createPgClient(config: string | PoolConfig, options: PgClientOpt
   const listenConnection = createPgListenConnection({ clientConfig, hub, logger, reconnectDelayMs, maxReconnectDelayMs });
 
   // NOTIFY, coalesced per channel: at most one in flight and one per notifyIntervalMs; a request
-  // made while one is in flight or waiting is answered by a NOTIFY sent after it (never dropped)
-  const notifying = new Map<string, { pending: boolean; inFlight: boolean; timer: NodeJS.Timeout | undefined; sentAt: number }>();
+  // made while one is in flight or waiting is answered by a NOTIFY sent after it (never dropped).
+  // Its payload is every payload asked for since the last one, a line each; empty (nothing said)
+  // when a request had none, or when they would not fit PostgreSQL's 8,000 bytes.
+  interface NotifyState {
+    pending: boolean;
+    inFlight: boolean;
+    timer: NodeJS.Timeout | undefined;
+    sentAt: number;
+    lines: string[];
+    bytes: number;
+    unsaid: boolean;
+  }
+  const notifying = new Map<string, NotifyState>();
+  const maxPayloadBytes = 7_900;
   function pumpNotify(channel: string): void {
     const state = notifying.get(channel);
     if (state === undefined || closed || !state.pending || state.inFlight || state.timer !== undefined) return;
@@ -71,21 +83,32 @@ export function createPgClient(config: string | PoolConfig, options: PgClientOpt
       state.timer.unref();
       return;
     }
+    const payload = state.unsaid ? '' : state.lines.join('\n');
     state.pending = false;
+    state.lines = [];
+    state.bytes = 0;
+    state.unsaid = false;
     state.inFlight = true;
     state.sentAt = Date.now();
     pool
-      .query("SELECT pg_notify($1, '')", [channel])
+      .query('SELECT pg_notify($1, $2)', [channel, payload])
       .catch((error: unknown) => logger.warn({ err: error, channel }, 'NOTIFY failed'))
       .finally(() => {
         state.inFlight = false;
         pumpNotify(channel);
       });
   }
-  function sendNotify(channel: string): void {
-    const state = notifying.get(channel) ?? { pending: false, inFlight: false, timer: undefined, sentAt: 0 };
+  function sendNotify(channel: string, payload: string | undefined): void {
+    const state = notifying.get(channel) ?? { pending: false, inFlight: false, timer: undefined, sentAt: 0, lines: [], bytes: 0, unsaid: false };
     notifying.set(channel, state);
     state.pending = true;
+    if (payload === undefined || payload === '' || payload.includes('\n')) state.unsaid = true;
+    else if (!state.unsaid) {
+      state.bytes += Buffer.byteLength(payload) + 1;
+      if (state.bytes > maxPayloadBytes) state.unsaid = true;
+      else state.lines.push(payload);
+    }
+    if (state.unsaid) state.lines = [];
     pumpNotify(channel);
   }
 
@@ -132,10 +155,10 @@ export function createPgClient(config: string | PoolConfig, options: PgClientOpt
       };
     },
 
-    notify(channel) {
+    notify(channel, payload) {
       checkChannel(channel);
-      hub.dispatch(channel);
-      if (!closed) sendNotify(channel);
+      hub.dispatch(channel, payload);
+      if (!closed) sendNotify(channel, payload);
     },
 
     async connect(): Promise<DedicatedConnection> {

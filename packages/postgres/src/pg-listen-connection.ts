@@ -46,7 +46,8 @@ export function createPgListenConnection(options: PgListenConnectionOptions): Pg
     };
     candidate.on('error', lost);
     candidate.on('end', () => lost());
-    candidate.on('notification', (message) => hub.dispatch(message.channel));
+    // an empty payload says nothing of the change (see the client's notify)
+    candidate.on('notification', (message) => hub.dispatch(message.channel, message.payload === '' ? undefined : message.payload));
     await candidate.connect();
     if (closed) {
       await candidate.end();

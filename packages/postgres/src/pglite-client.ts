@@ -66,8 +66,8 @@ export async function createPgliteClient(dataDir?: string, options: PgliteClient
       // no other process shares this database, so every notification comes through notify() below
       return hub.add(channel, listener);
     },
-    notify(channel) {
-      hub.dispatch(checkChannel(channel));
+    notify(channel, payload) {
+      hub.dispatch(checkChannel(channel), payload);
     },
     connect() {
       return Promise.reject(new Error('PGlite has a single connection: check capabilities.multipleConnections before connect()'));

@@ -33,14 +33,17 @@ export interface PostgresClient extends SqlClient, PreparingSqlSession {
   /**
    * Calls the listener after `notify(channel)` in any process sharing the database, and also
    * spuriously whenever a notification may have been missed (when listening starts, after a reconnect).
+   * The listener gets the payload: in this process the one `notify` was given; from another process the
+   * payloads of the calls a notification coalesced, one per line, or undefined when any had none (or they
+   * did not fit one notification) and on a spurious call. Undefined means "something may have changed".
    */
-  listen(channel: string, listener: () => void): () => void;
+  listen(channel: string, listener: (payload: string | undefined) => void): () => void;
   /**
    * Wakes the channel's listeners: in this process at once, in other processes through NOTIFY.
    * Call it after the change committed. Notifications are coalesced, never dropped: after the last
-   * call, at least one notification is delivered.
+   * call, at least one notification is delivered. `payload` (one line, no newline) says what changed.
    */
-  notify(channel: string): void;
+  notify(channel: string, payload?: string): void;
   /** Opens a dedicated connection. Only when `capabilities.multipleConnections`. */
   connect(): Promise<DedicatedConnection>;
 }

@@ -9,6 +9,7 @@ import {
   type StreamAppend,
 } from '@twofold/core';
 import { toDate, toStoredEvent, type EventRow } from './event-row.js';
+import { decodeHead, encodeHead } from './change-payloads.js';
 import { channelSubscriptions } from './channel-subscriptions.js';
 import { execute, type PostgresClient } from './postgres-client.js';
 import { appendEvent, appendEventParams } from './statements/append-event.js';
@@ -37,6 +38,9 @@ export interface PostgresEventStoreOptions {
   /** Default 200 ms. */
   readonly maxHeldBackWakeMs?: number;
 }
+
+/** How many of its own appended events' cursors a store remembers. */
+const recentCursorsKept = 65_536;
 
 interface StreamHead {
   readonly version: number;
@@ -90,6 +94,17 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
     }, heldBackDelayMs);
     heldBackTimer.unref();
     heldBackDelayMs = Math.min(heldBackDelayMs * 2, maxHeldBackWakeMs);
+  }
+
+  // the cursors of this store's own recent appends, so a consistency token it just answered resolves without a query
+  const recentCursors = new Map<number, number>();
+  function rememberCursors(transactionId: number, rows: readonly { global_position: string | number }[]): void {
+    for (const row of rows) recentCursors.set(Number(row.global_position), transactionId);
+    // oldest first in a Map: drop those beyond the bound
+    for (const position of recentCursors.keys()) {
+      if (recentCursors.size <= recentCursorsKept) break;
+      recentCursors.delete(position);
+    }
   }
 
   async function readHeads(streamIds: readonly string[]): Promise<Map<string, StreamHead>> {
@@ -160,7 +175,6 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
         if (conflict.expectedVersion !== 'any' || attempt >= anyVersionRetries) throw conflict;
       }
     }
-    client.notify(eventsChannel);
 
     // RETURNING yields the rows in insertion order in practice, but PostgreSQL does not promise it:
     // each stream's rows are put in version order, which is its events' order (and position order)
@@ -180,10 +194,13 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
       written.set(streamId, { streamId, streamVersion: last.version, position: last.position, positions: stream.map((e) => e.position) });
     }
 
+    const transactionId = Number(rows[0]!.xid);
+    rememberCursors(transactionId, rows);
+    client.notify(eventsChannel, encodeHead({ cursor: { transactionId, position }, recordedAt: toDate(rows[0]!.recorded_at) }));
     return {
       streams: appends.map((a) => written.get(a.streamId) ?? unchanged(a.streamId, heads)),
       position,
-      transactionId: Number(rows[0]!.xid),
+      transactionId,
     };
   }
 
@@ -216,12 +233,14 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
 
     async cursorAt(position): Promise<LogCursor | undefined> {
       if (!Number.isSafeInteger(position) || position < 1) return undefined;
+      const appended = recentCursors.get(position);
+      if (appended !== undefined) return { transactionId: appended, position };
       const { rows } = await execute<{ xid: string }>(client, readCursorAt, [position]);
       const row = rows[0];
       return row === undefined ? undefined : { transactionId: Number(row.xid), position };
     },
 
-    subscribe: subscriptions.subscribe,
+    subscribe: (listener) => subscriptions.subscribe((payload) => listener(decodeHead(payload))),
 
     /** Ends this store's subscriptions; the client belongs to whoever created it and stays open. */
     async close() {

@@ -5,6 +5,7 @@ import {
   NotFound,
   logStart,
   type AdministeredProjectionStore,
+  type CheckpointMove,
   type DeadLetter,
   type NewDeadLetter,
   type ProjectionCheckpoint,
@@ -14,6 +15,7 @@ import {
   type StoredEvent,
 } from '@twofold/core';
 import { toDate } from './event-row.js';
+import { decodeMoves, encodeMove } from './change-payloads.js';
 import { channelSubscriptions } from './channel-subscriptions.js';
 import { execute, type DedicatedConnection, type PostgresClient } from './postgres-client.js';
 import type { SqlSession } from './sql-client.js';
@@ -185,7 +187,8 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
   }
 
 
-  const changed = (): void => client.notify(checkpointsChannel);
+  /** A batch committed: a live one says where its checkpoint is now; a rebuild's says nothing readers use. */
+  const changed = (move?: CheckpointMove): void => client.notify(checkpointsChannel, move === undefined ? undefined : encodeMove(move));
   /** An operator's change: runners wake on it, and gates see the checkpoint row change too. */
   const controlled = (): void => {
     client.notify(controlChannel);
@@ -247,7 +250,7 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
         await inGeneration(session, name, row.generation, row.tables, () => apply(session));
         if (deadLetters.length > 0) await execute(session, insertDeadLetters, [name, JSON.stringify(deadLetters.map(toDeadLetterRow))]);
       });
-      changed();
+      changed(generation === undefined ? { name, cursor: to.cursor, lastEventAt: to.lastEventAt } : undefined);
     },
 
     async setPaused(name, paused) {
@@ -369,8 +372,8 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
       return client.capabilities.multipleConnections ? acquireAdvisory(name) : acquireLocal(name);
     },
 
-    subscribe: subscriptions.subscribe,
-    subscribeToControl: controlSubscriptions.subscribe,
+    subscribe: (listener) => subscriptions.subscribe((payload) => listener(decodeMoves(payload))),
+    subscribeToControl: (listener) => controlSubscriptions.subscribe(() => listener()),
 
     /** Ends this store's subscriptions and its lease connection (releasing its leases); the client stays open. */
     async close() {

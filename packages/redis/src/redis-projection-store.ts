@@ -196,7 +196,8 @@ export function redisProjectionStore(redis: Redis, options: RedisProjectionStore
 
     subscribe(listener) {
       listen();
-      const wrapped = (): void => listener();
+      // a publication says only that a checkpoint may have moved: listeners read the checkpoints
+      const wrapped = (): void => listener(undefined);
       listeners.add(wrapped);
       return () => {
         listeners.delete(wrapped);

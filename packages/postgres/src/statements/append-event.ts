@@ -21,7 +21,7 @@ SELECT $1::text,
            $2::bigint + 1
        END,
        $3::uuid, $4::text, $5::jsonb, $6::jsonb
-RETURNING global_position, stream_id, stream_version, transaction_id::text AS xid`,
+RETURNING global_position, stream_id, stream_version, transaction_id::text AS xid, recorded_at`,
 };
 
 export function appendEventParams(streamId: string, expectedVersion: ExpectedVersion, event: Event): unknown[] {

@@ -37,7 +37,7 @@ SELECT e.s,
        e.i, e.t, coalesce(e.d, 'null'::jsonb), coalesce(e.m, '{}'::jsonb)
 FROM jsonb_to_recordset($1::jsonb) AS e(n integer, s text, x bigint, o bigint, i uuid, t text, d jsonb, m jsonb)
 ORDER BY e.n
-RETURNING global_position, stream_id, stream_version, transaction_id::text AS xid`,
+RETURNING global_position, stream_id, stream_version, transaction_id::text AS xid, recorded_at`,
 };
 
 export interface AppendEventsRow {
@@ -45,6 +45,7 @@ export interface AppendEventsRow {
   readonly stream_id: string;
   readonly stream_version: string | number;
   readonly xid: string;
+  readonly recorded_at: Date | string;
 }
 
 /** The statement's one parameter. */

@@ -1,0 +1,76 @@
+// Projection lag of a shop in a worker, on any store: its daemon's orderSummaries progress (server.progress) matched against its own log (server.head, server.events).
+import { logStart, type LogCursor } from '@twofold/core';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { epochMs } from './clock.js';
+import { lagsOf, type CommittedEvent, type ProgressEntry } from './lag.js';
+import { summarizeLatencies, type LatencySummary } from './stats.js';
+import type { Worker } from './worker-process.js';
+
+const reached = (entry: ProgressEntry, head: LogCursor): boolean => entry[1] > head.transactionId || (entry[1] === head.transactionId && entry[2] >= head.position);
+
+export interface WindowLag {
+  readonly lag: LatencySummary;
+  /** Events committed since the mark that no batch reached within the settle timeout (warm-up included). */
+  readonly eventsNeverApplied: number;
+  /** Events committed in the window. */
+  readonly windowEvents: number;
+}
+
+export interface ShopLag {
+  /** False once a settle found no progress at all in its timeout (the daemon is not in the shop's process): lags are then unknown. */
+  readonly available: () => boolean;
+  /** The log's head now: events after it are the next window's. */
+  mark(): Promise<LogCursor>;
+  /** Waits until orderSummaries has reached the head of the log (or `timeoutMs` passed), collecting the entries into `entries`. */
+  settle(timeoutMs: number, entries?: ProgressEntry[]): Promise<ProgressEntry[]>;
+  /** The lag per event of the events after `mark` committed from `windowStartEpochMs` on, once the daemon has caught up with them. */
+  windowLag(mark: LogCursor, windowStartEpochMs: number, settleTimeoutMs?: number): Promise<WindowLag | undefined>;
+}
+
+/**
+ * Follows one shop's orderSummaries progress. `server.progress` hands each entry out once, so the last one seen is
+ * kept: a daemon already at the head reports nothing new. Settle before taking a mark, so every entry of the
+ * events after the mark is among those the next windowLag collects.
+ */
+export function createShopLag(shop: Worker): ShopLag {
+  let last: ProgressEntry | undefined;
+  let seenAny = false;
+  let gaveUp = false;
+  const available = (): boolean => seenAny || !gaveUp;
+
+  async function settle(timeoutMs: number, entries: ProgressEntry[] = []): Promise<ProgressEntry[]> {
+    if (!available()) return entries;
+    const head = await shop.call<LogCursor | undefined>('server.head');
+    const deadline = epochMs() + timeoutMs;
+    for (;;) {
+      const taken = await shop.call<ProgressEntry[]>('server.progress');
+      entries.push(...taken);
+      last = taken.at(-1) ?? last;
+      seenAny ||= taken.length > 0;
+      if (head === undefined || (last !== undefined && reached(last, head))) return entries;
+      if (epochMs() > deadline) {
+        gaveUp = true;
+        return entries;
+      }
+      await sleep(50);
+    }
+  }
+
+  return {
+    available,
+    settle,
+    mark: async () => (await shop.call<LogCursor | undefined>('server.head')) ?? logStart,
+    async windowLag(mark, windowStartEpochMs, settleTimeoutMs = 10_000) {
+      const entries = await settle(settleTimeoutMs);
+      if (!seenAny) return undefined;
+      const events = await shop.call<CommittedEvent[]>('server.events', { after: mark });
+      const lags = lagsOf(events, entries);
+      const windowLags = lags.filter((lag, i): lag is number => lag !== undefined && events[i]!.committedAtMs >= windowStartEpochMs);
+      return {
+        lag: summarizeLatencies(windowLags),
+        eventsNeverApplied: lags.filter((lag) => lag === undefined).length,
+        windowEvents: events.filter((event) => event.committedAtMs >= windowStartEpochMs).length,
+      };
+    },
+  };
+}

@@ -1,0 +1,428 @@
+// Benchmark 7, reads under writes: do reads hold while orders flow? wrk saturates order reads (by id, and search) on the
+// shop with every role in one process, on PostgreSQL and on PGlite, while an open-loop writer places orders at 1, 50
+// and 167/s; the same wrk on a bare Fastify route shows the generator's own ceiling. Then Bol.com's peak, open loop.
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { epochMs } from './clock.js';
+import { createHttpClient } from './http-client.js';
+import { connectionsFor, generatorLimits, readersFor, runShape, type ShapeGenerators, type ShapeLoad } from './shape-load.js';
+import { createShopLag, type ShopLag, type WindowLag } from './shop-lag.js';
+import { addProducts, inParallel, orderBody } from './shop-requests.js';
+import { ratio, summarizeLatencies, type LatencySummary } from './stats.js';
+import { goal, type BenchmarkReport, type Goal, type SuiteContext } from './suite.js';
+import { formatNumber, times, type Cell } from './table.js';
+import type { Worker } from './worker-process.js';
+import type { ShapeStreamParams, ShapeStreamResult } from './worker-load.js';
+import { requireWrk, runWrk, type WrkResult } from './wrk.js';
+
+export type ReadsStore = 'PostgreSQL' | 'PGlite';
+export type ReadsQuery = 'order-by-id' | 'search';
+/** valid: the reads-alone reference; held / not held: reads under writes ≥ 0.8× reads alone or not; generator-bound: the figures are wrk's or the writer's, not the shop's. */
+export type ReadsVerdict = 'valid' | 'held' | 'not held' | 'errors' | 'generator-bound';
+
+/** Reads under writes hold at this share of reads alone (the goal's ratio). */
+const heldShare = 0.8;
+/** The bare route must answer this many times the shop's reads/s: below it, wrk may be what bounds the shop's figure. */
+const bareHeadroom = 1.5;
+/** At the peak: the write p99 and lag p99 the goals ask for. */
+const peakLimits = { writeP99Ms: 50, lagP99Ms: 20 } as const;
+const saturatedLagP99Ms = 50;
+
+export interface WriterFigures {
+  readonly writesPerSec: number;
+  readonly write: LatencySummary;
+  readonly errors: number;
+  readonly firstError: string | undefined;
+  readonly keptSchedule: boolean;
+  readonly generator: ShapeStreamResult['generator'];
+}
+
+export interface ReadsRow {
+  readonly store: ReadsStore;
+  readonly writeRate: number;
+  readonly query: ReadsQuery;
+  readonly reads: WrkResult;
+  readonly writer: WriterFigures;
+  /** Undefined when the shop's process reported no projection progress. */
+  readonly lag: WindowLag | undefined;
+  readonly timesReadsAlone: number | undefined;
+  readonly timesBare: number | undefined;
+  readonly verdict: ReadsVerdict;
+  readonly why: string | undefined;
+}
+
+export interface PeakRun {
+  readonly store: ReadsStore;
+  readonly writeRate: number;
+  readonly readRate: number;
+  readonly load: ShapeLoad;
+  readonly lag: WindowLag | undefined;
+  readonly verdict: 'held' | 'not held' | 'generator-bound';
+}
+
+export interface StoreSection {
+  readonly store: ReadsStore;
+  /** wrk on the bare Fastify app: a constant order-sized JSON, and (PostgreSQL) one primary-key SELECT through pg. */
+  readonly bare: { readonly constant: WrkResult; readonly pkSelect: WrkResult | undefined };
+  readonly rows: readonly ReadsRow[];
+  readonly peak: PeakRun;
+  /** False when server.progress never gave an entry (the daemon is not in the shop's process): no lag. */
+  readonly progressReported: boolean;
+  /** The size of the shop's answer for one order, which the bare route answers as a constant. */
+  readonly orderJsonBytes: number;
+}
+
+const loadText = (rate: number, first: boolean): string => (first ? `reads alone (${rate} write/s)` : `reads + ${rate} writes/s`);
+
+/** Bol.com at peak (the seeds): 10,000 orders a minute, 50 reads per order. */
+const bolPeak = { writeRate: 167, readRate: 8_300 } as const;
+const peakText = ({ writeRate, readRate }: { writeRate: number; readRate: number }): string =>
+  `${writeRate === bolPeak.writeRate && readRate === bolPeak.readRate ? 'Bol.com peak' : 'peak, scaled down'}: ${writeRate} w/s + ${formatNumber(readRate)} r/s, open loop`;
+
+function writerFigures(result: ShapeStreamResult, durationMs: number): WriterFigures {
+  const { generator } = result;
+  return {
+    writesPerSec: Math.round((result.latenciesMs.length / durationMs) * 10_000) / 10,
+    write: summarizeLatencies(result.latenciesMs),
+    errors: result.errors,
+    firstError: result.firstError,
+    keptSchedule: generator.issuedPerSec >= generator.targetPerSec * generatorLimits.issuedShare && generator.scheduleLagMs.p99Ms < generatorLimits.scheduleLagP99Ms,
+    generator,
+  };
+}
+
+interface Section {
+  readonly context: SuiteContext;
+  readonly store: ReadsStore;
+  readonly wrk: string;
+  readonly shop: Worker;
+  readonly shopUrl: string;
+  readonly lag: ShopLag;
+  readonly writer: Worker;
+  readonly readers: () => Promise<Worker[]>;
+  readonly orderIds: readonly string[];
+  readonly searchTerms: readonly string[];
+  step(what: string): void;
+}
+
+/** One wrk window on the shop while the writer places orders at `writeRate`: warm-up (same load) first, then the window. */
+async function readWindow(section: Section, writeRate: number, query: ReadsQuery): Promise<Omit<ReadsRow, 'timesReadsAlone' | 'timesBare' | 'verdict' | 'why'>> {
+  const { threads, connections, durationMs, warmupMs, products } = section.context.profile.readsUnderWrites;
+  await section.lag.settle(10_000);
+  const mark = await section.lag.mark();
+  const startAtEpochMs = epochMs() + 300;
+  const params: ShapeStreamParams = {
+    stream: 'orders',
+    baseUrl: section.shopUrl,
+    ratePerSec: writeRate,
+    connections: connectionsFor(writeRate),
+    startAtEpochMs,
+    warmupMs,
+    rampMs: warmupMs / 2,
+    durationMs,
+    commandPath: '/api/orders',
+    queryPath: '/api/orders/',
+    products,
+    orderPrefix: `${randomBytes(3).toString('hex')}-${writeRate}`,
+    writeRatePerSec: writeRate,
+    known: [],
+    visibleAfterMs: 200,
+  };
+  const writing = section.writer.call<ShapeStreamResult>('load.shape', params, warmupMs + durationMs + 120_000);
+  const paths = query === 'order-by-id' ? section.orderIds.map((id) => `/api/orders/${id}`) : section.searchTerms.map((term) => `/api/orders?q=${encodeURIComponent(term)}`);
+  const wrkOptions = { wrk: section.wrk, baseUrl: section.shopUrl, paths, threads, connections };
+  try {
+    await sleep(Math.max(0, startAtEpochMs - epochMs()));
+    if (warmupMs > 0) await runWrk({ ...wrkOptions, durationMs: warmupMs });
+    const reads = await runWrk({ ...wrkOptions, durationMs });
+    const writer = writerFigures(await writing, durationMs);
+    const lag = await section.lag.windowLag(mark, startAtEpochMs + warmupMs);
+    return { store: section.store, writeRate, query, reads, writer, lag };
+  } finally {
+    // a failed wrk must not leave the writer's call unobserved
+    await writing.catch(() => undefined);
+  }
+}
+
+/** The same wrk on a bare Fastify route, no writes: what wrk reaches where the server does almost nothing. */
+async function bareWindow(section: Pick<Section, 'context' | 'wrk'>, baseUrl: string, paths: readonly string[]): Promise<WrkResult> {
+  const { threads, connections, durationMs, warmupMs } = section.context.profile.readsUnderWrites;
+  const wrkOptions = { wrk: section.wrk, baseUrl, paths, threads, connections };
+  if (warmupMs > 0) await runWrk({ ...wrkOptions, durationMs: warmupMs });
+  return runWrk({ ...wrkOptions, durationMs });
+}
+
+function judge(row: Omit<ReadsRow, 'timesReadsAlone' | 'timesBare' | 'verdict' | 'why'>, alone: WrkResult | undefined, bare: WrkResult, first: boolean): ReadsRow {
+  const timesReadsAlone = first ? 1 : ratio(row.reads.requestsPerSec, alone?.requestsPerSec);
+  const timesBare = ratio(row.reads.requestsPerSec, bare.requestsPerSec);
+  const { reads, writer } = row;
+  const why =
+    bare.requestsPerSec < reads.requestsPerSec * bareHeadroom
+      ? `wrk reached ${formatNumber(bare.requestsPerSec)}/s on the bare route, under ${bareHeadroom}× the shop's ${formatNumber(reads.requestsPerSec)}/s`
+      : !writer.keptSchedule
+        ? `the writer issued ${formatNumber(writer.generator.issuedPerSec)} of ${formatNumber(writer.generator.targetPerSec)} writes/s, schedule lag p99 ${formatNumber(writer.generator.scheduleLagMs.p99Ms)} ms`
+        : undefined;
+  const errorRate = (reads.errors + writer.errors) / Math.max(1, reads.requests + writer.write.count);
+  const verdict: ReadsVerdict =
+    why !== undefined ? 'generator-bound' : errorRate > 0.01 ? 'errors' : first ? 'valid' : timesReadsAlone !== undefined && timesReadsAlone >= heldShare ? 'held' : 'not held';
+  return { ...row, timesReadsAlone, timesBare, verdict, why };
+}
+
+/** Bol.com's peak, open loop: the writer and the readers in processes of their own on one schedule (as seedShape runs it). */
+async function peakWindow(section: Section): Promise<PeakRun> {
+  const { peak, products } = section.context.profile.readsUnderWrites;
+  await section.lag.settle(10_000);
+  const mark = await section.lag.mark();
+  const generators: ShapeGenerators = { orders: section.writer, reads: await section.readers() };
+  const target = { baseUrl: section.shopUrl, commandPath: '/api/orders', queryPath: '/api/orders/', known: [...section.orderIds] };
+  const timing = { warmupMs: peak.warmupMs, rampMs: peak.warmupMs / 2, durationMs: peak.durationMs };
+  const { load, windowStartEpochMs } = await runShape(generators, target, { writeRate: peak.writeRate, queryRate: peak.readRate }, timing, products);
+  const lag = await section.lag.windowLag(mark, windowStartEpochMs);
+  const ratesHeld =
+    load.commandsPerSec >= peak.writeRate * 0.95 && load.queriesPerSec >= peak.readRate * 0.95 && load.errors <= 0.01 * (peak.writeRate + peak.readRate) * (peak.durationMs / 1000);
+  const withinLimits = ratesHeld && load.command.p99Ms < peakLimits.writeP99Ms && lag !== undefined && lag.lag.p99Ms < peakLimits.lagP99Ms && lag.eventsNeverApplied === 0;
+  return { store: section.store, writeRate: peak.writeRate, readRate: peak.readRate, load, lag, verdict: !load.generatorKeptSchedule ? 'generator-bound' : withinLimits ? 'held' : 'not held' };
+}
+
+/** Places the seed orders through the shop's API and waits until its read model answers the last of them. */
+async function seedShop(shopUrl: string, seedOrders: number, products: number): Promise<string[]> {
+  const client = createHttpClient(shopUrl, 8);
+  try {
+    await addProducts(client, products);
+    const ids = Array.from({ length: seedOrders }, (_, i) => `seed-${i}`);
+    await inParallel(seedOrders, 8, (i) => client.expect(202, 'POST', '/api/orders', orderBody(ids[i]!, products, i)));
+    const deadline = epochMs() + 60_000;
+    for (const id of [ids.at(-1)!, ids[0]!]) {
+      while ((await client.request('GET', `/api/orders/${id}`)).status !== 200) {
+        if (epochMs() > deadline) throw new Error(`GET /api/orders/${id} did not answer 200 within 60 s of placing the seed orders`);
+        await sleep(50);
+      }
+    }
+    return ids;
+  } finally {
+    await client.close();
+  }
+}
+
+interface SharedTools {
+  readonly context: SuiteContext;
+  readonly wrk: string;
+  readonly writer: Worker;
+  readonly readers: () => Promise<Worker[]>;
+  /** The bare Fastify app, started by the first section with the shop's answer as its constant. */
+  baseline: { readonly worker: Worker; readonly url: string } | undefined;
+  done: number;
+  readonly total: number;
+}
+
+async function measureStore(tools: SharedTools, store: ReadsStore): Promise<StoreSection> {
+  const { context } = tools;
+  const { seedOrders, products, writeRates, searchWriteRates } = context.profile.readsUnderWrites;
+  const step = (what: string): void => context.progress.step('readsUnderWrites', tools.done++, tools.total, `${store}: ${what}`);
+  const database = store === 'PostgreSQL' ? await context.database('reads-under-writes') : undefined;
+  // every role in one process: commands, queries and the projection daemon share the shop's event loop
+  context.progress.note(`readsUnderWrites: starting the shop on ${store}`);
+  const shop = await context.worker(`reads-shop-${store.toLowerCase()}`);
+  const shopUrl = (await shop.call<{ url: string }>('server.shop', { store: database?.url ?? 'pglite' })).url;
+  context.progress.note(`readsUnderWrites: ${store}: adding ${products} products and ${seedOrders} orders through the API`);
+  const orderIds = await seedShop(shopUrl, seedOrders, products);
+  const lag = createShopLag(shop);
+  await lag.settle(15_000);
+
+  const probe = createHttpClient(shopUrl, 1);
+  const sample = await probe.expect(200, 'GET', `/api/orders/${orderIds[0]}`).finally(() => probe.close());
+  if (tools.baseline === undefined) {
+    const worker = await context.worker('reads-baseline');
+    const url = (await worker.call<{ url: string }>('server.baseline', { ...(database === undefined ? {} : { url: database.url }), constant: JSON.parse(sample.body) as unknown })).url;
+    tools.baseline = { worker, url };
+  }
+  const baselineUrl = tools.baseline.url;
+  step('wrk on the bare Fastify route (constant order JSON)');
+  const constant = await bareWindow(tools, baselineUrl, ['/constant']);
+  let pkSelect: WrkResult | undefined;
+  if (database !== undefined) {
+    const seeder = createHttpClient(baselineUrl, 8);
+    await inParallel(seedOrders, 8, (i) => seeder.expect(202, 'POST', '/orders', orderBody(orderIds[i]!, products, i))).finally(() => seeder.close());
+    step('wrk on the bare Fastify route (primary-key SELECT)');
+    pkSelect = await bareWindow(tools, baselineUrl, orderIds.map((id) => `/orders/${id}`));
+  }
+
+  const section: Section = {
+    context,
+    store,
+    wrk: tools.wrk,
+    shop,
+    shopUrl,
+    lag,
+    writer: tools.writer,
+    readers: tools.readers,
+    orderIds,
+    // the customers' email names (c<k>@example.com): words of the orderSearch vector, each in one or a few seeded orders
+    searchTerms: Array.from({ length: Math.min(seedOrders, 1_000) }, (_, k) => `c${k}`),
+    step,
+  };
+  const rows: ReadsRow[] = [];
+  for (const query of ['order-by-id', 'search'] as const) {
+    for (const [index, writeRate] of writeRates.entries()) {
+      if (query === 'search' && !searchWriteRates.includes(writeRate)) continue;
+      step(`${query}, ${loadText(writeRate, index === 0)}`);
+      const measured = await readWindow(section, writeRate, query);
+      const alone = rows.find((row) => row.query === query && row.writeRate === writeRates[0]);
+      rows.push(judge(measured, alone?.reads, constant, index === 0));
+    }
+  }
+  const { peak } = context.profile.readsUnderWrites;
+  step(peakText(peak));
+  const peakRun = await peakWindow(section);
+  const progressReported = lag.available();
+  // the next store gets the cores to itself
+  await shop.close();
+  return { store, bare: { constant, pkSelect }, rows, peak: peakRun, progressReported, orderJsonBytes: Buffer.byteLength(sample.body) };
+}
+
+export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<BenchmarkReport> {
+  const { profile } = context;
+  const { writeRates, searchWriteRates, threads, connections, durationMs, warmupMs, peak, seedOrders } = profile.readsUnderWrites;
+  const wrk = requireWrk();
+  const stores: readonly ReadsStore[] = ['PostgreSQL', 'PGlite'];
+  let readers: Promise<Worker[]> | undefined;
+  const tools: SharedTools = {
+    context,
+    wrk,
+    // the load: wrk is a process of its own; the writer and the peak's readers are worker processes
+    writer: await context.worker('reads-writer'),
+    readers: () => (readers ??= Promise.all(Array.from({ length: readersFor(peak.readRate) }, (_, i) => context.worker(`reads-peak-reader-${i + 1}`)))),
+    baseline: undefined,
+    done: 0,
+    total: stores.length * (writeRates.length + searchWriteRates.length + 2) + 1,
+  };
+  const sections: StoreSection[] = [];
+  for (const store of stores) sections.push(await measureStore(tools, store));
+  context.progress.step('readsUnderWrites', tools.total, tools.total, 'done');
+
+  const lagCell = (lag: WindowLag | undefined): Cell => lag?.lag.p99Ms;
+  const rows: Cell[][] = sections.flatMap((section) => [
+    [section.store, 'bare Fastify, no writes', 'constant order JSON', section.bare.constant.requestsPerSec, undefined, times(1), section.bare.constant.latencyMs.p99Ms, undefined, undefined, 'reference'],
+    ...(section.bare.pkSelect === undefined
+      ? []
+      : [
+          [
+            section.store,
+            'bare Fastify, no writes',
+            'primary-key SELECT',
+            section.bare.pkSelect.requestsPerSec,
+            undefined,
+            times(ratio(section.bare.pkSelect.requestsPerSec, section.bare.constant.requestsPerSec)),
+            section.bare.pkSelect.latencyMs.p99Ms,
+            undefined,
+            undefined,
+            'reference',
+          ],
+        ]),
+    ...section.rows.map((row): Cell[] => [
+      row.store,
+      loadText(row.writeRate, row.writeRate === writeRates[0]),
+      row.query,
+      row.reads.requestsPerSec,
+      times(row.timesReadsAlone),
+      times(row.timesBare),
+      row.reads.latencyMs.p99Ms,
+      row.writer.write.p99Ms,
+      lagCell(row.lag),
+      row.verdict,
+    ]),
+    [
+      section.store,
+      peakText(peak),
+      'order-by-id',
+      section.peak.load.queriesPerSec,
+      undefined,
+      undefined,
+      section.peak.load.query.p99Ms,
+      section.peak.load.command.p99Ms,
+      lagCell(section.peak.lag),
+      section.peak.verdict,
+    ],
+  ]);
+
+  const postgres = sections.find((s) => s.store === 'PostgreSQL')!;
+  const byId = (section: StoreSection, writeRate: number | undefined): ReadsRow | undefined => section.rows.find((row) => row.query === 'order-by-id' && row.writeRate === writeRate);
+  const valid = (row: ReadsRow | undefined): row is ReadsRow => row !== undefined && row.verdict !== 'generator-bound';
+  const alone = byId(postgres, writeRates[0]);
+  const heaviest = byId(postgres, writeRates.at(-1));
+  const peakCounts = postgres.peak.verdict !== 'generator-bound';
+  const goals: Goal[] = [
+    goal(
+      'readsUnderWrites',
+      `PostgreSQL, reads by id (wrk) under ${writeRates.at(-1)} writes/s ÷ reads alone`,
+      heldShare,
+      valid(alone) && valid(heaviest) ? heaviest.timesReadsAlone : undefined,
+    ),
+    goal('readsUnderWrites', 'PostgreSQL, reads by id alone ÷ the bare Fastify route (constant order JSON), same wrk', 0.4, valid(alone) ? alone.timesBare : undefined),
+    goal(
+      'readsUnderWrites',
+      `PostgreSQL, ${peakText(peak)}: rates answered ÷ asked (the lower)`,
+      0.95,
+      peakCounts ? Math.min(postgres.peak.load.commandsPerSec / peak.writeRate, postgres.peak.load.queriesPerSec / peak.readRate) : undefined,
+    ),
+    goal('readsUnderWrites', `PostgreSQL, ${peakText(peak)}: write p99 (ms)`, peakLimits.writeP99Ms, peakCounts ? postgres.peak.load.command.p99Ms : undefined, '<'),
+    goal('readsUnderWrites', `PostgreSQL, ${peakText(peak)}: projection lag p99 (ms)`, peakLimits.lagP99Ms, peakCounts ? postgres.peak.lag?.lag.p99Ms : undefined, '<'),
+    goal('readsUnderWrites', `PostgreSQL, projection lag p99 (ms) while wrk saturates reads by id (${writeRates[0]} write/s)`, saturatedLagP99Ms, valid(alone) ? alone.lag?.lag.p99Ms : undefined, '<'),
+  ];
+
+  const notes = [
+    `Each store: the shop with every role in one process (\`server.shop\`, no roles; PostgreSQL: a fresh database; PGlite: a fresh directory), ${seedOrders} orders placed through POST /api/orders first (read back before any window).`,
+    `Reads: wrk (Debian's wrk package) -t${threads} -c${connections}, closed loop, ${durationMs / 1000} s per window after ${warmupMs / 1000} s of the same load; each request GETs a random seeded order (/api/orders/:id) or searches a random customer (/api/orders?q=c<k>). wrk is a process of its own.`,
+    `Writes: an open-loop writer in a worker process places orders at the row's rate through the same window (warm-up included); write p99 from each order's due time. Lag p99: each event committed in the window, from its transaction's start (recorded_at) to the daemon's commit of the orderSummaries batch past it (in the shop's process).`,
+    `× reads alone: reads/s ÷ the same query with ${writeRates[0]} write/s; × bare Fastify: ÷ the same wrk on a bare Fastify route answering the shop's own order JSON (${postgres.orderJsonBytes} bytes) as a constant (primary-key SELECT: one pg query per request, PostgreSQL only).`,
+    `Verdict: generator-bound where the bare route answered under ${bareHeadroom}× the shop's reads/s (wrk may be the bound) or the writer fell behind its schedule; errors over 1 % of requests; held where reads under writes kept ≥ ${heldShare}× reads alone. Peak: open-loop writer and ${readersFor(peak.readRate)} reader process(es) (as seedShape); held: rates ≥ 95 %, < 1 % errors, write p99 < ${peakLimits.writeP99Ms} ms, lag p99 < ${peakLimits.lagP99Ms} ms.`,
+    ...sections.flatMap((section) => section.rows.filter((row) => row.why !== undefined).map((row) => `${section.store}, ${row.query}, ${row.writeRate} w/s: generator-bound: ${row.why}`)),
+    ...sections.flatMap((section) =>
+      section.rows
+        .filter((row) => row.reads.errors > 0 || row.writer.errors > 0)
+        .map((row) => `${section.store}, ${row.query}, ${row.writeRate} w/s: ${row.reads.errors} read errors ${JSON.stringify(row.reads.errorsByKind)}, ${row.writer.errors} write errors${row.writer.firstError === undefined ? '' : ` (${row.writer.firstError})`}`),
+    ),
+    ...sections.flatMap((section) => {
+      const { load } = section.peak;
+      return [
+        `${section.store}, peak: answered ${formatNumber(load.commandsPerSec)} writes/s and ${formatNumber(load.queriesPerSec)} reads/s (${load.errors} errors${load.firstError === undefined ? '' : `: ${load.firstError}`}; ${load.notYetVisible} reads of fresh orders answered 404); generators: writes sent ${formatNumber(load.generator.commands.issuedPerSec)}/s, reads sent ${formatNumber(load.generator.queries.issuedPerSec)}/s, schedule lag p99 ${formatNumber(load.generator.queries.scheduleLagMs.p99Ms)} ms.`,
+      ];
+    }),
+    ...sections.filter((section) => !section.progressReported).map((section) => `${section.store}: server.progress gave no entries (the projection daemon is not in the shop's process): no lag.`),
+    ...sections.flatMap((section) =>
+      [...section.rows.map((row) => row.lag), section.peak.lag].some((lag) => lag !== undefined && lag.eventsNeverApplied > 0) ? [`${section.store}: some events were not applied within 10 s of a window's end.`] : [],
+    ),
+  ];
+
+  const seriesOf = (writeRate: number, first: boolean): string => (first ? 'reads alone' : `+${writeRate} w/s`);
+  return {
+    name: 'readsUnderWrites',
+    tables: [
+      {
+        title: `reads under writes: wrk -t${threads} -c${connections} reads on the shop (every role in one process) while orders flow, beside the bare Fastify route; reads/s and latency ms`,
+        columns: ['store', 'load', 'query', 'reads/s', '× reads alone', '× bare Fastify', 'read p99', 'write p99', 'lag p99', 'verdict'],
+        rows,
+        notes,
+      },
+    ],
+    chart: {
+      title: 'reads under writes: reads/s (wrk, closed loop)',
+      unit: 'reads per second, higher is better; caption: heaviest writes ÷ reads alone',
+      groups: sections.flatMap((section) =>
+        (['order-by-id', 'search'] as const).map((query) => {
+          const queryRows = section.rows.filter((row) => row.query === query);
+          return {
+            label: `${section.store} ${query}`,
+            bars: [
+              ...queryRows.map((row) => ({ series: seriesOf(row.writeRate, row.writeRate === writeRates[0]), value: row.reads.requestsPerSec })),
+              ...(query === 'order-by-id' ? [{ series: 'bare Fastify', value: section.bare.constant.requestsPerSec }] : []),
+            ],
+            caption: `${times(queryRows.at(-1)?.timesReadsAlone) ?? '–'}`,
+          };
+        }),
+      ),
+    },
+    goals,
+    data: { wrk: { threads, connections }, durationMs, warmupMs, seedOrders, writeRates, searchWriteRates, peak, sections },
+  };
+}
