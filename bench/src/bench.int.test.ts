@@ -13,7 +13,7 @@ describe('npm run bench, tiny sizes', () => {
     if (outDir !== undefined) await rm(outDir, { recursive: true, force: true });
   });
 
-  it('runs every benchmark side by side with its baseline and writes the JSON, Markdown and one SVG per benchmark', { timeout: 360_000 }, async () => {
+  it('runs every benchmark side by side with its baseline and writes the JSON, Markdown and one SVG per benchmark', { timeout: 300_000 }, async () => {
     outDir = await mkdtemp(join(tmpdir(), 'twofold-bench-smoke-'));
     const printed: string[] = [];
     const { file, json }: BenchResult = await runBench({ profile: 'tiny', outDir, print: (text) => printed.push(text), progress: false });

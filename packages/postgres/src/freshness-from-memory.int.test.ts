@@ -44,7 +44,7 @@ const scenarios = fc.record({
   batchSize: fc.integer({ min: 1, max: 20 }),
   readers: fc.integer({ min: 1, max: 4 }),
   readsPerReader: fc.integer({ min: 10, max: 40 }),
-  tokenShare: fc.double({ min: 0, max: 1, noNaN: true }),
+  tokenShare: fc.double({ min: 0.2, max: 0.8, noNaN: true }),
   pauseMs: fc.integer({ min: 0, max: 3 }),
 });
 
@@ -150,7 +150,7 @@ describe.each(['pglite', 'postgres'] as const)('freshness from memory on %s', (b
         reads += counted.reads;
         tokenReads += counted.tokenReads;
       }),
-      { numRuns: 6 },
+      { numRuns: backend === 'pglite' ? 4 : 6 },
     );
     // the property looked at both kinds of read
     expect(reads).toBeGreaterThan(100);
