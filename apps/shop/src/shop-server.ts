@@ -1,59 +1,29 @@
-// The composition root: opens the stores a deployment names, wires the shop's handlers, read models and daemon, serves HTTP.
+// The composition root: opens the stores a deployment names, wires the shop's handlers, read models and projector, serves HTTP.
+import { availableParallelism } from 'node:os';
 import {
   createCommandProcessor,
   createConsistencyGate,
-  createProjectionDaemon,
+  type AppliedBatch,
+  type CheckpointListener,
   type CommandProcessor,
+  type ConsistencyGate,
   type EventStore,
   type Logger,
   type ProjectionDaemon,
-  type ProjectionDefinition,
   type ProjectionStore,
 } from '@twofold/core';
 import type { Role } from '@twofold/cli';
 import { createHttpApp, healthRoutes, metricsRoutes, projectionAdminRoutes, projectionRoutes, streamRoutes, type HttpApp } from '@twofold/http';
-import {
-  migrate,
-  openSqlClient,
-  postgresEventStore,
-  postgresProjectionStore,
-  postgresSnapshotStore,
-  readerHoldback,
-  type PostgresClient,
-  type SqlSession,
-} from '@twofold/postgres';
-import { createRedisClient, redisProjectionStore } from '@twofold/redis';
+import { migrate, postgresEventStore, postgresProjectionStore, postgresSnapshotStore, readerHoldback, type PostgresClient, type SqlSession } from '@twofold/postgres';
 import type { FastifyBaseLogger } from 'fastify';
 import { commandRoutes } from './http/command-routes.js';
 import { queryRoutes } from './http/query-routes.js';
-import {
-  customerOrders,
-  getRedisOrderSummary,
-  merchantBalances,
-  orderSearch,
-  orderSummaries,
-  orderSummariesBesideTheLog,
-  productCatalog,
-  redisOrderSummaries,
-  salesAnalytics,
-} from './projections/index.js';
+import { getRedisOrderSummary, redisOrderSummaries } from './projections/index.js';
+import { shopClients, type PoolSizes } from './shop-clients.js';
+import { isEmbedded, openKeyValueStore, openShopProjector, shopProjections, sqlProjectionsOf } from './shop-projector.js';
+import { threadedProjector, type ThreadedProjector } from './threaded-projector.js';
 
-export const shopProjections: readonly ProjectionDefinition<SqlSession>[] = [
-  orderSummaries,
-  productCatalog,
-  orderSearch,
-  merchantBalances,
-  salesAnalytics,
-  customerOrders,
-];
-
-/**
- * The projections when the read store is the event store's own PostgreSQL database: orderSummaries then
- * reads its events from the log by position instead of receiving their bodies. Same names, versions and rows.
- */
-export const shopProjectionsBesideTheLog: readonly ProjectionDefinition<SqlSession>[] = shopProjections.map((projection) =>
-  projection === orderSummaries ? orderSummariesBesideTheLog : projection,
-);
+export { shopProjections, shopProjectionsBesideTheLog } from './shop-projector.js';
 
 export interface ShopOptions {
   /** Write side: `pglite:DIR`, `pglite:memory`, `memory` (= pglite:memory) or `postgres://…`. */
@@ -76,6 +46,14 @@ export interface ShopOptions {
   readonly daemon?: { readonly batchSize?: number; readonly pollIntervalMs?: number; readonly leaseRetryMs?: number; readonly minBatchIntervalMs?: number };
   /** Write-side tuning: the state cache's bounds (default 10,000 streams, 64 MiB) and the largest batch (256). */
   readonly commands?: { readonly cacheEntries?: number; readonly cacheBytes?: number; readonly maxBatchSize?: number };
+  /** Connections per role on a PostgreSQL server (default: commands 6, projector 6, reads 8); PGlite has one. */
+  readonly pools?: Partial<PoolSizes>;
+  /**
+   * Run the projector in a worker thread, so a storm of requests cannot starve it (default: when this process
+   * also serves requests, its store is a PostgreSQL server and the machine has more than one core). On PGlite it
+   * cannot: the database lives on this thread.
+   */
+  readonly projectorThread?: boolean;
 }
 
 export interface Shop {
@@ -92,109 +70,165 @@ export interface Shop {
 
 const allRoles: ReadonlySet<Role> = new Set(['command', 'query', 'projector']);
 
+/** One daemon's face over several: statuses and progress of all, started and stopped together. */
+function combined(daemons: readonly ProjectionDaemon[]): ProjectionDaemon {
+  return {
+    start: () => daemons.forEach((daemon) => daemon.start()),
+    stop: async () => void (await Promise.all(daemons.map((daemon) => daemon.stop()))),
+    statuses: () => daemons.flatMap((daemon) => daemon.statuses()),
+    onProgress(listener) {
+      const unsubscribes = daemons.map((daemon) => daemon.onProgress(listener));
+      return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
+    },
+  };
+}
+
+/**
+ * What a gate listens to: the store's announcements, and the batches this process's projector commits (told at once,
+ * not through a notification's round trip) of the read models the gate answers for.
+ */
+function checkpointFeed(
+  store: Pick<ProjectionStore<unknown>, 'readCheckpoints' | 'subscribe'>,
+  daemon: ProjectionDaemon | undefined,
+  names: ReadonlySet<string>,
+): Pick<ProjectionStore<unknown>, 'readCheckpoints' | 'subscribe'> {
+  return {
+    readCheckpoints: (only) => store.readCheckpoints(only),
+    subscribe(listener: CheckpointListener) {
+      const fromStore = store.subscribe(listener);
+      const fromDaemon = daemon?.onProgress((batch: AppliedBatch) => {
+        if (batch.live && names.has(batch.name)) listener([{ name: batch.name, cursor: batch.cursor, lastEventAt: batch.lastEventAt }]);
+      });
+      return () => {
+        fromStore();
+        fromDaemon?.();
+      };
+    },
+  };
+}
+
 export async function startShop(options: ShopOptions): Promise<Shop> {
   const { store, readStore, kv, kvKeyPrefix, roles = allRoles, port = 3000, host = '127.0.0.1', logger = false } = options;
-  const coreLogger = logger === false ? undefined : logger;
-  const opened: PostgresClient[] = [];
-  const cleanups: (() => Promise<void>)[] = [];
-  const open = async (url: string): Promise<PostgresClient> => {
-    const client = await openSqlClient(url === 'memory' ? 'pglite:memory' : url, coreLogger === undefined ? {} : { logger: coreLogger });
-    opened.push(client);
-    return client;
-  };
+  const coreLogger: Logger | undefined = logger === false ? undefined : logger;
+  const storage = { store, readStore, kv, kvKeyPrefix };
+  const modelsUrl = readStore ?? store;
+  const clients = shopClients({ ...(options.pools === undefined ? {} : { pools: options.pools }), ...(coreLogger === undefined ? {} : { logger: coreLogger }) });
+  // stopped in this order: no new requests, then commands finish, the projector its batches, and the stores close
+  let app: HttpApp | undefined;
+  let commands: CommandProcessor | undefined;
+  let daemon: ProjectionDaemon | undefined;
+  const gates: ConsistencyGate[] = [];
+  const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    for (const client of opened.reverse()) await client.close().catch(() => undefined);
+    await app?.close().catch(() => undefined);
+    await commands?.close().catch(() => undefined);
+    await daemon?.stop().catch(() => undefined);
+    gates.forEach((gate) => gate.close());
+    for (const closer of closers.reverse()) await closer().catch(() => undefined);
+    await clients.close();
   };
 
   try {
-    const writeClient = await open(store);
-    const readClient = readStore === undefined || readStore === store ? writeClient : await open(readStore);
-    await migrate(writeClient);
-    if (readClient !== writeClient) await migrate(readClient);
+    // reads: queries, the gate, health and metrics, on their own pool
+    const readsEvents = await clients.clientFor('reads', store);
+    const readsModels = await clients.clientFor('reads', modelsUrl);
+    await migrate(readsEvents);
+    if (readsModels !== readsEvents) await migrate(readsModels);
+    const readEventStore = postgresEventStore(readsEvents);
+    const projectionStore = postgresProjectionStore(readsModels);
+    closers.push(() => readEventStore.close(), () => projectionStore.close());
 
-    const eventStore = postgresEventStore(writeClient);
-    const projectionStore = postgresProjectionStore(readClient);
-    cleanups.push(() => eventStore.close(), () => projectionStore.close());
-    // one processor per process: it caches stream states and groups concurrent commands into one append;
-    // closed after the HTTP server (cleanups run last first), so requests in flight finish their commands
-    const commands = roles.has('command')
-      ? createCommandProcessor({
-          eventStore,
-          snapshotStore: postgresSnapshotStore(writeClient),
-          cache: { maxEntries: options.commands?.cacheEntries ?? 10_000, maxBytes: options.commands?.cacheBytes ?? 64 * 2 ** 20 },
-          ...(options.commands?.maxBatchSize === undefined ? {} : { maxBatchSize: options.commands.maxBatchSize }),
-          ...(coreLogger === undefined ? {} : { logger: coreLogger }),
-        })
-      : undefined;
-    if (commands !== undefined) cleanups.push(() => commands.close());
-    // with a key-value store, orders by id live there and the SQL read store keeps the rest
-    const embedded = store === 'memory' || store.startsWith('pglite:');
-    // beside the log on a PostgreSQL server; on PGlite the SQL runs in WebAssembly on this thread, where
-    // decoding the events in JavaScript is the cheaper way (measured: about 1.4x the commands/s)
-    const projections = readClient === writeClient && !embedded ? shopProjectionsBesideTheLog : shopProjections;
-    const sqlProjections = kv === undefined ? projections : projections.filter((p) => p.name !== orderSummaries.name);
+    // commands: one processor per process, on the commands' pool; it caches stream states and groups concurrent
+    // commands into one append
+    let eventStore: EventStore = readEventStore;
+    if (roles.has('command')) {
+      const commandClient = await clients.clientFor('commands', store);
+      const commandEvents = postgresEventStore(commandClient);
+      closers.push(() => commandEvents.close());
+      eventStore = commandEvents;
+      commands = createCommandProcessor({
+        eventStore: commandEvents,
+        snapshotStore: postgresSnapshotStore(commandClient),
+        cache: { maxEntries: options.commands?.cacheEntries ?? 10_000, maxBytes: options.commands?.cacheBytes ?? 64 * 2 ** 20 },
+        ...(options.commands?.maxBatchSize === undefined ? {} : { maxBatchSize: options.commands.maxBatchSize }),
+        ...(coreLogger === undefined ? {} : { logger: coreLogger }),
+      });
+    }
+
     // every role may read the read models, so their tables exist before the first query
+    const sqlProjections = sqlProjectionsOf(storage);
     for (const projection of sqlProjections) await projectionStore.prepare(projection);
-    const daemonSettings = { minBatchIntervalMs: embedded ? 50 : 10, ...options.daemon, ...(coreLogger === undefined ? {} : { logger: coreLogger }) };
-    const runsProjections = roles.has('projector');
+    const keyValue = kv === undefined ? undefined : await openKeyValueStore(kv, kvKeyPrefix);
+    if (keyValue !== undefined) closers.push(() => keyValue.close());
 
-    const daemon = runsProjections ? createProjectionDaemon({ eventStore, projectionStore, projections: sqlProjections, ...daemonSettings }) : undefined;
-    const keyValue = kv === undefined ? undefined : await openKeyValue(kv, kvKeyPrefix, eventStore, runsProjections, daemonSettings, cleanups);
+    // the projector: in a thread of its own beside an HTTP server on a multi-core machine, else on this thread
+    let threaded: ThreadedProjector | undefined;
+    if (roles.has('projector')) {
+      const servesRequests = roles.has('command') || roles.has('query');
+      const inThread = options.projectorThread ?? (servesRequests && !isEmbedded(store) && availableParallelism() > 1);
+      if (inThread && isEmbedded(store)) throw new Error('the projector cannot run in a thread of its own on PGlite: the database lives on the main thread');
+      if (inThread) {
+        const level = logger === false ? undefined : logger.level;
+        threaded = threadedProjector({
+          data: {
+            ...storage,
+            ...(options.pools === undefined ? {} : { pools: options.pools }),
+            ...(options.daemon === undefined ? {} : { daemon: options.daemon }),
+            ...(level === undefined ? {} : { logLevel: level }),
+          },
+          ...(coreLogger === undefined ? {} : { logger: coreLogger }),
+        });
+        daemon = threaded;
+      } else {
+        const projector = await openShopProjector({ ...storage, clients, ...(options.daemon === undefined ? {} : { daemon: options.daemon }), ...(coreLogger === undefined ? {} : { logger: coreLogger }) });
+        daemon = combined(projector.daemons);
+        closers.push(() => projector.close());
+      }
+    }
 
     const lagThresholdsMs = Object.fromEntries(
       [...shopProjections, redisOrderSummaries].flatMap((p) => (p.lagThresholdMs === undefined ? [] : [[p.name, p.lagThresholdMs] as const])),
     );
-    const consistencyGate = createConsistencyGate({ eventStore, projectionStore });
-    const app = await createHttpApp({ consistencyGate, lagThresholdsMs, logger: logger === false ? false : logger, openApi: { title: 'Twofold shop' } });
-    cleanups.push(() => app.close());
+    const gate = createConsistencyGate({ eventStore, projectionStore: checkpointFeed(projectionStore, daemon, new Set(sqlProjections.map((p) => p.name))) });
+    gates.push(gate);
+    app = await createHttpApp({ consistencyGate: gate, lagThresholdsMs, logger: logger === false ? false : logger, openApi: { title: 'Twofold shop' } });
     // every projection of every store, as one list for /api/projections and /metrics
     const checkpoints = { readCheckpoints: async () => [...(await projectionStore.readCheckpoints()), ...((await keyValue?.store.readCheckpoints()) ?? [])] };
-    const daemons = [daemon, keyValue?.daemon].filter((d): d is ProjectionDaemon => d !== undefined);
-    const allDaemons = {
-      statuses: () => daemons.flatMap((d) => d.statuses()),
-      onProgress: (listener: Parameters<ProjectionDaemon['onProgress']>[0]) => {
-        const unsubscribes = daemons.map((d) => d.onProgress(listener));
-        return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
-      },
-    };
+    const noDaemon = { statuses: () => [], onProgress: () => () => undefined };
     metricsRoutes(app, {
-      eventStore,
+      eventStore: readEventStore,
       projectionStore: checkpoints,
-      daemon: allDaemons,
+      daemon: daemon ?? noDaemon,
       lagThresholdsMs,
-      readerHoldback: () => readerHoldback(writeClient),
+      readerHoldback: () => readerHoldback(readsEvents),
       ...(commands === undefined ? {} : { commands }),
     });
+    const distinctClients = [...new Set<PostgresClient>([readsEvents, readsModels])];
     healthRoutes(app, {
       readinessCheck: async () => {
-        await writeClient.query('select 1');
-        if (readClient !== writeClient) await readClient.query('select 1');
+        for (const client of distinctClients) await client.query('select 1');
         await keyValue?.client.ping();
+        const problem = threaded?.problem();
+        if (problem !== undefined) throw new Error(problem);
       },
     });
-    projectionRoutes(app, { eventStore, projectionStore: checkpoints, daemon: allDaemons, lagThresholdsMs });
+    projectionRoutes(app, { eventStore: readEventStore, projectionStore: checkpoints, daemon: daemon ?? noDaemon, lagThresholdsMs });
     // the SQL read store's projections; the Redis one cannot be paused or rebuilt beside itself
     projectionAdminRoutes(app, { administration: projectionStore, versions: Object.fromEntries(sqlProjections.map((p) => [p.name, p.version])) });
     if (commands !== undefined) commandRoutes(app, commands);
     if (roles.has('query')) {
-      queryRoutes(app, readClient, {
-        ...(keyValue === undefined
-          ? {}
-          : {
-              orderSummaries: {
-                read: (orderId: string) => getRedisOrderSummary(keyValue.store.reader(redisOrderSummaries.name), orderId),
-                consistencyGate: createConsistencyGate({ eventStore, projectionStore: keyValue.store }),
-              },
-            }),
-      });
-      streamRoutes(app, { eventStore });
+      let orderSummaries: Parameters<typeof queryRoutes>[2] = {};
+      if (keyValue !== undefined) {
+        const keyValueGate = createConsistencyGate({ eventStore, projectionStore: checkpointFeed(keyValue.store, daemon, new Set([redisOrderSummaries.name])) });
+        gates.push(keyValueGate);
+        const reader = keyValue.store.reader(redisOrderSummaries.name);
+        orderSummaries = { orderSummaries: { read: (orderId: string) => getRedisOrderSummary(reader, orderId), consistencyGate: keyValueGate } };
+      }
+      queryRoutes(app, readsModels, orderSummaries);
+      streamRoutes(app, { eventStore: readEventStore });
     }
     await app.listen({ port, host });
-    for (const running of daemons) {
-      running.start();
-      cleanups.push(() => running.stop());
-    }
+    daemon?.start();
 
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address !== null ? address.port : port;
@@ -205,7 +239,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       app,
       eventStore,
       projectionStore,
-      readClient,
+      readClient: readsModels,
       daemon,
       commands,
       close: () => (closing ??= closeAll()),
@@ -214,21 +248,4 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     await closeAll();
     throw error;
   }
-}
-
-/** Opens Redis for the orders-by-id read model, and its daemon when this process projects. */
-async function openKeyValue(
-  url: string,
-  keyPrefix: string | undefined,
-  eventStore: EventStore,
-  runsProjections: boolean,
-  settings: Omit<Parameters<typeof createProjectionDaemon>[0], 'eventStore' | 'projectionStore' | 'projections'>,
-  cleanups: (() => Promise<void>)[],
-) {
-  const client = createRedisClient(url);
-  const store = redisProjectionStore(client, keyPrefix === undefined ? {} : { keyPrefix });
-  cleanups.push(async () => void (await client.quit().catch(() => client.disconnect())), () => store.close());
-  await store.prepare(redisOrderSummaries);
-  const daemon = runsProjections ? createProjectionDaemon({ eventStore, projectionStore: store, projections: [redisOrderSummaries], ...settings }) : undefined;
-  return { client, store, daemon };
 }

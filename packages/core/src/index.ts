@@ -53,7 +53,7 @@ export type {
   RebuildProgress,
 } from './projection.js';
 export { administrationOf } from './projection.js';
-export type { AppliedBatch, ProjectionDaemon, ProjectionDaemonOptions, ProjectionRunnerStatus, RunnerState } from './projection-daemon.js';
+export type { AppliedBatch, AppliedEvent, ProjectionDaemon, ProjectionDaemonOptions, ProjectionRunnerStatus, RunnerState } from './projection-daemon.js';
 export { createProjectionDaemon } from './projection-daemon.js';
 export type { ConsistencyGate, ConsistencyGateOptions, Freshness } from './consistency.js';
 export { createConsistencyGate } from './consistency.js';

@@ -54,14 +54,18 @@ export interface ProjectionRunnerStatus {
   readonly lastError: string | undefined;
 }
 
+export type AppliedEvent = Pick<StoredEvent, 'globalPosition' | 'recordedAt'>;
+
 export interface AppliedBatch {
   readonly name: string;
   readonly generation: number | undefined;
   /** True for the generation readers see, false for a rebuild. */
   readonly live: boolean;
   readonly cursor: LogCursor;
-  /** Events passed to the projection (the ones it handles), not parked ones. */
-  readonly applied: readonly StoredEvent[];
+  /** Commit time of the event at `cursor`. */
+  readonly lastEventAt: Date;
+  /** Events passed to the projection (the ones it handles), not parked ones: what listeners may rely on of each. */
+  readonly applied: readonly AppliedEvent[];
   readonly parked: number;
   readonly committedAt: Date;
 }
@@ -154,7 +158,7 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
       });
       const live = generation === undefined;
       if (live) status.cursor = to.cursor;
-      const batch: AppliedBatch = { name, generation, live, cursor: to.cursor, applied: events, parked: deadLetters.length, committedAt: new Date() };
+      const batch: AppliedBatch = { name, generation, live, cursor: to.cursor, lastEventAt: to.lastEventAt, applied: events, parked: deadLetters.length, committedAt: new Date() };
       for (const listener of listeners) listener(batch);
     }
 
@@ -336,6 +340,8 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
             await waitForWake(pollIntervalMs);
             continue;
           }
+          // resumed: say so before the first batch, which listeners may hear of before this loop goes round
+          if (status.state === 'paused') status.state = checkpoint.rebuild !== undefined ? 'rebuilding' : 'running';
           if (admin !== undefined && checkpoint.retryRequested === true && !sawRetryRequest) {
             sawRetryRequest = true;
             await retryDeadLetters(admin);

@@ -2,12 +2,13 @@
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ConsistencyGate } from '@twofold/core';
-import Fastify, { type FastifyBaseLogger, type FastifyHttpOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyHttpOptions } from 'fastify';
 import type { Server } from 'node:http';
 import { correlationIdFrom, correlationIdHeader } from './correlation-id.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './error-handling.js';
 import { ErrorResponse } from './error-response.js';
 import { attachSettings, type HttpApp } from './http-app.js';
+import { installRequestLog } from './request-log.js';
 import { createValidatorCompiler } from './validator.js';
 
 export interface OpenApiOptions {
@@ -27,8 +28,13 @@ export interface CreateHttpAppOptions {
   readonly maxWaitMs?: number;
   /** Larger bodies are refused with 413. */
   readonly bodyLimitBytes?: number;
-  /** A pino-compatible logger, or true for Fastify's own; default: no logging. */
+  /**
+   * A pino-compatible logger, or true for Fastify's own; default: no logging. Each answered request is one line:
+   * at debug when it went well, info for a 4xx, error for a 5xx, warn when slower than `slowRequestMs`.
+   */
   readonly logger?: FastifyBaseLogger | boolean;
+  /** Default 1,000 ms. */
+  readonly slowRequestMs?: number;
   readonly openApi?: OpenApiOptions;
   /** Lag above which a read model is delayed (default 500 ms), by projection name. */
   readonly lagThresholdsMs?: Readonly<Record<string, number>>;
@@ -59,6 +65,8 @@ export async function createHttpApp(options: CreateHttpAppOptions = {}): Promise
 
   const serverOptions: FastifyHttpOptions<Server> = {
     ...(typeof logger === 'boolean' ? { logger } : { loggerInstance: logger }),
+    // one line per request, by installRequestLog below, not Fastify's two at info
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: bodyLimitBytes,
     // room for long stream ids and other keys in paths; longer parameters answer 414
     routerOptions: { maxParamLength: 256 },
@@ -80,8 +88,10 @@ export async function createHttpApp(options: CreateHttpAppOptions = {}): Promise
     defaultLagThresholdMs: options.defaultLagThresholdMs ?? 500,
   });
   installErrorHandling(app);
-  app.addHook('onRequest', async (request, reply) => {
+  if (logger !== false) installRequestLog(app, options.slowRequestMs === undefined ? {} : { slowMs: options.slowRequestMs });
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header(correlationIdHeader, request.id);
+    done();
   });
 
   app.addSchema(ErrorResponse);

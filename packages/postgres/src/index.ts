@@ -9,6 +9,7 @@ export { createPgliteClient } from './pglite-client.js';
 export { DirectoryInUse } from './data-directory-lock.js';
 export type { SqlClientTarget } from './open-sql-client.js';
 export { openSqlClient, parseSqlClientUrl } from './open-sql-client.js';
+export type { OpenSqlClientOptions } from './open-sql-client.js';
 export { isConnectionError, translateConnectionError } from './connection-errors.js';
 export type { Migration } from './migrations/index.js';
 export { migrations } from './migrations/index.js';

@@ -20,9 +20,26 @@ export function parseSqlClientUrl(url: string): SqlClientTarget {
   throw new RangeError(`unsupported database URL "${url}": use pglite:memory, pglite:DIR or postgres://…`);
 }
 
-export function openSqlClient(url: string, options: { readonly logger?: Logger } = {}): Promise<PostgresClient> {
+export interface OpenSqlClientOptions {
+  readonly logger?: Logger;
+  /** PostgreSQL: the most pooled connections (default 10). PGlite has one. */
+  readonly maxConnections?: number;
+  /** PostgreSQL: the name its sessions show in pg_stat_activity. */
+  readonly applicationName?: string;
+}
+
+export function openSqlClient(url: string, options: OpenSqlClientOptions = {}): Promise<PostgresClient> {
+  const { logger, maxConnections, applicationName } = options;
   const target = parseSqlClientUrl(url);
-  return target.kind === 'postgres'
-    ? Promise.resolve(createPgClient(target.connectionString, options))
-    : createPgliteClient(target.dataDir, options);
+  if (target.kind === 'pglite') return createPgliteClient(target.dataDir, logger === undefined ? {} : { logger });
+  return Promise.resolve(
+    createPgClient(
+      {
+        connectionString: target.connectionString,
+        ...(maxConnections === undefined ? {} : { max: maxConnections }),
+        ...(applicationName === undefined ? {} : { application_name: applicationName }),
+      },
+      logger === undefined ? {} : { logger },
+    ),
+  );
 }
