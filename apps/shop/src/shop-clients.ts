@@ -43,6 +43,7 @@ export function shopClients(options: { readonly pools?: Partial<PoolSizes>; read
         client = openSqlClient(location, {
           ...(options.logger === undefined ? {} : { logger: options.logger }),
           ...(server ? { maxConnections: pools[role], applicationName: `twofold ${role}` } : {}),
+          ...(server && role === 'projector' ? { sessionSettings: { synchronous_commit: 'off' } } : {}),
         });
         opened.set(key, client);
         // a client that failed to open is not kept: the caller sees the error, the next call tries again

@@ -1,5 +1,6 @@
 // The composition root: opens the stores a deployment names, wires the shop's handlers, read models and projector, serves HTTP.
 import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
 import {
   createCommandProcessor,
   createConsistencyGate,
@@ -54,6 +55,8 @@ export interface ShopOptions {
    * cannot: the database lives on this thread.
    */
   readonly projectorThread?: boolean;
+  /** Called with each projector thread started: to watch it (or, in a test, to end it as a crash would). */
+  readonly onProjectorThread?: (thread: Worker) => void;
 }
 
 export interface Shop {
@@ -177,6 +180,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
             ...(level === undefined ? {} : { logLevel: level }),
           },
           ...(coreLogger === undefined ? {} : { logger: coreLogger }),
+          ...(options.onProjectorThread === undefined ? {} : { onThread: options.onProjectorThread }),
         });
         daemon = threaded;
       } else {

@@ -12,6 +12,7 @@ import {
   type ProjectionDefinition,
   type ProjectionStore,
 } from './projection.js';
+import { createSharedLogTail } from './shared-log-tail.js';
 import { createWakeSignal, sleep } from './sleep.js';
 
 export interface ProjectionDaemonOptions<Session> {
@@ -113,6 +114,9 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
     names.add(projection.name);
   }
   const admin = administrationOf(projectionStore);
+  // the runners read the log through one tail: runners at the same place share a read (one statement, not one
+  // each); the types decoded are those some projection uses (none for one that reads what it needs itself)
+  const tail = createSharedLogTail(eventStore, { types: [...new Set(projections.flatMap((p) => (p.usesEventData === false ? [] : p.handles)))] });
 
   const listeners = new Set<(batch: AppliedBatch) => void>();
   const statuses = new Map<string, { state: RunnerState; cursor: LogCursor | undefined; lastError: string | undefined }>(
@@ -130,8 +134,6 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
     let signal = new AbortController().signal;
     const status = statuses.get(name)!;
     const handled = new Set(projection.handles);
-    // the types whose data the reader decodes: none when the projection reads what it needs itself
-    const readTypes = projection.usesEventData === false ? [] : projection.handles;
     let parked = new Set<string>();
     const prepared = new Set<number>();
 
@@ -227,7 +229,7 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
     const readBatch = (after: LogCursor, size: number): BatchRead => ({
       after,
       limit: size,
-      events: eventStore.readAll({ after, limit: size, types: readTypes }),
+      events: tail.readAll(after, size),
     });
 
     /**
@@ -271,7 +273,7 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
       }
       let reached = rebuild.cursor;
       if (compareCursors(reached, checkpoint.cursor) < 0) {
-        const events = (await eventStore.readAll({ after: reached, limit: catchUpBatchSize, types: readTypes })).filter(
+        const events = (await tail.readAll(reached, catchUpBatchSize)).filter(
           (event) => compareCursors(cursorOf(event), checkpoint.cursor) <= 0,
         );
         if (events.length === 0) return false;

@@ -26,10 +26,16 @@ export interface OpenSqlClientOptions {
   readonly maxConnections?: number;
   /** PostgreSQL: the name its sessions show in pg_stat_activity. */
   readonly applicationName?: string;
+  /** PostgreSQL: settings every session of the client starts with (`SET name = value`), e.g. `synchronous_commit: 'off'`. */
+  readonly sessionSettings?: Readonly<Record<string, string>>;
 }
 
 export function openSqlClient(url: string, options: OpenSqlClientOptions = {}): Promise<PostgresClient> {
-  const { logger, maxConnections, applicationName } = options;
+  const { logger, maxConnections, applicationName, sessionSettings = {} } = options;
+  for (const [name, value] of Object.entries(sessionSettings)) {
+    if (!/^[a-z_][a-z0-9_.]*$/.test(name) || !/^[A-Za-z0-9_.:-]+$/.test(value)) throw new RangeError(`invalid session setting ${name}=${value}`);
+  }
+  const settings = Object.entries(sessionSettings).map(([name, value]) => `-c ${name}=${value}`).join(' ');
   const target = parseSqlClientUrl(url);
   if (target.kind === 'pglite') return createPgliteClient(target.dataDir, logger === undefined ? {} : { logger });
   return Promise.resolve(
@@ -38,6 +44,7 @@ export function openSqlClient(url: string, options: OpenSqlClientOptions = {}): 
         connectionString: target.connectionString,
         ...(maxConnections === undefined ? {} : { max: maxConnections }),
         ...(applicationName === undefined ? {} : { application_name: applicationName }),
+        ...(settings === '' ? {} : { options: settings }),
       },
       logger === undefined ? {} : { logger },
     ),

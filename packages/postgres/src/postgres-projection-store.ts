@@ -17,6 +17,7 @@ import {
 import { toDate } from './event-row.js';
 import { decodeMoves, encodeMove } from './change-payloads.js';
 import { channelSubscriptions } from './channel-subscriptions.js';
+import { createTransactionGroup } from './transaction-group.js';
 import { execute, type DedicatedConnection, type PostgresClient } from './postgres-client.js';
 import type { SqlSession } from './sql-client.js';
 import { insertCheckpoint } from './statements/insert-checkpoint.js';
@@ -187,6 +188,8 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
   }
 
 
+  // batches committed at the same time (runners woken by the same append) share a transaction
+  const batches = createTransactionGroup(client);
   /** A batch committed: a live one says where its checkpoint is now; a rebuild's says nothing readers use. */
   const changed = (move?: CheckpointMove): void => client.notify(checkpointsChannel, move === undefined ? undefined : encodeMove(move));
   /** An operator's change: runners wake on it, and gates see the checkpoint row change too. */
@@ -223,7 +226,7 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
 
     async commitBatch(name, from, to, apply, options = {}) {
       const { deadLetters = [], generation } = options;
-      await client.transaction(async (session) => {
+      await batches.run(async (session) => {
         // compare-and-set first: on 0 rows nothing has been applied; on 1 the row stays locked until commit
         const moved =
           generation === undefined

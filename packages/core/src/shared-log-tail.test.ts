@@ -1,0 +1,49 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { EventStore } from './event-store.js';
+import { inMemoryEventStore } from './in-memory-event-store.js';
+import { cursorOf, logStart, type LogCursor } from './messages.js';
+import { createSharedLogTail } from './shared-log-tail.js';
+
+async function storeWith(events: number): Promise<{ store: EventStore; reads: () => number }> {
+  const store = inMemoryEventStore();
+  for (let i = 0; i < events; i++) await store.appendToStream(`s-${i % 3}`, [{ type: i % 2 === 0 ? 'Even' : 'Odd', data: { i } }], { expectedVersion: 'any' });
+  let reads = 0;
+  return { store: { ...store, readAll: (options) => (reads++, store.readAll(options)) }, reads: () => reads };
+}
+
+describe('createSharedLogTail', () => {
+  it('answers every read with a non-empty prefix of what the store would answer (the same events when it would answer some)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 40 }), fc.array(fc.tuple(fc.nat(45), fc.integer({ min: 1, max: 12 })), { minLength: 1, maxLength: 30 }), async (count, reads) => {
+        const { store } = await storeWith(count);
+        const all = await store.readAll({ after: logStart, limit: 1_000 });
+        const tail = createSharedLogTail(store, { types: undefined });
+        for (const [at, limit] of reads) {
+          const after: LogCursor = at === 0 || all.length === 0 ? logStart : cursorOf(all[Math.min(at, all.length) - 1]!);
+          const fresh = await store.readAll({ after, limit });
+          const served = await tail.readAll(after, limit);
+          expect(served.length).toBeLessThanOrEqual(fresh.length);
+          if (fresh.length > 0) expect(served.length).toBeGreaterThan(0);
+          expect(served.map((e) => e.globalPosition)).toEqual(fresh.slice(0, served.length).map((e) => e.globalPosition));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('serves runners at the same place, or inside a kept read, from one read of the store', async () => {
+    const { store, reads } = await storeWith(20);
+    const tail = createSharedLogTail(store, { types: ['Even'] });
+    const together = await Promise.all(Array.from({ length: 6 }, () => tail.readAll(logStart, 10)));
+    expect(reads()).toBe(1);
+    expect(together.every((events) => events.length === 10)).toBe(true);
+    // a runner a few events further on is answered from the same read
+    expect((await tail.readAll(cursorOf(together[0]![3]!), 10)).map((e) => e.globalPosition)).toEqual([5, 6, 7, 8, 9, 10]);
+    expect(reads()).toBe(1);
+    // past the kept read: the store again
+    expect(await tail.readAll(cursorOf(together[0]![9]!), 10)).toHaveLength(10);
+    expect(reads()).toBe(2);
+  });
+
+});

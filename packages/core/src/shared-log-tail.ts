@@ -1,0 +1,73 @@
+// One read of the log for all of a daemon's runners at the same place: the events a read returned are kept a while,
+// and a runner that asks for what follows a cursor they cover is answered from them.
+import type { EventStore } from './event-store.js';
+import { compareCursors, type LogCursor, type StoredEvent } from './messages.js';
+
+export interface SharedLogTail {
+  /** Events after the cursor in log order, at most `limit`: from a kept read when one covers the cursor, else from the store. */
+  readAll(after: LogCursor, limit: number): Promise<readonly StoredEvent[]>;
+}
+
+export interface SharedLogTailOptions {
+  /** The types any reader decodes (the union of theirs); undefined: every type. */
+  readonly types: readonly string[] | undefined;
+  /** How many reads are kept (default 4): runners catching up or rebuilding elsewhere in the log do not evict the head. */
+  readonly windows?: number;
+}
+
+interface Window {
+  readonly after: LogCursor;
+  readonly events: readonly StoredEvent[];
+}
+
+const cursorOfEvent = (event: StoredEvent): LogCursor => ({ transactionId: event.transactionId, position: event.globalPosition });
+
+/**
+ * Correct because a read is a prefix of the log after its cursor that no later read contradicts (the store's
+ * readAll never returns an event while an earlier one can still appear): so is every suffix of it, after any of its
+ * events. A runner served from a kept read may get fewer events than a fresh read would; the next read goes on.
+ */
+export function createSharedLogTail(eventStore: Pick<EventStore, 'readAll'>, options: SharedLogTailOptions): SharedLogTail {
+  const { types, windows: kept = 4 } = options;
+  let windows: Window[] = [];
+  const reading = new Map<string, Promise<readonly StoredEvent[]>>();
+  const keyOf = (cursor: LogCursor): string => `${cursor.transactionId}:${cursor.position}`;
+
+  /** Where in the window the events after `after` start, or -1 when the window does not cover it. */
+  function startIn(window: Window, after: LogCursor): number {
+    if (compareCursors(after, window.after) === 0) return 0;
+    let low = 0;
+    let high = window.events.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const order = compareCursors(cursorOfEvent(window.events[middle]!), after);
+      if (order === 0) return middle + 1;
+      if (order < 0) low = middle + 1;
+      else high = middle - 1;
+    }
+    return -1;
+  }
+
+  return {
+    async readAll(after, limit) {
+      for (const window of windows) {
+        const start = startIn(window, after);
+        if (start >= 0 && start < window.events.length) return window.events.slice(start, start + limit);
+      }
+      const key = keyOf(after);
+      let pending = reading.get(key);
+      if (pending === undefined) {
+        const read = eventStore.readAll({ after, limit, ...(types === undefined ? {} : { types }) });
+        pending = read;
+        reading.set(key, read);
+        void read
+          .then((events) => {
+            if (events.length > 0) windows = [{ after, events }, ...windows.filter((w) => compareCursors(w.after, after) !== 0)].slice(0, kept);
+          }, () => undefined)
+          .finally(() => reading.delete(key));
+      }
+      const events = await pending;
+      return events.length > limit ? events.slice(0, limit) : events;
+    },
+  };
+}
