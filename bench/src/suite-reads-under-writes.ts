@@ -22,8 +22,18 @@ export type ReadsVerdict = 'valid' | 'held' | 'not held' | 'errors' | 'generator
 
 /** Reads under writes hold at this share of reads alone (the goal's ratio). */
 const heldShare = 0.8;
-/** The bare route must answer this many times the shop's reads/s: below it, wrk may be what bounds the shop's figure. */
-const bareHeadroom = 1.5;
+/**
+ * The bare route must answer this many times the shop's reads/s: below it, wrk may be what bounds the shop's figure.
+ * Above it, the same wrk on the same machine was shown to issue more than the shop answered, so the shop was the bound.
+ */
+const bareHeadroom = 1.2;
+/**
+ * The writer shares two cores with a saturating wrk, so its schedule slips more than an open-loop generator's should
+ * (seedShape's 20 ms). Its latencies count from each request's due time, slip included: a slipping writer makes the
+ * shop's write p99 look worse, never better. A row is the writer's fault only when it issued under 97 % of its rate
+ * or slipped past this.
+ */
+const writerScheduleLagP99Ms = 100;
 /** At the peak: the write p99 and lag p99 the goals ask for. */
 const peakLimits = { writeP99Ms: 50, lagP99Ms: 20 } as const;
 const saturatedLagP99Ms = 50;
@@ -86,7 +96,7 @@ function writerFigures(result: ShapeStreamResult, durationMs: number): WriterFig
     write: summarizeLatencies(result.latenciesMs),
     errors: result.errors,
     firstError: result.firstError,
-    keptSchedule: generator.issuedPerSec >= generator.targetPerSec * generatorLimits.issuedShare && generator.scheduleLagMs.p99Ms < generatorLimits.scheduleLagP99Ms,
+    keptSchedule: generator.issuedPerSec >= generator.targetPerSec * generatorLimits.issuedShare && generator.scheduleLagMs.p99Ms < writerScheduleLagP99Ms,
     generator,
   };
 }
@@ -375,7 +385,7 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
     `Reads: wrk (Debian's wrk package) -t${threads} -c${connections}, closed loop, ${durationMs / 1000} s per window after ${warmupMs / 1000} s of the same load; each request GETs a random seeded order (/api/orders/:id) or searches a random customer (/api/orders?q=c<k>). wrk is a process of its own.`,
     `Writes: an open-loop writer in a worker process places orders at the row's rate through the same window (warm-up included); write p99 from each order's due time. Lag p99: each event committed in the window, from its transaction's start (recorded_at) to the daemon's commit of the orderSummaries batch past it (in the shop's process).`,
     `× reads alone: reads/s ÷ the same query with ${writeRates[0]} write/s; × bare Fastify: ÷ the same wrk on a bare Fastify route answering the shop's own order JSON (${postgres.orderJsonBytes} bytes) as a constant (primary-key SELECT: one pg query per request, PostgreSQL only).`,
-    `Verdict: generator-bound where the bare route answered under ${bareHeadroom}× the shop's reads/s (wrk may be the bound) or the writer fell behind its schedule; errors over 1 % of requests; held where reads under writes kept ≥ ${heldShare}× reads alone. Peak: open-loop writer and ${readersFor(peak.readRate)} reader process(es) (as seedShape); held: rates ≥ 95 %, < 1 % errors, write p99 < ${peakLimits.writeP99Ms} ms, lag p99 < ${peakLimits.lagP99Ms} ms.`,
+    `Verdict: generator-bound where the bare route answered under ${bareHeadroom}× the shop's reads/s (wrk may be the bound) or the writer issued under 97 % of its rate or slipped more than ${writerScheduleLagP99Ms} ms (p99; its latencies count the slip); errors over 1 % of requests; held where reads under writes kept ≥ ${heldShare}× reads alone. Peak: open-loop writer and ${readersFor(peak.readRate)} reader process(es) (as seedShape); held: rates ≥ 95 %, < 1 % errors, write p99 < ${peakLimits.writeP99Ms} ms, lag p99 < ${peakLimits.lagP99Ms} ms.`,
     ...sections.flatMap((section) => section.rows.filter((row) => row.why !== undefined).map((row) => `${section.store}, ${row.query}, ${row.writeRate} w/s: generator-bound: ${row.why}`)),
     ...sections.flatMap((section) =>
       section.rows

@@ -38,12 +38,27 @@ describe('createSharedLogTail', () => {
     const together = await Promise.all(Array.from({ length: 6 }, () => tail.readAll(logStart, 10)));
     expect(reads()).toBe(1);
     expect(together.every((events) => events.length === 10)).toBe(true);
-    // a runner a few events further on is answered from the same read
-    expect((await tail.readAll(cursorOf(together[0]![3]!), 10)).map((e) => e.globalPosition)).toEqual([5, 6, 7, 8, 9, 10]);
+    // a runner a few events on, asking for no more than the read holds from there
+    expect((await tail.readAll(cursorOf(together[0]![3]!), 6)).map((e) => e.globalPosition)).toEqual([5, 6, 7, 8, 9, 10]);
     expect(reads()).toBe(1);
-    // past the kept read: the store again
-    expect(await tail.readAll(cursorOf(together[0]![9]!), 10)).toHaveLength(10);
+    // asking for more than the rest of a full read: the store, which has more
+    expect(await tail.readAll(cursorOf(together[0]![3]!), 10)).toHaveLength(10);
     expect(reads()).toBe(2);
   });
 
+  it('serves the rest of the newest short read, but sends a reader behind older short reads to the store', async () => {
+    const { store, reads } = await storeWith(3);
+    const tail = createSharedLogTail(store, { types: undefined });
+    const first = await tail.readAll(logStart, 10);
+    expect(first).toHaveLength(3);
+    // the newest read came back short: what it holds after event 1 is all there was
+    expect((await tail.readAll(cursorOf(first[0]!), 10)).map((e) => e.globalPosition)).toEqual([2, 3]);
+    expect(reads()).toBe(1);
+    await store.appendToStream('s-0', [{ type: 'Even', data: {} }, { type: 'Odd', data: {} }], { expectedVersion: 'any' });
+    expect((await tail.readAll(cursorOf(first[2]!), 10)).map((e) => e.globalPosition)).toEqual([4, 5]);
+    expect(reads()).toBe(2);
+    // behind: the first read is no longer the newest, so the store answers, to the end
+    expect((await tail.readAll(cursorOf(first[0]!), 10)).map((e) => e.globalPosition)).toEqual([2, 3, 4, 5]);
+    expect(reads()).toBe(3);
+  });
 });

@@ -18,6 +18,8 @@ export interface SharedLogTailOptions {
 interface Window {
   readonly after: LogCursor;
   readonly events: readonly StoredEvent[];
+  /** True when the read came back short: it reached what was readable then, so what it holds is all there was. */
+  readonly reachedEnd: boolean;
 }
 
 const cursorOfEvent = (event: StoredEvent): LogCursor => ({ transactionId: event.transactionId, position: event.globalPosition });
@@ -50,9 +52,18 @@ export function createSharedLogTail(eventStore: Pick<EventStore, 'readAll'>, opt
 
   return {
     async readAll(after, limit) {
+      // the end of the newest read: a read that came back short ending there is all that was readable a moment ago
+      const newest = windows.reduce<LogCursor | undefined>((end, w) => {
+        const last = cursorOfEvent(w.events.at(-1)!);
+        return end === undefined || compareCursors(last, end) > 0 ? last : end;
+      }, undefined);
       for (const window of windows) {
         const start = startIn(window, after);
-        if (start >= 0 && start < window.events.length) return window.events.slice(start, start + limit);
+        if (start < 0 || start >= window.events.length) continue;
+        // served: all the reader asked for, or all there was at the newest read; never the short remainder of an
+        // older read (a reader behind would crawl through others' leftovers instead of reading on to the end)
+        const last = cursorOfEvent(window.events.at(-1)!);
+        if (window.events.length - start >= limit || (window.reachedEnd && compareCursors(last, newest!) === 0)) return window.events.slice(start, start + limit);
       }
       const key = keyOf(after);
       let pending = reading.get(key);
@@ -62,7 +73,7 @@ export function createSharedLogTail(eventStore: Pick<EventStore, 'readAll'>, opt
         reading.set(key, read);
         void read
           .then((events) => {
-            if (events.length > 0) windows = [{ after, events }, ...windows.filter((w) => compareCursors(w.after, after) !== 0)].slice(0, kept);
+            if (events.length > 0) windows = [{ after, events, reachedEnd: events.length < limit }, ...windows.filter((w) => compareCursors(w.after, after) !== 0)].slice(0, kept);
           }, () => undefined)
           .finally(() => reading.delete(key));
       }

@@ -94,6 +94,22 @@ describe('read-your-writes with X-Min-Position', () => {
     expect(Number(response.headers['x-projection-position'])).toBeLessThan(position);
   });
 
+  it('answers 503 overloaded with Retry-After to a wait beyond the cap, and waits again once the others ended', async () => {
+    fixture = await createTestApp({ applyDelayMs: 10_000, maxWaiters: 2 });
+    const { app, daemon } = fixture;
+    daemon.start();
+    const position = await increment(app, 'a', 5);
+    const wait = () => app.inject({ method: 'GET', url: '/test/counters/a', headers: { 'x-min-position': String(position), 'x-wait-ms': '200' } });
+    const waiting = [wait(), wait()];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const refused = await wait();
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.json().error.code).toBe('overloaded');
+    expect((await Promise.all(waiting)).map((r) => r.headers['x-consistency'])).toEqual(['stale', 'stale']);
+    expect((await wait()).headers['x-consistency']).toBe('stale');
+  });
+
   it('refuses with 400 a token beyond the head of the log: no command of this store answered with it', async () => {
     fixture = await createTestApp();
     fixture.daemon.start();

@@ -47,15 +47,17 @@ export const failures: Readonly<Record<string, () => Error>> = {
 export interface TestAppOptions extends CreateHttpAppOptions {
   /** How long the projection takes per batch. */
   readonly applyDelayMs?: number;
+  /** The gate's cap on requests waiting for a token. */
+  readonly maxWaiters?: number;
   readonly ready?: () => Promise<void>;
 }
 
 export async function createTestApp(options: TestAppOptions = {}) {
-  const { applyDelayMs = 0, ready = async () => {}, ...appOptions } = options;
+  const { applyDelayMs = 0, ready = async () => {}, maxWaiters, ...appOptions } = options;
   const teardown = new AbortController();
   const eventStore = inMemoryEventStore();
   const projectionStore = inMemoryProjectionStore();
-  const consistencyGate = createConsistencyGate({ eventStore, projectionStore, pollIntervalMs: 5 });
+  const consistencyGate = createConsistencyGate({ eventStore, projectionStore, pollIntervalMs: 5, ...(maxWaiters === undefined ? {} : { maxWaiters }) });
   const counters: ProjectionDefinition<InMemoryReadModel> = {
     name: 'counters',
     version: 1,

@@ -18,8 +18,9 @@ interface Queued {
 }
 
 /**
- * One shared transaction at a time; works queued while it runs make the next. Each work starts with the session's
- * default search_path, whatever the one before it set with SET LOCAL.
+ * One shared transaction at a time: it starts as soon as a work is queued, and works queued while it runs join it
+ * until the queue is empty (or maxWorks ran); then it commits. No timer: nothing waits for company. Each work
+ * starts with the session's default search_path, whatever the one before it set with SET LOCAL.
  */
 export function createTransactionGroup(client: Pick<SqlClient, 'transaction'>, options: { readonly maxWorks?: number } = {}): TransactionGroup {
   const { maxWorks = 16 } = options;
@@ -29,16 +30,18 @@ export function createTransactionGroup(client: Pick<SqlClient, 'transaction'>, o
   const alone = (item: Queued): Promise<void> => client.transaction((session) => item.work(session)).then(item.resolve, item.reject);
 
   async function flush(): Promise<void> {
-    const group = queue.splice(0, maxWorks);
-    if (group.length === 1) return alone(group[0]!);
+    const group: Queued[] = [];
     try {
       await client.transaction(async (session) => {
-        for (const [index, item] of group.entries()) {
-          if (index > 0) await session.query('SET LOCAL search_path TO DEFAULT');
+        while (queue.length > 0 && group.length < maxWorks) {
+          const item = queue.shift()!;
+          group.push(item);
+          if (group.length > 1) await session.query('SET LOCAL search_path TO DEFAULT');
           await item.work(session);
         }
       });
-    } catch {
+    } catch (error) {
+      if (group.length === 1) return group[0]!.reject(error);
       // who failed, and whether the others would have committed, is known only by running each alone
       for (const item of group) await alone(item);
       return;
@@ -49,8 +52,8 @@ export function createTransactionGroup(client: Pick<SqlClient, 'transaction'>, o
   function pump(): void {
     if (running || queue.length === 0) return;
     running = true;
-    // let the works that arrive in this same turn (runners woken by one read of the log) join
-    setImmediate(() => {
+    // works queued in this same turn (runners woken by one read of the log) are there when it starts
+    queueMicrotask(() => {
       void flush().finally(() => {
         running = false;
         pump();
