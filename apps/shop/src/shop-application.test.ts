@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandSettingsFromEnv, daemonSettingsFromEnv } from './shop-application.js';
+import { commandSettingsFromEnv, daemonSettingsFromEnv, poolSettingsFromEnv, projectorThreadFromEnv } from './shop-application.js';
 
 describe('daemonSettingsFromEnv', () => {
   it('reads the tuning variables that are set, and nothing else', () => {
@@ -30,5 +30,17 @@ describe('commandSettingsFromEnv', () => {
       maxBatchSize: 32,
     });
     expect(() => commandSettingsFromEnv({ TWOFOLD_COMMAND_BATCH_SIZE: '0' })).toThrow(/TWOFOLD_COMMAND_BATCH_SIZE must be a positive integer/);
+  });
+});
+
+describe('poolSettingsFromEnv and projectorThreadFromEnv', () => {
+  it('read the pools per role and where the projector runs, and refuse nonsense', () => {
+    expect(poolSettingsFromEnv({})).toEqual({});
+    expect(poolSettingsFromEnv({ TWOFOLD_PG_POOL_COMMANDS: '3', TWOFOLD_PG_POOL_PROJECTOR: '2', TWOFOLD_PG_POOL_READS: '12' })).toEqual({ commands: 3, projector: 2, reads: 12 });
+    expect(() => poolSettingsFromEnv({ TWOFOLD_PG_POOL_READS: '0' })).toThrow(/TWOFOLD_PG_POOL_READS must be a positive integer/);
+    expect(projectorThreadFromEnv({})).toBeUndefined();
+    expect(projectorThreadFromEnv({ TWOFOLD_PROJECTOR_THREAD: '1' })).toBe(true);
+    expect(projectorThreadFromEnv({ TWOFOLD_PROJECTOR_THREAD: '0' })).toBe(false);
+    expect(() => projectorThreadFromEnv({ TWOFOLD_PROJECTOR_THREAD: 'yes' })).toThrow(/must be 0 or 1/);
   });
 });

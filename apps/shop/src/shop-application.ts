@@ -46,6 +46,26 @@ export function commandSettingsFromEnv(env: NodeJS.ProcessEnv): NonNullable<Shop
   });
 }
 
+/**
+ * Connections per role on a PostgreSQL server: TWOFOLD_PG_POOL_COMMANDS, TWOFOLD_PG_POOL_PROJECTOR,
+ * TWOFOLD_PG_POOL_READS (positive integers).
+ */
+export function poolSettingsFromEnv(env: NodeJS.ProcessEnv): NonNullable<ShopOptions['pools']> {
+  return defined({
+    commands: integerFromEnv(env, 'TWOFOLD_PG_POOL_COMMANDS'),
+    projector: integerFromEnv(env, 'TWOFOLD_PG_POOL_PROJECTOR'),
+    reads: integerFromEnv(env, 'TWOFOLD_PG_POOL_READS'),
+  });
+}
+
+/** TWOFOLD_PROJECTOR_THREAD: `1` runs the projector in a worker thread, `0` on the main thread; unset, the shop decides. */
+export function projectorThreadFromEnv(env: NodeJS.ProcessEnv): boolean | undefined {
+  const value = env['TWOFOLD_PROJECTOR_THREAD'];
+  if (value === undefined || value === '') return undefined;
+  if (value !== '0' && value !== '1') throw new Error(`TWOFOLD_PROJECTOR_THREAD must be 0 or 1, not "${value}"`);
+  return value === '1';
+}
+
 export const shopApplication: TwofoldApplication = {
   name: 'Twofold shop',
   async serve(options) {
@@ -61,6 +81,8 @@ export const shopApplication: TwofoldApplication = {
       logger,
       daemon: daemonSettingsFromEnv(process.env),
       commands: commandSettingsFromEnv(process.env),
+      pools: poolSettingsFromEnv(process.env),
+      ...defined({ projectorThread: projectorThreadFromEnv(process.env) }),
     });
     return { url: shop.url, close: () => shop.close() };
   },

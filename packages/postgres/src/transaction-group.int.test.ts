@@ -55,3 +55,19 @@ describe('createTransactionGroup', () => {
     await client.close();
   });
 });
+
+describe('createTransactionGroup without a connection', () => {
+  it('fails every waiting work with the error when no transaction can be begun, and takes work again after', async () => {
+    let failing = true;
+    const client = await openSqlClient('pglite:memory');
+    const flaky: Pick<SqlClient, 'transaction'> = {
+      transaction: (fn) => (failing ? Promise.reject(new Error('no connection')) : client.transaction(fn)),
+    };
+    const group = createTransactionGroup(flaky);
+    const outcomes = await Promise.allSettled([1, 2, 3].map(() => group.run(async () => {})));
+    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : 'ok'))).toEqual(['no connection', 'no connection', 'no connection']);
+    failing = false;
+    await expect(group.run(async (session) => void (await session.query('SELECT 1')))).resolves.toBeUndefined();
+    await client.close();
+  });
+});

@@ -41,6 +41,8 @@ export function createTransactionGroup(client: Pick<SqlClient, 'transaction'>, o
         }
       });
     } catch (error) {
+      // no transaction could be had (no connection): every work waiting fails with that, none is left to retry forever
+      if (group.length === 0) return queue.splice(0).forEach((item) => item.reject(error));
       if (group.length === 1) return group[0]!.reject(error);
       // who failed, and whether the others would have committed, is known only by running each alone
       for (const item of group) await alone(item);
