@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Makes sure the servers the tests need are reachable: starts one that is installed but stopped and,
-// as root on Debian, installs one that is missing. Under CI a service that cannot be had fails the run.
+// as root on Debian, installs one that is missing (and wrk, the benchmarks' load generator). Under CI a service that cannot be had fails the run.
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
@@ -70,7 +70,18 @@ for (const name of wanted) {
     console.error(`services: ${name} unavailable: ${error instanceof Error ? error.message : error}`);
   }
 }
+// the benchmarks' HTTP load generator: the tests run every benchmark at tiny sizes
+if (!existsSync('/usr/bin/wrk')) {
+  try {
+    if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) throw new Error('wrk is not installed (Debian package wrk)');
+    run('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk');
+    console.error('services: wrk installed');
+  } catch (error) {
+    failed = true;
+    console.error(`services: wrk unavailable: ${error instanceof Error ? error.message : error}`);
+  }
+}
 if (failed) {
-  console.error('services: the integration tests need these servers; they fail rather than skip without them.');
+  console.error('services: the integration tests need these servers (and wrk); they fail rather than skip without them.');
   process.exit(1);
 }
