@@ -342,8 +342,8 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
             await waitForWake(pollIntervalMs);
             continue;
           }
-          // resumed: say so before the first batch, which listeners may hear of before this loop goes round
-          if (status.state === 'paused') status.state = checkpoint.rebuild !== undefined ? 'rebuilding' : 'running';
+          // started or resumed: say so before the first batch, which listeners may hear of before this loop goes round
+          if (status.state === 'paused' || status.state === 'idle' || status.state === 'standby') status.state = checkpoint.rebuild !== undefined ? 'rebuilding' : 'running';
           if (admin !== undefined && checkpoint.retryRequested === true && !sawRetryRequest) {
             sawRetryRequest = true;
             await retryDeadLetters(admin);
