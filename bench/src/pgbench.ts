@@ -1,6 +1,7 @@
 // pgbench, PostgreSQL's own load generator, doing one-row INSERT transactions: the rate the server itself takes, beside the Node appenders.
+import { executable } from './executable.js';
 import { execFile } from 'node:child_process';
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -12,14 +13,6 @@ import { rawEventsTable, type AppendRunResult } from './worker-append.js';
 
 const run = promisify(execFile);
 
-const executable = (path: string): boolean => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** `TWOFOLD_BENCH_PGBENCH`, else pgbench on the PATH, else the newest Debian server's; undefined when there is none. */
 export function findPgbench(): string | undefined {

@@ -1,6 +1,6 @@
 // wrk, the HTTP load generator of Debian's `wrk` package, as a process of its own: closed-loop GETs of paths picked at random, figures from its done() hook.
+import { executable } from './executable.js';
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -29,14 +29,6 @@ export interface WrkRunOptions {
   readonly durationMs: number;
 }
 
-const executable = (path: string): boolean => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** `TWOFOLD_BENCH_WRK`, else wrk on the PATH; throws, naming the Debian package, when there is none. */
 export function requireWrk(): string {

@@ -121,7 +121,7 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
       return checkpoint !== undefined && compareCursors(checkpoint.cursor, target) >= 0;
     });
   let poll: NodeJS.Timeout | undefined;
-  const stopPolling = view.onAdvance(() => {
+  const stopWaking = view.onAdvance(() => {
     for (const waiter of [...waiters]) if (reached(waiter.names, waiter.target)) waiter.done();
   });
   function pollWhileWaiting(): void {
@@ -168,7 +168,7 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
       return { ...describe(names, target), caughtUp: reached(names, target) };
     },
     close() {
-      stopPolling();
+      stopWaking();
       view.close();
       clearTimeout(poll);
       for (const waiter of [...waiters]) waiter.done();
