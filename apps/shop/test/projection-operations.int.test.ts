@@ -57,7 +57,8 @@ describe.each(backends)('projection lag on $name', (backend) => {
 describe('rebuilding orderSearch under write load on PostgreSQL', () => {
   let running: RunningShop;
   beforeAll(async () => {
-    running = await backends[1]!.start();
+    // small batches, so that the rebuild of this short history spans several polls
+    running = await backends[1]!.start({ daemon: { pollIntervalMs: 50, batchSize: 2 } });
   });
   afterAll(() => running?.stop());
 

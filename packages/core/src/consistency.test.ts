@@ -58,6 +58,18 @@ describe('createConsistencyGate', () => {
     expect(lookups).toBe(1);
   });
 
+  it('answers a reached token with a position at or past it, even when the checkpoint past it in log order carries a lower number', async () => {
+    const eventStore = inMemoryEventStore();
+    const projectionStore = inMemoryProjectionStore();
+    await projectionStore.prepare(noop);
+    // on PostgreSQL, position 15 can commit in transaction 100 before position 12 commits in transaction 101
+    const reordered = { ...eventStore, cursorAt: async (position: number) => (position === 15 ? { transactionId: 100, position: 15 } : eventStore.cursorAt(position)) };
+    const gate = createConsistencyGate({ eventStore: reordered, projectionStore, pollIntervalMs: 5 });
+    await projectionStore.commitBatch('p', { transactionId: 0, position: 0 }, { cursor: { transactionId: 101, position: 12 }, lastEventAt: new Date() }, async () => {});
+    expect(await gate.waitFor(['p'], 15, 1_000)).toMatchObject({ caughtUp: true, position: 15 });
+    gate.close();
+  });
+
   it('without a token, is caught up only when every projection used is at the head', async () => {
     const { gate, append, applyUpTo } = await setup();
     expect((await gate.freshness(['p'])).caughtUp).toBe(true);

@@ -8,7 +8,11 @@ import type { ProjectionStore } from './projection.js';
 export interface Freshness {
   /** True when every read model used reflects the token asked for (or, with none, the head of the log). */
   readonly caughtUp: boolean;
-  /** The lowest checkpoint position among the read models used. */
+  /**
+   * The lowest checkpoint position among the read models used; when a token was asked for and reached, at least the
+   * token. (Positions are assigned before commit, so a checkpoint past a token in log order can carry a lower number:
+   * the answer never names a position below a token it reflects.)
+   */
   readonly position: number;
   /** The time up to which the answer is known complete: now when caught up with the head, else the commit time of the oldest checkpoint. */
   readonly asOf: Date;
@@ -165,7 +169,9 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
           pollWhileWaiting();
         });
       }
-      return { ...describe(names, target), caughtUp: reached(names, target) };
+      const answer = describe(names, target);
+      if (!reached(names, target)) return { ...answer, caughtUp: false };
+      return { ...answer, caughtUp: true, position: Math.max(answer.position, target.position) };
     },
     close() {
       stopWaking();
