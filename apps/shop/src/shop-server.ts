@@ -228,7 +228,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
         const reader = keyValue.store.reader(redisOrderSummaries.name);
         orderSummaries = { orderSummaries: { read: (orderId: string) => getRedisOrderSummary(reader, orderId), consistencyGate: keyValueGate } };
       }
-      queryRoutes(app, readsModels, orderSummaries);
+      queryRoutes(app, readsModels, { ...orderSummaries, history: readEventStore });
       streamRoutes(app, { eventStore: readEventStore });
     }
     await app.listen({ port, host });

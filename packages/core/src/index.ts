@@ -70,3 +70,5 @@ export type { SnapshotPolicy, StreamModel } from './write-side/stream-model.js';
 export { streamModel } from './write-side/stream-model.js';
 export type { Snapshot, SnapshotStore } from './write-side/snapshot-store.js';
 export { inMemorySnapshotStore } from './write-side/snapshot-store.js';
+export type { PointInLog } from './point-in-log.js';
+export { appendedBy, parsePointInLog } from './point-in-log.js';

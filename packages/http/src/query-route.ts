@@ -1,6 +1,6 @@
 // queryRoute: declares a read-model endpoint with read-your-writes (X-Min-Position) and freshness headers on every answer.
 import { Type, type Static, type TObject, type TSchema, type TUnknown } from '@sinclair/typebox';
-import { NotFound, type ConsistencyGate, type Freshness } from '@twofold/core';
+import { NotFound, parsePointInLog, type ConsistencyGate, type Freshness, type PointInLog } from '@twofold/core';
 import type { FastifyRequest } from 'fastify';
 import { consistencyRequestOf } from './consistency-request.js';
 import { errorResponseRef } from './error-response.js';
@@ -30,10 +30,25 @@ export interface QueryRouteOptions<P extends TSchema, Q extends TObject, R exten
   readonly consistencyGate?: ConsistencyGate;
   /** Returns the answer, or undefined for 404 not_found. */
   readonly handler: (input: QueryInput<Static<P>, Static<Q>>) => Promise<Static<R> | undefined>;
+  /**
+   * Time travel: with `?at=<position or ISO instant>` the answer is folded from the log as it was at that point,
+   * instead of read from the read models, so it waits for no checkpoint. Returns the answer with the position and
+   * commit time of the last event folded, or undefined for 404 (nothing existed yet).
+   */
+  readonly atPoint?: (input: { readonly params: Static<P>; readonly point: PointInLog }) => Promise<PastAnswer<Static<R>> | undefined>;
+}
+
+export interface PastAnswer<T> {
+  readonly answer: T;
+  readonly position: number;
+  readonly recordedAt: Date;
 }
 
 const minPositionParameter = Type.Optional(
   Type.String({ description: 'the consistency token, as X-Min-Position (the header wins when both are sent)' }),
+);
+const atParameter = Type.Optional(
+  Type.String({ description: 'time travel: a global position or an ISO 8601 instant; the answer is folded from the log as it was then' }),
 );
 
 /**
@@ -44,7 +59,7 @@ export function queryRoute<P extends TSchema = TObject<Record<never, never>>, Q 
   app: HttpApp,
   options: QueryRouteOptions<P, Q, R>,
 ): void {
-  const { url, schema = {}, projections, summary, description, tags, operationId, resource = 'resource', handler } = options;
+  const { url, schema = {}, projections, summary, description, tags, operationId, resource = 'resource', handler, atPoint } = options;
   const settings = settingsOf(app);
   const gate = options.consistencyGate ?? settings.consistencyGate;
   if (gate === undefined) throw new Error(`query route ${url} needs a consistency gate: pass consistencyGate to createHttpApp`);
@@ -64,7 +79,10 @@ export function queryRoute<P extends TSchema = TObject<Record<never, never>>, Q 
       headers: ConsistencyRequestHeaders,
       ...(schema.params === undefined ? {} : { params: schema.params }),
       // spreading keeps the caller's options (additionalProperties, …) and TypeBox's symbols
-      querystring: { ...querystring, properties: { ...querystring.properties, minPosition: minPositionParameter } },
+      querystring: {
+        ...querystring,
+        properties: { ...querystring.properties, minPosition: minPositionParameter, ...(atPoint === undefined ? {} : { at: atParameter }) },
+      },
       response: {
         200: { ...response, description: response.description ?? 'The answer, with its freshness.', headers: freshnessHeaderDocs },
         '4xx': errorResponseRef,
@@ -72,6 +90,16 @@ export function queryRoute<P extends TSchema = TObject<Record<never, never>>, Q 
       },
     },
     async handler(request, reply) {
+      const params = request.params as Static<P>;
+      const at = atPoint === undefined ? undefined : (request.query as { at?: string }).at;
+      if (atPoint !== undefined && at !== undefined) {
+        const point = parsePointInLog(at, 'at');
+        const past = await atPoint({ params, point });
+        if (past === undefined) throw new NotFound(resource, lastParam(params) ?? request.url.split('?', 1)[0] ?? request.url);
+        // the log is the truth: the answer is exact for its point, whatever the read models' lag
+        setFreshnessHeaders(reply, { caughtUp: true, position: past.position, asOf: 'time' in point ? point.time : past.recordedAt, lagMs: 0 });
+        return past.answer;
+      }
       const { minPosition, waitMs } = consistencyRequestOf(request, settings);
       let freshness: Freshness;
       if (minPosition === undefined) freshness = await gate.freshness(used);
@@ -87,7 +115,6 @@ export function queryRoute<P extends TSchema = TObject<Record<never, never>>, Q 
         }
       }
       setFreshnessHeaders(reply, freshness, Math.min(...used.map((name) => (Object.hasOwn(settings.lagThresholdsMs, name) ? settings.lagThresholdsMs[name] : undefined) ?? settings.defaultLagThresholdMs)));
-      const params = request.params as Static<P>;
       const answer = await handler({ params, query: request.query as Static<Q>, freshness, request });
       if (answer === undefined) throw new NotFound(resource, lastParam(params) ?? request.url.split('?', 1)[0] ?? request.url);
       return answer;

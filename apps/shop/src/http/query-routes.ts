@@ -1,11 +1,12 @@
 // The shop's query endpoints: each reads one read model and declares it, so read-your-writes waits on the right checkpoint.
-import type { ConsistencyGate } from '@twofold/core';
+import type { ConsistencyGate, EventStore } from '@twofold/core';
 import { queryRoute, type HttpApp } from '@twofold/http';
 import type { SqlClient } from '@twofold/postgres';
 import {
   customerOrders,
   getCustomerOrders,
   batchedOrderSummaryReader,
+  orderSummaryAt,
   getMerchantBalances,
   getSalesReport,
   type OrderSummary,
@@ -17,6 +18,7 @@ import {
   searchOrders,
   searchProducts,
 } from '../projections/index.js';
+import { orderStream } from '../domain/order.js';
 import { parseInstant } from './query-params.js';
 import {
   CustomerOrdersQuery,
@@ -36,9 +38,17 @@ export interface QueryRoutesOptions {
     readonly read: (orderId: string) => Promise<OrderSummary | undefined>;
     readonly consistencyGate: ConsistencyGate;
   };
+  /** The log, for time travel (`GET /api/orders/:id?at=`); without it the route answers only the present. */
+  readonly history?: Pick<EventStore, 'readStream'>;
 }
 
 const dayMs = 86_400_000;
+
+/** The order as it was at a point, folded from its stream. */
+const withHistory =
+  (history: Pick<EventStore, 'readStream'>) =>
+  async ({ params, point }: { readonly params: { readonly id: string }; readonly point: Parameters<typeof orderSummaryAt>[1] }) =>
+    orderSummaryAt(await history.readStream(orderStream(params.id)), point);
 
 /** The query without the consistency token queryRoute adds to every querystring. */
 const withoutToken = <Q extends object>(query: Q): Omit<Q, 'minPosition'> => {
@@ -54,11 +64,12 @@ export function queryRoutes(app: HttpApp, readStore: SqlClient, options: QueryRo
     schema: { params: OrderParams },
     projections: [orderSummaries.name],
     resource: 'order',
-    summary: 'One order with its lines, totals, status and timestamps',
+    summary: 'One order with its lines, totals, status and timestamps; with ?at= (a position or an instant) as it was then, folded from the log',
     tags: ['orders'],
     operationId: 'getOrder',
     ...(options.orderSummaries === undefined ? {} : { consistencyGate: options.orderSummaries.consistencyGate }),
     handler: ({ params }) => readOrder(params.id),
+    ...(options.history === undefined ? {} : { atPoint: withHistory(options.history) }),
   });
   queryRoute(app, {
     url: '/api/orders',

@@ -19,3 +19,5 @@ export type { CustomerOrdersOptions } from './customer-orders.js';
 export { getCustomerOrders } from './customer-order-queries.js';
 export type { CustomerOrder, CustomerOrders } from './customer-order-queries.js';
 export { getRedisOrderSummary, orderSummaryKey, redisOrderSummaries } from './redis-order-summaries.js';
+export { orderSummaryAt } from './order-summary-at.js';
+export type { PastOrderSummary } from './order-summary-at.js';
