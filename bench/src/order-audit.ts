@@ -63,7 +63,7 @@ export async function auditOrders(sql: Sql, outcomes: OrderOutcomes, heads: Read
   for (const { order_id } of reservedRows.rows) reservedTimes.set(order_id, (reservedTimes.get(order_id) ?? 0) + 1);
   const stock = await sql.query<{ stream_id: string; on_hand: string; reserved: string }>(
     `SELECT stream_id,
-            sum(CASE event_type WHEN 'ProductAdded' THEN (data->>'stock')::bigint WHEN 'ProductRestocked' THEN (data->>'quantity')::bigint ELSE 0 END) AS on_hand,
+            sum(CASE event_type WHEN 'ProductAdded' THEN (data->>'stock')::bigint WHEN 'ProductRestocked' THEN coalesce(data->>'added', data->>'quantity')::bigint ELSE 0 END) AS on_hand,
             sum(CASE event_type WHEN 'StockReserved' THEN (data->>'quantity')::bigint WHEN 'StockReleased' THEN -(data->>'quantity')::bigint ELSE 0 END) AS reserved
      FROM twofold_events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id`,
     [streams],

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { ProjectionOperations, TwofoldApplication } from '@twofold/cli';
 import { logStart, NotFound } from '@twofold/core';
 import { projectionOverview } from '@twofold/http';
-import { migrate, openSqlClient, postgresEventStore, postgresProjectionStore, type PostgresClient } from '@twofold/postgres';
+import { migrate, openSqlClient, postgresEventStore, postgresProjectionStore, storedSchemaVersions, type PostgresClient } from '@twofold/postgres';
+import { shopEventSchemas, shopEventStore } from './domain/event-schemas.js';
 import { pino } from 'pino';
 import { shopProjections, startShop, type ShopOptions } from './shop-server.js';
 
@@ -126,7 +127,9 @@ async function openShopProjections({ store, readStore }: { store: string; readSt
   };
   const writeClient = await open(store);
   const readClient = readStore === undefined || readStore === store ? writeClient : await open(readStore);
-  const eventStore = postgresEventStore(writeClient);
+  // a store holding an event version this code cannot read is refused here, before anything reads it
+  shopEventSchemas.verify(await storedSchemaVersions(writeClient));
+  const eventStore = shopEventStore(postgresEventStore(writeClient));
   const projectionStore = postgresProjectionStore(readClient);
   const known = (name: string): number => {
     const version = Object.hasOwn(versions, name) ? versions[name] : undefined;

@@ -1,6 +1,7 @@
 // The shop's projector: which read models a deployment keeps where, and the daemons that keep them.
 import { createProjectionDaemon, type EventStore, type Logger, type ProjectionDaemon, type ProjectionDaemonOptions, type ProjectionDefinition } from '@twofold/core';
 import { postgresEventStore, postgresProjectionStore, type SqlSession } from '@twofold/postgres';
+import { shopEventStore } from './domain/event-schemas.js';
 import { createRedisClient, redisProjectionStore, type RedisProjectionStore } from '@twofold/redis';
 import {
   customerOrders,
@@ -113,7 +114,7 @@ export async function openShopProjector(options: ShopProjectorOptions): Promise<
     if (ownClients) await clients.close();
   };
   try {
-    const eventStore: EventStore = postgresEventStore(await clients.clientFor('projector', options.store));
+    const eventStore: EventStore = shopEventStore(postgresEventStore(await clients.clientFor('projector', options.store)));
     const projectionStore = postgresProjectionStore(await clients.clientFor('projector', options.readStore ?? options.store));
     closers.push(() => eventStore.close(), () => projectionStore.close());
     const settings = daemonSettingsFor(options, options.daemon ?? {}, options.logger);

@@ -15,7 +15,17 @@ import {
 } from '@twofold/core';
 import type { Role } from '@twofold/cli';
 import { createHttpApp, healthRoutes, metricsRoutes, projectionAdminRoutes, projectionRoutes, streamRoutes, type HttpApp } from '@twofold/http';
-import { migrate, postgresEventStore, postgresProjectionStore, postgresSnapshotStore, readerHoldback, type PostgresClient, type SqlSession } from '@twofold/postgres';
+import {
+  migrate,
+  postgresEventStore,
+  postgresProjectionStore,
+  postgresSnapshotStore,
+  readerHoldback,
+  storedSchemaVersions,
+  type PostgresClient,
+  type SqlSession,
+} from '@twofold/postgres';
+import { shopEventSchemas, shopEventStore } from './domain/event-schemas.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { commandRoutes } from './http/command-routes.js';
 import { queryRoutes } from './http/query-routes.js';
@@ -137,7 +147,9 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     const readsModels = await clients.clientFor('reads', modelsUrl);
     await migrate(readsEvents);
     if (readsModels !== readsEvents) await migrate(readsModels);
-    const readEventStore = postgresEventStore(readsEvents);
+    // a store holding an event version this code cannot read is refused here, before anything reads it
+    shopEventSchemas.verify(await storedSchemaVersions(readsEvents));
+    const readEventStore = shopEventStore(postgresEventStore(readsEvents));
     const projectionStore = postgresProjectionStore(readsModels);
     closers.push(() => readEventStore.close(), () => projectionStore.close());
 
@@ -146,7 +158,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     let eventStore: EventStore = readEventStore;
     if (roles.has('command')) {
       const commandClient = await clients.clientFor('commands', store);
-      const commandEvents = postgresEventStore(commandClient);
+      const commandEvents = shopEventStore(postgresEventStore(commandClient));
       closers.push(() => commandEvents.close());
       eventStore = commandEvents;
       commands = createCommandProcessor({

@@ -68,7 +68,7 @@ describe('two processes ordering the same products on one PostgreSQL', () => {
 
     const client = await openSqlClient(database.url);
     try {
-      const { rows } = await client.query<{ stream_id: string; event_type: string; data: { orderId?: string; quantity?: number }; global_position: string }>(
+      const { rows } = await client.query<{ stream_id: string; event_type: string; data: { orderId?: string; quantity?: number; added?: number }; global_position: string }>(
         `SELECT stream_id, event_type, data, global_position FROM twofold_events ORDER BY global_position`,
       );
       const placed = rows.filter((row) => row.event_type === 'OrderPlaced');
@@ -84,7 +84,7 @@ describe('two processes ordering the same products on one PostgreSQL', () => {
       for (const sku of skus) {
         const ofSku = (kind: Sent['kind']) => sent.filter((s) => s.sku === sku && s.kind === kind && s.reply.status === 202).reduce((sum, s) => sum + s.quantity, 0);
         const events = rows.filter((row) => row.stream_id === `product-${sku}`);
-        const total = (type: string) => events.filter((e) => e.event_type === type).reduce((sum, e) => sum + (e.data.quantity ?? 0), 0);
+        const total = (type: string) => events.filter((e) => e.event_type === type).reduce((sum, e) => sum + (e.data.quantity ?? e.data.added ?? 0), 0);
         const onHand = initialStock + total('ProductRestocked');
         const held = total('StockReserved') - total('StockReleased');
         expect(total('ProductRestocked')).toBe(ofSku('restock'));

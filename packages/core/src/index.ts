@@ -72,3 +72,5 @@ export type { Snapshot, SnapshotStore } from './write-side/snapshot-store.js';
 export { inMemorySnapshotStore } from './write-side/snapshot-store.js';
 export type { PointInLog } from './point-in-log.js';
 export { appendedBy, parsePointInLog } from './point-in-log.js';
+export type { EventSchema, EventSchemas, StoredSchemaVersion, Upcaster } from './schema-evolution.js';
+export { defineEventSchemas, evolvingEventStore, schemaVersionOf, UnknownSchemaVersion } from './schema-evolution.js';

@@ -21,3 +21,4 @@ export { checkpointsChannel, generationSchema, postgresProjectionStore } from '.
 export { postgresSnapshotStore } from './postgres-snapshot-store.js';
 export type { ReaderHoldback } from './reader-holdback.js';
 export { readerHoldback } from './reader-holdback.js';
+export { storedSchemaVersions } from './stored-schema-versions.js';

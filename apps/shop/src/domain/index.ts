@@ -69,3 +69,4 @@ export type {
   SendPayout,
 } from './merchant.js';
 export { sendPayout } from './merchant-commands.js';
+export { shopEventSchemas, shopEventStore } from './event-schemas.js';

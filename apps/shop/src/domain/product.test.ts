@@ -29,7 +29,7 @@ const reserve = (orderId: string, quantity: number): ProductCommand => ({ type: 
 const release = (orderId: string, quantity: number): ProductCommand => ({ type: 'ReleaseStock', data: { sku: 'MUG-1', orderId, quantity }, metadata });
 
 const productAdded = (stock = 10): ProductAdded => ({ type: 'ProductAdded', data: { ...details, stock } });
-const restocked = (quantity: number): ProductEvent => ({ type: 'ProductRestocked', data: { sku: 'MUG-1', quantity } });
+const restocked = (quantity: number): ProductEvent => ({ type: 'ProductRestocked', data: { sku: 'MUG-1', added: quantity } });
 const reserved = (orderId: string, quantity: number): ProductEvent => ({ type: 'StockReserved', data: { sku: 'MUG-1', orderId, quantity } });
 const released = (orderId: string, quantity: number): ProductEvent => ({ type: 'StockReleased', data: { sku: 'MUG-1', orderId, quantity } });
 

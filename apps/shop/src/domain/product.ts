@@ -23,7 +23,8 @@ export type ReleaseStock = Command<'ReleaseStock', { readonly sku: string; reado
 export type ProductCommand = AddProduct | RestockProduct | ReserveStock | ReleaseStock;
 
 export type ProductAdded = Event<'ProductAdded', ProductDetails & { readonly stock: number }>;
-export type ProductRestocked = Event<'ProductRestocked', { readonly sku: string; readonly quantity: number }>;
+/** v2: `added` (v1 called it `quantity`, which read as the new stock level as easily as the amount added). */
+export type ProductRestocked = Event<'ProductRestocked', { readonly sku: string; readonly added: number }>;
 export type StockReserved = Event<'StockReserved', { readonly sku: string; readonly orderId: string; readonly quantity: number }>;
 export type StockReleased = Event<'StockReleased', { readonly sku: string; readonly orderId: string; readonly quantity: number }>;
 export type ProductEvent = ProductAdded | ProductRestocked | StockReserved | StockReleased;
@@ -54,7 +55,7 @@ export function evolve(state: ProductState, event: ProductEvent): ProductState {
       return { status: 'listed', ...details, stockOnHand: stock, reserved: 0 };
     }
     case 'ProductRestocked':
-      return state.status === 'listed' ? { ...state, stockOnHand: state.stockOnHand + event.data.quantity } : state;
+      return state.status === 'listed' ? { ...state, stockOnHand: state.stockOnHand + event.data.added } : state;
     case 'StockReserved': {
       if (state.status !== 'listed') return state;
       return { ...state, reserved: state.reserved + event.data.quantity };
@@ -93,7 +94,7 @@ export function decide(command: ProductCommand, state: ProductState): ProductEve
       if (product.stockOnHand + quantity > Number.MAX_SAFE_INTEGER) {
         throw new CommandRejected('stock_limit', `restocking ${sku} by ${quantity} exceeds the stock limit`, { sku, quantity });
       }
-      return [{ type: 'ProductRestocked', data: { sku, quantity } }];
+      return [{ type: 'ProductRestocked', data: { sku, added: quantity } }];
     }
     case 'ReserveStock': {
       const { sku, orderId, quantity } = command.data;

@@ -33,7 +33,7 @@ const added = (details: Partial<ProductDetails> & { sku: string }, stock = 10): 
       stock,
     },
   });
-const restocked = (sku: string, quantity: number) => on(sku, { type: 'ProductRestocked', data: { sku, quantity } });
+const restocked = (sku: string, quantity: number) => on(sku, { type: 'ProductRestocked', data: { sku, added: quantity } });
 const reserved = (sku: string, orderId: string, quantity: number) => on(sku, { type: 'StockReserved', data: { sku, orderId, quantity } });
 const released = (sku: string, orderId: string, quantity: number) => on(sku, { type: 'StockReleased', data: { sku, orderId, quantity } });
 

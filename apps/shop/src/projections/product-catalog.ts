@@ -77,7 +77,7 @@ function stockChange(event: StoredEvent<ProductEvent>) {
   const at = { sku: event.data.sku, recorded_at: event.recordedAt.toISOString(), position: event.globalPosition };
   switch (event.type) {
     case 'ProductRestocked':
-      return { ...at, on_hand: event.data.quantity, reserved: 0 };
+      return { ...at, on_hand: event.data.added, reserved: 0 };
     case 'StockReserved':
       return { ...at, on_hand: 0, reserved: event.data.quantity };
     case 'StockReleased':
