@@ -95,6 +95,16 @@ describe('evolvingEventStore', () => {
     expect(onlyOther[2]!.data).not.toHaveProperty('fullName');
   });
 
+  it('passes every other argument of an append through, so options a store adds later are not lost', async () => {
+    const raw = inMemoryEventStore();
+    const seen: unknown[][] = [];
+    const recording = { ...raw, appendToStreams: (...args: Parameters<typeof raw.appendToStreams>) => (seen.push(args), raw.appendToStreams(...args)) };
+    const store = evolvingEventStore(recording, personSchemas) as unknown as { appendToStreams: (...args: unknown[]) => Promise<unknown> };
+    const options = { idempotencyKeys: [] };
+    await store.appendToStreams([{ streamId: 'a', events: [{ type: 'Other', data: {} }], expectedVersion: 'no_stream' }], options);
+    expect(seen[0]![1]).toBe(options);
+  });
+
   it('fails a read of a version newer than the code, naming it', async () => {
     const raw = inMemoryEventStore();
     await raw.appendToStream('p', [{ type: 'Named', data: {}, metadata: { schemaVersion: 9 } }], { expectedVersion: 'no_stream' });

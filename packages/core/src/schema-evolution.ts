@@ -85,10 +85,10 @@ export function defineEventSchemas(schemas: Readonly<Record<string, EventSchema>
 export function evolvingEventStore<S extends EventStore>(store: S, schemas: EventSchemas): S {
   const stamp = (event: Event): Event => ({ ...event, metadata: { ...event.metadata, schemaVersion: schemas.versionOf(event.type) } });
   const stamped = (appends: readonly StreamAppend[]): StreamAppend[] => appends.map((append) => ({ ...append, events: append.events.map(stamp) }));
+  // every other argument passes as given: options a store adds later (e.g. what to store with an append) are kept
   return Object.assign(Object.create(store) as S, {
-    appendToStream: (streamId: string, events: readonly Event[], options: Parameters<EventStore['appendToStream']>[2]) =>
-      store.appendToStream(streamId, events.map(stamp), options),
-    appendToStreams: (appends: readonly StreamAppend[]) => store.appendToStreams(stamped(appends)),
+    appendToStream: (...[streamId, events, ...rest]: Parameters<EventStore['appendToStream']>) => store.appendToStream(streamId, events.map(stamp), ...rest),
+    appendToStreams: (...[appends, ...rest]: Parameters<EventStore['appendToStreams']>) => store.appendToStreams(stamped(appends), ...rest),
     readStream: async (streamId: string, options?: ReadStreamOptions) => (await store.readStream(streamId, options)).map((event) => schemas.upcast(event)),
     readAll: async (options: ReadAllOptions) => {
       const wanted = options.types === undefined ? undefined : new Set(options.types);
