@@ -6,14 +6,13 @@ import type { HttpApp } from './http-app.js';
  * written as [Redacted]. The request log itself logs no headers (method, URL, status, time), and keys never travel in URLs.
  */
 export const logRedactions: readonly string[] = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'request.headers.authorization',
-  'headers.authorization',
-  'headers.cookie',
   'authorization',
   '*.authorization',
-  'err.config.headers.authorization',
+  'headers.authorization',
+  'headers.cookie',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  'err.*.headers.authorization',
 ];
 
 export interface RequestLogOptions {
