@@ -129,7 +129,7 @@ export async function createHttpApp(options: CreateHttpAppOptions = {}): Promise
   });
   // in this order, before any body is read: headers on every answer, 503 while closing, who is calling, how often
   installSecurityHeaders(app);
-  installShutdown(app, options.shutdownGraceMs === undefined ? {} : { graceMs: options.shutdownGraceMs });
+  const shutdown = installShutdown(app, options.shutdownGraceMs === undefined ? {} : { graceMs: options.shutdownGraceMs });
   if (options.access !== undefined) installAccessControl(app, options.access);
   const { rateLimit, access } = options;
   if (rateLimit !== undefined) {
@@ -144,7 +144,7 @@ export async function createHttpApp(options: CreateHttpAppOptions = {}): Promise
       (method, url) => url !== undefined && (url.startsWith('/health/') || (access !== undefined && accessOf(access.table, method, url) === 'public')),
     );
   }
-  installUnreadBodyDrain(app);
+  installUnreadBodyDrain(app, { closing: shutdown.closing });
 
   app.addSchema(ErrorResponse);
   await app.register(fastifySwagger, {

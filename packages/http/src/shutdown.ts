@@ -12,7 +12,7 @@ export interface ShutdownOptions {
  * `shutting_down` with `Retry-After`, every answer carries `Connection: close` so keep-alive connections end, and
  * requests already running finish; after `graceMs` the connections still open (a long wait, an event stream) are closed.
  */
-export function installShutdown(app: HttpApp, options: ShutdownOptions = {}): void {
+export function installShutdown(app: HttpApp, options: ShutdownOptions = {}): { readonly closing: () => boolean } {
   const { graceMs = 5_000 } = options;
   let closing = false;
   app.addHook('preClose', (done) => {
@@ -35,4 +35,5 @@ export function installShutdown(app: HttpApp, options: ShutdownOptions = {}): vo
     if (closing) reply.header('connection', 'close');
     done(null, payload);
   });
+  return { closing: () => closing };
 }

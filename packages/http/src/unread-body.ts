@@ -7,6 +7,8 @@ export interface UnreadBodyOptions {
   readonly maxBytes?: number;
   /** The longest the rest of the body may take to arrive (default 5 s); then the connection is closed. */
   readonly maxMs?: number;
+  /** True once the app closes: then connections close after their answer, read or not. */
+  readonly closing?: () => boolean;
 }
 
 /**
@@ -16,10 +18,12 @@ export interface UnreadBodyOptions {
  * read and dropped, and the connection is closed only when the body is larger or slower than the bounds.
  */
 export function installUnreadBodyDrain(app: HttpApp, options: UnreadBodyOptions = {}): void {
-  const { maxBytes = 8 * 2 ** 20, maxMs = 5_000 } = options;
+  const { maxBytes = 8 * 2 ** 20, maxMs = 5_000, closing = () => false } = options;
   app.addHook('onSend', (request, reply, payload, done) => {
     const raw = request.raw;
-    if (!raw.complete && !raw.destroyed) {
+    // a request without a body is not complete yet when answered at once (its end is parsed after its headers)
+    const hasBody = raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !raw.complete && !raw.destroyed && !closing()) {
       reply.removeHeader('connection');
       drain(raw, maxBytes, maxMs);
     }
