@@ -14,11 +14,12 @@ import {
   type ProjectionStore,
 } from '@twofold/core';
 import type { Role } from '@twofold/cli';
-import { createHttpApp, healthRoutes, metricsRoutes, projectionAdminRoutes, projectionRoutes, streamRoutes, type HttpApp } from '@twofold/http';
+import { createHttpApp, healthRoutes, metricsRoutes, parseApiKeys, projectionAdminRoutes, projectionRoutes, streamRoutes, type ApiKeyring, type HttpApp, type RateLimit } from '@twofold/http';
 import { migrate, postgresEventStore, postgresProjectionStore, postgresSnapshotStore, readerHoldback, type PostgresClient, type SqlSession } from '@twofold/postgres';
 import type { FastifyBaseLogger } from 'fastify';
 import { commandRoutes } from './http/command-routes.js';
 import { queryRoutes } from './http/query-routes.js';
+import { shopRouteAccess } from './http/route-access.js';
 import { getRedisOrderSummary, redisOrderSummaries } from './projections/index.js';
 import { shopClients, type PoolSizes } from './shop-clients.js';
 import { isEmbedded, openKeyValueStore, openShopProjector, shopProjections, sqlProjectionsOf } from './shop-projector.js';
@@ -57,6 +58,19 @@ export interface ShopOptions {
   readonly projectorThread?: boolean;
   /** Called with each projector thread started: to watch it (or, in a test, to end it as a crash would). */
   readonly onProjectorThread?: (thread: Worker) => void;
+  /** API keys with roles (`key1:reader,key2:writer,key3:admin`, or parsed); none: every route open (listen on loopback only). */
+  readonly apiKeys?: ApiKeyring | string | undefined;
+  /** Requests per second per key (per address without keys); default none. */
+  readonly rateLimit?: RateLimit | undefined;
+  /** HTTP limits: see createHttpApp (defaults 30 s to receive a request, no idle limit). */
+  readonly requestTimeoutMs?: number | undefined;
+  readonly connectionTimeoutMs?: number | undefined;
+  /**
+   * Closing: readiness answers 503 for `shutdownDelayMs` first (default 0) while requests are still served, so a
+   * load balancer stops sending; then requests in flight get `shutdownGraceMs` (default 5 s) to finish.
+   */
+  readonly shutdownDelayMs?: number | undefined;
+  readonly shutdownGraceMs?: number | undefined;
 }
 
 export interface Shop {
@@ -113,6 +127,7 @@ function checkpointFeed(
 export async function startShop(options: ShopOptions): Promise<Shop> {
   const { store, readStore, kv, kvKeyPrefix, roles = allRoles, port = 3000, host = '127.0.0.1', logger = false } = options;
   const coreLogger: Logger | undefined = logger === false ? undefined : logger;
+  const apiKeys = typeof options.apiKeys === 'object' ? options.apiKeys : parseApiKeys(options.apiKeys);
   const storage = { store, readStore, kv, kvKeyPrefix };
   const modelsUrl = readStore ?? store;
   const clients = shopClients({ ...(options.pools === undefined ? {} : { pools: options.pools }), ...(coreLogger === undefined ? {} : { logger: coreLogger }) });
@@ -122,7 +137,10 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
   let daemon: ProjectionDaemon | undefined;
   const gates: ConsistencyGate[] = [];
   const closers: (() => Promise<void>)[] = [];
+  let shuttingDown = false;
   const closeAll = async (): Promise<void> => {
+    shuttingDown = true;
+    if (app !== undefined && (options.shutdownDelayMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
     await app?.close().catch(() => undefined);
     await commands?.close().catch(() => undefined);
     await daemon?.stop().catch(() => undefined);
@@ -173,6 +191,8 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       if (inThread) {
         const level = logger === false ? undefined : logger.level;
         threaded = threadedProjector({
+          // a batch not done by then is rolled back with its connection: its checkpoint never moved
+          stopTimeoutMs: 3_000,
           data: {
             ...storage,
             ...(options.pools === undefined ? {} : { pools: options.pools }),
@@ -195,7 +215,17 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     );
     const gate = createConsistencyGate({ eventStore, projectionStore: checkpointFeed(projectionStore, daemon, new Set(sqlProjections.map((p) => p.name))) });
     gates.push(gate);
-    app = await createHttpApp({ consistencyGate: gate, lagThresholdsMs, logger: logger === false ? false : logger, openApi: { title: 'Twofold shop' } });
+    app = await createHttpApp({
+      consistencyGate: gate,
+      lagThresholdsMs,
+      logger: logger === false ? false : logger,
+      openApi: { title: 'Twofold shop' },
+      access: { table: shopRouteAccess, apiKeys },
+      ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+      ...(options.connectionTimeoutMs === undefined ? {} : { connectionTimeoutMs: options.connectionTimeoutMs }),
+      ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+    });
     // every projection of every store, as one list for /api/projections and /metrics
     const checkpoints = { readCheckpoints: async () => [...(await projectionStore.readCheckpoints()), ...((await keyValue?.store.readCheckpoints()) ?? [])] };
     const noDaemon = { statuses: () => [], onProgress: () => () => undefined };
@@ -210,6 +240,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     const distinctClients = [...new Set<PostgresClient>([readsEvents, readsModels])];
     healthRoutes(app, {
       readinessCheck: async () => {
+        if (shuttingDown) throw new Error('shutting down');
         for (const client of distinctClients) await client.query('select 1');
         await keyValue?.client.ping();
         const problem = threaded?.problem();
