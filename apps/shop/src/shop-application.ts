@@ -61,15 +61,15 @@ export function poolSettingsFromEnv(env: NodeJS.ProcessEnv): NonNullable<ShopOpt
 /**
  * The HTTP limits from the environment: TWOFOLD_RATE_LIMIT (requests per second per key, `N` or `N:burst`; unset:
  * none), TWOFOLD_REQUEST_TIMEOUT_MS (to receive a request; 0: none; default 30,000), TWOFOLD_CONNECTION_TIMEOUT_MS
- * (idle connections; default 0: none), TWOFOLD_SHUTDOWN_DELAY_MS (readiness 503 before closing; default 0) and
- * TWOFOLD_SHUTDOWN_GRACE_MS (for requests in flight; default 5,000).
+ * (idle connections; default 0: none), TWOFOLD_SHUTDOWN_DRAIN_MS (serving with readiness 503 before closing;
+ * default 500) and TWOFOLD_SHUTDOWN_GRACE_MS (for requests in flight; default 5,000).
  */
-export function httpSettingsFromEnv(env: NodeJS.ProcessEnv): Pick<ShopOptions, 'rateLimit' | 'requestTimeoutMs' | 'connectionTimeoutMs' | 'shutdownDelayMs' | 'shutdownGraceMs'> {
+export function httpSettingsFromEnv(env: NodeJS.ProcessEnv): Pick<ShopOptions, 'rateLimit' | 'requestTimeoutMs' | 'connectionTimeoutMs' | 'shutdownDrainMs' | 'shutdownGraceMs'> {
   return defined({
     rateLimit: parseRateLimit(env['TWOFOLD_RATE_LIMIT']),
     requestTimeoutMs: integerFromEnv(env, 'TWOFOLD_REQUEST_TIMEOUT_MS', 0),
     connectionTimeoutMs: integerFromEnv(env, 'TWOFOLD_CONNECTION_TIMEOUT_MS', 0),
-    shutdownDelayMs: integerFromEnv(env, 'TWOFOLD_SHUTDOWN_DELAY_MS', 0),
+    shutdownDrainMs: integerFromEnv(env, 'TWOFOLD_SHUTDOWN_DRAIN_MS', 0) ?? 500,
     shutdownGraceMs: integerFromEnv(env, 'TWOFOLD_SHUTDOWN_GRACE_MS', 0),
   });
 }

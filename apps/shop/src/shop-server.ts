@@ -66,10 +66,11 @@ export interface ShopOptions {
   readonly requestTimeoutMs?: number | undefined;
   readonly connectionTimeoutMs?: number | undefined;
   /**
-   * Closing: readiness answers 503 for `shutdownDelayMs` first (default 0) while requests are still served, so a
-   * load balancer stops sending; then requests in flight get `shutdownGraceMs` (default 5 s) to finish.
+   * Closing: for `shutdownDrainMs` (default 0) requests are still served, but readiness answers 503 and every answer
+   * closes its connection, so load balancers and clients move on; then requests in flight get `shutdownGraceMs`
+   * (default 5 s) to finish.
    */
-  readonly shutdownDelayMs?: number | undefined;
+  readonly shutdownDrainMs?: number | undefined;
   readonly shutdownGraceMs?: number | undefined;
 }
 
@@ -137,10 +138,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
   let daemon: ProjectionDaemon | undefined;
   const gates: ConsistencyGate[] = [];
   const closers: (() => Promise<void>)[] = [];
-  let shuttingDown = false;
   const closeAll = async (): Promise<void> => {
-    shuttingDown = true;
-    if (app !== undefined && (options.shutdownDelayMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
     await app?.close().catch(() => undefined);
     await commands?.close().catch(() => undefined);
     await daemon?.stop().catch(() => undefined);
@@ -224,6 +222,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
       ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
       ...(options.connectionTimeoutMs === undefined ? {} : { connectionTimeoutMs: options.connectionTimeoutMs }),
+      ...(options.shutdownDrainMs === undefined ? {} : { shutdownDrainMs: options.shutdownDrainMs }),
       ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
     });
     // every projection of every store, as one list for /api/projections and /metrics
@@ -240,7 +239,6 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     const distinctClients = [...new Set<PostgresClient>([readsEvents, readsModels])];
     healthRoutes(app, {
       readinessCheck: async () => {
-        if (shuttingDown) throw new Error('shutting down');
         for (const client of distinctClients) await client.query('select 1');
         await keyValue?.client.ping();
         const problem = threaded?.problem();

@@ -40,7 +40,12 @@ export interface CreateHttpAppOptions {
   readonly requestTimeoutMs?: number;
   /** Closes a connection that sends and receives nothing for this long (default 0: never; it would cut long waits). */
   readonly connectionTimeoutMs?: number;
-  /** How long `close()` lets requests in flight finish before closing their connections (default 5,000 ms). */
+  /**
+   * How long `close()` keeps serving, with readiness 503 and `Connection: close` on every answer, before it stops
+   * listening (default 0), so clients and load balancers move on before connections are refused.
+   */
+  readonly shutdownDrainMs?: number;
+  /** How long `close()` then lets requests in flight finish before closing their connections (default 5,000 ms). */
   readonly shutdownGraceMs?: number;
   /**
    * The access table and the API keys: with keys, a route needs a key of at least its role (401, 403); without keys,
@@ -129,7 +134,10 @@ export async function createHttpApp(options: CreateHttpAppOptions = {}): Promise
   });
   // in this order, before any body is read: headers on every answer, 503 while closing, who is calling, how often
   installSecurityHeaders(app);
-  const shutdown = installShutdown(app, options.shutdownGraceMs === undefined ? {} : { graceMs: options.shutdownGraceMs });
+  const shutdown = installShutdown(app, {
+    ...(options.shutdownDrainMs === undefined ? {} : { drainMs: options.shutdownDrainMs }),
+    ...(options.shutdownGraceMs === undefined ? {} : { graceMs: options.shutdownGraceMs }),
+  });
   if (options.access !== undefined) installAccessControl(app, options.access);
   const { rateLimit, access } = options;
   if (rateLimit !== undefined) {

@@ -62,6 +62,23 @@ describe('closing the app', () => {
     agent.destroy();
   });
 
+  it('drains first: still serving, but readiness answers 503 and every answer closes its connection', async () => {
+    const fixture = await createTestApp({ shutdownDrainMs: 400 });
+    close = fixture.close;
+    await fixture.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = fixture.app.server.address() as { port: number };
+    const agent = new Agent({ keepAlive: true });
+    expect(await send(agent, port, 'GET', '/health/ready')).toMatchObject({ status: 200, connection: 'keep-alive' });
+    const closed = fixture.app.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const ready = await send(agent, port, 'GET', '/health/ready');
+    expect(ready).toMatchObject({ status: 503, connection: 'close' });
+    expect(JSON.parse((ready as { body: string }).body).error.code).toBe('shutting_down');
+    expect(await send(agent, port, 'POST', '/test/counters/a/increment', '{"by":1}')).toMatchObject({ status: 202, connection: 'close' });
+    await closed;
+    expect(await send(agent, port, 'GET', '/health/live')).toEqual({ error: 'ECONNREFUSED' });
+  });
+
   it('closes the connections still open after the grace', async () => {
     const fixture = await createTestApp({ shutdownGraceMs: 100, applyDelayMs: 10_000 });
     close = fixture.close;
