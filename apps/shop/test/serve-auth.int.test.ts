@@ -26,8 +26,8 @@ describe('twofold serve with API keys', () => {
   });
 
   it('asks for a key of the right role, and logs none of them', async () => {
-    const keys = { reader: 'serve-reader-0123456789', writer: 'serve-writer-0123456789' };
-    shop = await spawnShop(['--store', 'memory'], { LOG_LEVEL: 'debug', TWOFOLD_API_KEYS: `${keys.reader}:reader,${keys.writer}:writer` });
+    const keys = { reader: 'serve-reader-0123456789', writer: 'serve-writer-0123456789', admin: 'serve-admin-0123456789' };
+    shop = await spawnShop(['--store', 'memory'], { LOG_LEVEL: 'debug', TWOFOLD_API_KEYS: `${keys.reader}:reader,${keys.writer}:writer,${keys.admin}:admin` });
     const writer = { authorization: `Bearer ${keys.writer}` };
     const reader = { authorization: `Bearer ${keys.reader}` };
     expect((await request(shop.url, 'POST', '/api/products', product('sku-a', 1))).status).toBe(401);
@@ -35,6 +35,10 @@ describe('twofold serve with API keys', () => {
     expect((await request(shop.url, 'POST', '/api/products', product('sku-a', 1), writer)).status).toBe(202);
     expect((await request(shop.url, 'GET', '/api/products', undefined, reader)).status).toBe(200);
     expect((await request(shop.url, 'GET', '/api/streams/product-sku-a', undefined, writer)).status).toBe(403);
+    // the history says which key asked for each change (by its place in the list)
+    const history = await request(shop.url, 'GET', '/api/streams/product-sku-a', undefined, { authorization: `Bearer ${keys.admin}` });
+    expect(history.status).toBe(200);
+    expect(history.body.events[0].metadata.actor).toBe('key-2');
     expect((await request(shop.url, 'GET', '/health/ready')).status).toBe(200);
     await shop.kill('SIGTERM');
     const output = shop.output();

@@ -65,6 +65,9 @@ describe('with keys', () => {
     expect(await fixture.eventStore.head()).toBeUndefined();
     const accepted = await fixture.app.inject({ method: 'POST', url: '/test/counters/a/increment', headers: bearer(keys.writer), payload: { by: 1 } });
     expect(accepted.statusCode).toBe(202);
+    // the event records which key asked: the writer's position in the list, never the key
+    const [event] = await fixture.eventStore.readStream('counter-a');
+    expect(event?.metadata.actor).toBe('key-2');
   });
 
   it('asks a key even for unknown routes, so a caller without one learns nothing', async () => {
