@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProjectionOperations, TwofoldApplication } from '@twofold/cli';
 import { logStart, NotFound } from '@twofold/core';
-import { projectionOverview } from '@twofold/http';
+import { logRedactions, parseApiKeys, parseRateLimit, projectionOverview } from '@twofold/http';
 import { migrate, openSqlClient, postgresEventStore, postgresProjectionStore, storedSchemaVersions, type PostgresClient } from '@twofold/postgres';
 import { shopEventSchemas, shopEventStore } from './domain/event-schemas.js';
 import { pino } from 'pino';
@@ -59,6 +59,22 @@ export function poolSettingsFromEnv(env: NodeJS.ProcessEnv): NonNullable<ShopOpt
   });
 }
 
+/**
+ * The HTTP limits from the environment: TWOFOLD_RATE_LIMIT (requests per second per key, `N` or `N:burst`; unset:
+ * none), TWOFOLD_REQUEST_TIMEOUT_MS (to receive a request; 0: none; default 30,000), TWOFOLD_CONNECTION_TIMEOUT_MS
+ * (idle connections; default 0: none), TWOFOLD_SHUTDOWN_DRAIN_MS (serving with readiness 503 before closing;
+ * default 500) and TWOFOLD_SHUTDOWN_GRACE_MS (for requests in flight; default 5,000).
+ */
+export function httpSettingsFromEnv(env: NodeJS.ProcessEnv): Pick<ShopOptions, 'rateLimit' | 'requestTimeoutMs' | 'connectionTimeoutMs' | 'shutdownDrainMs' | 'shutdownGraceMs'> {
+  return defined({
+    rateLimit: parseRateLimit(env['TWOFOLD_RATE_LIMIT']),
+    requestTimeoutMs: integerFromEnv(env, 'TWOFOLD_REQUEST_TIMEOUT_MS', 0),
+    connectionTimeoutMs: integerFromEnv(env, 'TWOFOLD_CONNECTION_TIMEOUT_MS', 0),
+    shutdownDrainMs: integerFromEnv(env, 'TWOFOLD_SHUTDOWN_DRAIN_MS', 0) ?? 500,
+    shutdownGraceMs: integerFromEnv(env, 'TWOFOLD_SHUTDOWN_GRACE_MS', 0),
+  });
+}
+
 /** TWOFOLD_PROJECTOR_THREAD: `1` runs the projector in a worker thread, `0` on the main thread; unset, the shop decides. */
 export function projectorThreadFromEnv(env: NodeJS.ProcessEnv): boolean | undefined {
   const value = env['TWOFOLD_PROJECTOR_THREAD'];
@@ -71,8 +87,13 @@ export const shopApplication: TwofoldApplication = {
   name: 'Twofold shop',
   async serve(options) {
     if (options.bus !== undefined) throw new Error('--bus (NATS JetStream) is not available yet in this version of the shop');
-    const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+    // a bad key list stops the start, naming the entry
+    const apiKeys = parseApiKeys(options.apiKeys);
+    const http = httpSettingsFromEnv(process.env);
+    const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', redact: [...logRedactions] });
     const shop = await startShop({
+      apiKeys,
+      ...http,
       store: options.store,
       readStore: options.readStore,
       kv: options.kv,

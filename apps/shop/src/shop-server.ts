@@ -14,7 +14,7 @@ import {
   type ProjectionStore,
 } from '@twofold/core';
 import type { Role } from '@twofold/cli';
-import { createHttpApp, healthRoutes, metricsRoutes, projectionAdminRoutes, projectionRoutes, streamRoutes, type HttpApp } from '@twofold/http';
+import { createHttpApp, healthRoutes, metricsRoutes, parseApiKeys, projectionAdminRoutes, projectionRoutes, streamRoutes, type ApiKeyring, type HttpApp, type RateLimit } from '@twofold/http';
 import {
   migrate,
   postgresEventStore,
@@ -29,6 +29,7 @@ import { shopEventSchemas, shopEventStore } from './domain/event-schemas.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { commandRoutes } from './http/command-routes.js';
 import { queryRoutes } from './http/query-routes.js';
+import { shopRouteAccess } from './http/route-access.js';
 import { getRedisOrderSummary, redisOrderSummaries } from './projections/index.js';
 import { shopClients, type PoolSizes } from './shop-clients.js';
 import { isEmbedded, openKeyValueStore, openShopProjector, shopProjections, sqlProjectionsOf } from './shop-projector.js';
@@ -67,6 +68,20 @@ export interface ShopOptions {
   readonly projectorThread?: boolean;
   /** Called with each projector thread started: to watch it (or, in a test, to end it as a crash would). */
   readonly onProjectorThread?: (thread: Worker) => void;
+  /** API keys with roles (`key1:reader,key2:writer,key3:admin`, or parsed); none: every route open (listen on loopback only). */
+  readonly apiKeys?: ApiKeyring | string | undefined;
+  /** Requests per second per key (per address without keys); default none. */
+  readonly rateLimit?: RateLimit | undefined;
+  /** HTTP limits: see createHttpApp (defaults 30 s to receive a request, no idle limit). */
+  readonly requestTimeoutMs?: number | undefined;
+  readonly connectionTimeoutMs?: number | undefined;
+  /**
+   * Closing: for `shutdownDrainMs` (default 0) requests are still served, but readiness answers 503 and every answer
+   * closes its connection, so load balancers and clients move on; then requests in flight get `shutdownGraceMs`
+   * (default 5 s) to finish.
+   */
+  readonly shutdownDrainMs?: number | undefined;
+  readonly shutdownGraceMs?: number | undefined;
 }
 
 export interface Shop {
@@ -123,6 +138,7 @@ function checkpointFeed(
 export async function startShop(options: ShopOptions): Promise<Shop> {
   const { store, readStore, kv, kvKeyPrefix, roles = allRoles, port = 3000, host = '127.0.0.1', logger = false } = options;
   const coreLogger: Logger | undefined = logger === false ? undefined : logger;
+  const apiKeys = typeof options.apiKeys === 'object' ? options.apiKeys : parseApiKeys(options.apiKeys);
   const storage = { store, readStore, kv, kvKeyPrefix };
   const modelsUrl = readStore ?? store;
   const clients = shopClients({ ...(options.pools === undefined ? {} : { pools: options.pools }), ...(coreLogger === undefined ? {} : { logger: coreLogger }) });
@@ -185,6 +201,8 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       if (inThread) {
         const level = logger === false ? undefined : logger.level;
         threaded = threadedProjector({
+          // a batch not done by then is rolled back with its connection: its checkpoint never moved
+          stopTimeoutMs: 3_000,
           data: {
             ...storage,
             ...(options.pools === undefined ? {} : { pools: options.pools }),
@@ -207,7 +225,18 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     );
     const gate = createConsistencyGate({ eventStore, projectionStore: checkpointFeed(projectionStore, daemon, new Set(sqlProjections.map((p) => p.name))) });
     gates.push(gate);
-    app = await createHttpApp({ consistencyGate: gate, lagThresholdsMs, logger: logger === false ? false : logger, openApi: { title: 'Twofold shop' } });
+    app = await createHttpApp({
+      consistencyGate: gate,
+      lagThresholdsMs,
+      logger: logger === false ? false : logger,
+      openApi: { title: 'Twofold shop' },
+      access: { table: shopRouteAccess, apiKeys },
+      ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+      ...(options.connectionTimeoutMs === undefined ? {} : { connectionTimeoutMs: options.connectionTimeoutMs }),
+      ...(options.shutdownDrainMs === undefined ? {} : { shutdownDrainMs: options.shutdownDrainMs }),
+      ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+    });
     // every projection of every store, as one list for /api/projections and /metrics
     const checkpoints = { readCheckpoints: async () => [...(await projectionStore.readCheckpoints()), ...((await keyValue?.store.readCheckpoints()) ?? [])] };
     const noDaemon = { statuses: () => [], onProgress: () => () => undefined };

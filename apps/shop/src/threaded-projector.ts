@@ -106,10 +106,20 @@ export function threadedProjector(options: ThreadedProjectorOptions): ThreadedPr
       const running = thread;
       if (running === undefined) return;
       const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+      // once the thread says it stopped, its batches are done and its stores closed: a handle left behind (a
+      // connection being reopened, say) must not keep it, and this process, alive
+      const onStopped = (message: FromProjector): void => {
+        if (message.kind === 'stopped') void running.terminate();
+      };
+      running.on('message', onStopped);
       running.postMessage({ kind: 'stop' } satisfies ToProjector);
-      const timer = setTimeout(() => void running.terminate(), stopTimeoutMs);
+      const timer = setTimeout(() => {
+        logger?.warn({ stopTimeoutMs }, 'projector thread did not stop in time; ending it (a batch in flight rolls back with its connection)');
+        void running.terminate();
+      }, stopTimeoutMs);
       await exited;
       clearTimeout(timer);
+      running.off('message', onStopped);
       statuses = statuses.map((status) => ({ ...status, state: 'stopped' }));
     },
     statuses: () => statuses,

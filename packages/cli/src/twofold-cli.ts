@@ -62,11 +62,22 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
       checkStoreUrl('--store', options.store);
       if (options.readStore !== undefined) checkStoreUrl('--read-store', options.readStore);
       checkExposure(options.host, options.apiKeys);
+      const deadlineMs = shutdownDeadlineMs(process.env);
       const server = await app.serve(options);
       io.out(`${app.name} serving${server.url === undefined ? '' : ` on ${server.url}`} (roles: ${[...options.roles].join(', ')}; store: ${redact(options.store)})`);
       await untilSignalled();
       io.out('shutting down');
+      // whatever hangs, the process ends by the deadline (an orchestrator kills it soon after); a second signal ends it now
+      const exitNow = (why: string): void => {
+        io.err(`twofold: ${why}; exiting now`);
+        process.exit(1);
+      };
+      const deadline = setTimeout(() => exitNow(`still shutting down after ${deadlineMs} ms`), deadlineMs);
+      deadline.unref();
+      const secondSignal = (): void => exitNow('signalled again while shutting down');
+      process.once('SIGINT', secondSignal).once('SIGTERM', secondSignal);
       await server.close();
+      io.out('stopped');
     });
 
   program
@@ -119,6 +130,14 @@ export async function runTwofoldCli(app: TwofoldApplication, argv: readonly stri
     if (!(error instanceof OptionError) && process.env.TWOFOLD_DEBUG) io.err(String((error as Error).stack));
     process.exitCode = error instanceof OptionError ? 2 : 1;
   }
+}
+
+/** TWOFOLD_SHUTDOWN_TIMEOUT_MS: how long a signalled server may take to stop before it exits anyway (default 9,000 ms). */
+export function shutdownDeadlineMs(env: NodeJS.ProcessEnv): number {
+  const value = env['TWOFOLD_SHUTDOWN_TIMEOUT_MS'];
+  if (value === undefined || value === '') return 9_000;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new OptionError(`TWOFOLD_SHUTDOWN_TIMEOUT_MS must be a positive integer, not "${value}"`);
+  return Number(value);
 }
 
 const redact = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');

@@ -4,6 +4,7 @@ import type { AppendResult, CommandMetadata } from '@twofold/core';
 import type { FastifyRequest } from 'fastify';
 import { errorResponseRef } from './error-response.js';
 import { settingsOf, type HttpApp } from './http-app.js';
+import { apiKeyOf } from './route-access.js';
 
 /** The 202 body of every command. */
 export const CommandAccepted = Type.Object(
@@ -73,7 +74,9 @@ export function commandRoute<P extends TSchema = TObject<Record<never, never>>, 
       response: { 202: CommandAccepted, '4xx': errorResponseRef, '5xx': errorResponseRef },
     },
     async handler(request, reply) {
-      const metadata: CommandMetadata = { now: now(), correlationId: request.id };
+      // with auth on, the events record which key asked (its position in the list, never the key)
+      const key = apiKeyOf(request);
+      const metadata: CommandMetadata = { now: now(), correlationId: request.id, ...(key === undefined ? {} : { actor: key.id }) };
       const outcome = await handler({ params: request.params as Static<P>, body: request.body as Static<B>, metadata, request });
       const primary = outcome.streamId === undefined ? outcome.streams[0] : outcome.streams.find((s) => s.streamId === outcome.streamId);
       if (primary === undefined) {

@@ -1,4 +1,4 @@
-// createHttpApp: a Fastify app with TypeBox, a body limit, the Twofold error shape everywhere, and the OpenAPI document.
+// createHttpApp: a Fastify app with TypeBox, limits, auth, security headers, the Twofold error shape everywhere, and the OpenAPI document.
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ConsistencyGate } from '@twofold/core';
@@ -8,7 +8,12 @@ import { correlationIdFrom, correlationIdHeader } from './correlation-id.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './error-handling.js';
 import { ErrorResponse } from './error-response.js';
 import { attachSettings, type HttpApp } from './http-app.js';
-import { installRequestLog } from './request-log.js';
+import { installRequestLog, logRedactions } from './request-log.js';
+import { accessOf, apiKeyOf, installAccessControl, type AccessControlOptions } from './route-access.js';
+import { installRateLimit, type RateLimit } from './rate-limit.js';
+import { installSecurityHeaders } from './security-headers.js';
+import { installShutdown } from './shutdown.js';
+import { installUnreadBodyDrain } from './unread-body.js';
 import { createValidatorCompiler } from './validator.js';
 
 export interface OpenApiOptions {
@@ -28,6 +33,27 @@ export interface CreateHttpAppOptions {
   readonly maxWaitMs?: number;
   /** Larger bodies are refused with 413. */
   readonly bodyLimitBytes?: number;
+  /**
+   * The longest a request may take to arrive, headers and body (default 30,000 ms; 0: no limit); slower ones get
+   * 408 and their connection is closed. It does not bound the handler.
+   */
+  readonly requestTimeoutMs?: number;
+  /** Closes a connection that sends and receives nothing for this long (default 0: never; it would cut long waits). */
+  readonly connectionTimeoutMs?: number;
+  /**
+   * How long `close()` keeps serving, with readiness 503 and `Connection: close` on every answer, before it stops
+   * listening (default 0), so clients and load balancers move on before connections are refused.
+   */
+  readonly shutdownDrainMs?: number;
+  /** How long `close()` then lets requests in flight finish before closing their connections (default 5,000 ms). */
+  readonly shutdownGraceMs?: number;
+  /**
+   * The access table and the API keys: with keys, a route needs a key of at least its role (401, 403); without keys,
+   * every route is open. Either way, every route must be in the table. Default: no table, every route open.
+   */
+  readonly access?: AccessControlOptions;
+  /** Requests per second per API key (per client address without keys); more answer 429 with Retry-After. Default: no limit. */
+  readonly rateLimit?: RateLimit;
   /**
    * A pino-compatible logger, or true for Fastify's own; default: no logging. Each answered request is one line:
    * at debug when it went well, info for a 4xx, error for a 5xx, warn when slower than `slowRequestMs`.
@@ -53,6 +79,8 @@ export async function createHttpApp(options: CreateHttpAppOptions = {}): Promise
     defaultWaitMs = 3000,
     maxWaitMs = 30_000,
     bodyLimitBytes = 1024 * 1024,
+    requestTimeoutMs = 30_000,
+    connectionTimeoutMs = 0,
     logger = false,
     openApi = {},
     now = () => new Date(),
@@ -62,12 +90,23 @@ export async function createHttpApp(options: CreateHttpAppOptions = {}): Promise
     throw new RangeError('defaultWaitMs must be an integer between 0 and maxWaitMs');
   }
   if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1) throw new RangeError('bodyLimitBytes must be a positive integer');
+  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 0) throw new RangeError('requestTimeoutMs must be a non-negative integer');
+  if (!Number.isInteger(connectionTimeoutMs) || connectionTimeoutMs < 0) throw new RangeError('connectionTimeoutMs must be a non-negative integer');
 
   const serverOptions: FastifyHttpOptions<Server> = {
-    ...(typeof logger === 'boolean' ? { logger } : { loggerInstance: logger }),
+    ...(typeof logger === 'boolean' ? { logger: logger && { redact: [...logRedactions] } } : { loggerInstance: logger }),
     // one line per request, by installRequestLog below, not Fastify's two at info
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: bodyLimitBytes,
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: connectionTimeoutMs,
+    // Node checks for late requests this often (its default, 30 s, would let a 30 s timeout run to a minute)
+    http: {
+      connectionsCheckingInterval: requestTimeoutMs === 0 ? 30_000 : Math.max(50, Math.min(1_000, Math.floor(requestTimeoutMs / 2))),
+      headersTimeout: requestTimeoutMs === 0 ? 60_000 : Math.min(60_000, requestTimeoutMs),
+    },
+    // requests arriving while the app closes get the Twofold shape (installShutdown), not Fastify's
+    return503OnClosing: false,
     // room for long stream ids and other keys in paths; longer parameters answer 414
     routerOptions: { maxParamLength: 256 },
     // request.id is the correlation id (logged as reqId)
@@ -93,6 +132,27 @@ export async function createHttpApp(options: CreateHttpAppOptions = {}): Promise
     reply.header(correlationIdHeader, request.id);
     done();
   });
+  // in this order, before any body is read: headers on every answer, 503 while closing, who is calling, how often
+  installSecurityHeaders(app);
+  const shutdown = installShutdown(app, {
+    ...(options.shutdownDrainMs === undefined ? {} : { drainMs: options.shutdownDrainMs }),
+    ...(options.shutdownGraceMs === undefined ? {} : { graceMs: options.shutdownGraceMs }),
+  });
+  if (options.access !== undefined) installAccessControl(app, options.access);
+  const { rateLimit, access } = options;
+  if (rateLimit !== undefined) {
+    installRateLimit(
+      app,
+      rateLimit,
+      (request) => {
+        const key = apiKeyOf(request);
+        return key === undefined ? `address ${request.ip}` : key.id;
+      },
+      // probes are never limited
+      (method, url) => url !== undefined && (url.startsWith('/health/') || (access !== undefined && accessOf(access.table, method, url) === 'public')),
+    );
+  }
+  installUnreadBodyDrain(app, { closing: shutdown.closing });
 
   app.addSchema(ErrorResponse);
   await app.register(fastifySwagger, {

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { StoreUnavailable } from '@twofold/core';
 import { errorResponseRef } from './error-response.js';
 import type { HttpApp } from './http-app.js';
+import type { ReadinessProbeConfig } from './shutdown.js';
 
 export interface HealthRoutesOptions {
   /** Resolves when the app can serve (e.g. pings its stores); rejects or hangs otherwise. */
@@ -23,7 +24,9 @@ export function healthRoutes(app: HttpApp, options: HealthRoutesOptions): void {
 
   app.get('/health/live', { schema: schema('The process is up', false), logLevel: 'warn' }, async () => ({ status: 'ok' as const }));
 
-  app.get('/health/ready', { schema: schema('The process and its stores can serve requests', true), logLevel: 'warn' }, async (request) => {
+  // readinessProbe: answers 503 as soon as the app starts closing (see installShutdown)
+  const readiness: ReadinessProbeConfig = { readinessProbe: true };
+  app.get('/health/ready', { schema: schema('The process and its stores can serve requests', true), logLevel: 'warn', config: readiness }, async (request) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`readiness check took longer than ${readinessTimeoutMs} ms`)), readinessTimeoutMs);

@@ -1,6 +1,20 @@
 // One log line per answered request, at a level that keeps a busy server's log (and its CPU) for what matters.
 import type { HttpApp } from './http-app.js';
 
+/**
+ * pino `redact` paths for a logger given to createHttpApp: credentials in a logged request, response or error are
+ * written as [Redacted]. The request log itself logs no headers (method, URL, status, time), and keys never travel in URLs.
+ */
+export const logRedactions: readonly string[] = [
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'headers.cookie',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  'err.*.headers.authorization',
+];
+
 export interface RequestLogOptions {
   /** A request answered after this long is logged at warn whatever its status (default 1,000 ms). */
   readonly slowMs?: number;
