@@ -29,3 +29,7 @@ export { metricsRoutes } from './metrics.js';
 export type { MetricsOptions, ReaderHoldbackReading } from './metrics.js';
 export { projectionAdminRoutes } from './projection-admin-routes.js';
 export type { ProjectionAdminRoutesOptions } from './projection-admin-routes.js';
+export { liveMetricsRoutes } from './live-metrics-routes.js';
+export type { LiveMetrics, LiveMetricsRoutesOptions, LiveProjection } from './live-metrics-routes.js';
+export { staticSiteRoutes } from './static-site.js';
+export type { StaticSiteOptions } from './static-site.js';
