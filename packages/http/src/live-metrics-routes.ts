@@ -25,7 +25,8 @@ export interface LiveProjection {
   readonly lagThresholdMs: number;
   readonly delayed: boolean;
   readonly generation: number | null;
-  readonly rebuilding: boolean;
+  /** The generation being built beside the live one, and how far it is behind the head. */
+  readonly rebuild: { readonly generation: number; readonly position: number; readonly lagEvents: number } | null;
   readonly deadLetters: number;
 }
 
@@ -70,7 +71,7 @@ export function liveMetricsRoutes(app: HttpApp, options: LiveMetricsRoutesOption
         lagThresholdMs: p.lagThresholdMs,
         delayed: p.lagMs > p.lagThresholdMs,
         generation: p.generation,
-        rebuilding: p.rebuild !== null,
+        rebuild: p.rebuild === null ? null : { generation: p.rebuild.generation, position: p.rebuild.position, lagEvents: p.rebuild.lagEvents },
         deadLetters: p.deadLetters,
       })),
       commandsPerSecond: rate(commandCount, previous?.commands),
@@ -106,7 +107,7 @@ export function liveMetricsRoutes(app: HttpApp, options: LiveMetricsRoutesOption
         response: {
           200: {
             description:
-              'text/event-stream; each `data:` is JSON { at, headPosition, projections: [{ name, status, position, lagEvents, lagMs, lagThresholdMs, delayed, generation, rebuilding, deadLetters }], commandsPerSecond, eventsPerSecond }',
+              'text/event-stream; each `data:` is JSON { at, headPosition, projections: [{ name, status, position, lagEvents, lagMs, lagThresholdMs, delayed, generation, rebuild, deadLetters }], commandsPerSecond, eventsPerSecond }',
             content: { 'text/event-stream': { schema: { type: 'string' } } },
           },
         },
