@@ -57,7 +57,8 @@ export function OrdersView() {
         role="search"
         onSubmit={(event) => {
           event.preventDefault();
-          setFilters(draft);
+          // a new object each time: searching again with the same filters asks the server again
+          setFilters({ ...draft });
           setCursors([undefined]);
         }}
       >
