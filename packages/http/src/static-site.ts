@@ -76,7 +76,14 @@ export function staticSiteRoutes(app: HttpApp, options: StaticSiteOptions): void
   const index = site.get('/index.html');
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const path = decodeURIComponent(request.url.split('?', 1)[0] ?? '/');
+    const raw = request.url.split('?', 1)[0] ?? '/';
+    let path: string;
+    try {
+      path = decodeURIComponent(raw);
+    } catch {
+      // a malformed escape names no file of the site
+      throw new NotFound('file', raw);
+    }
     if (apiPrefixes.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix))) throw new NotFound('route', `${request.method} ${path}`);
     if (index === undefined) return reply.code(404).type('text/plain; charset=utf-8').send(notBuiltHint);
     const file = site.get(path) ?? (extname(path) === '' ? index : undefined);
