@@ -32,7 +32,7 @@ export function DeadLettersView({ name }: { readonly name: string }) {
       <p>
         <a href="#/projections">← Projections</a>
       </p>
-      <h1 id="dl-title">Dead letters of {name}</h1>
+      <h1 tabIndex={-1} id="dl-title">Dead letters of {name}</h1>
       <div class="actions">
         <button type="button" onClick={() => void act('POST', `${base}/retry`, 'retry requested: the projector applies them again, in order')}>
           Retry all

@@ -30,7 +30,7 @@ export function MerchantsView() {
 
   return (
     <section aria-labelledby="merchants-title">
-      <h1 id="merchants-title">Merchants</h1>
+      <h1 tabIndex={-1} id="merchants-title">Merchants</h1>
       <FreshnessNote freshness={freshness} what="Balances" />
       {error === '' ? null : (
         <p class="error" role="alert">

@@ -72,7 +72,7 @@ export function OrderDetailView({ orderId }: { readonly orderId: string }) {
       <p>
         <a href="#/orders">← Orders</a>
       </p>
-      <h1 id="order-title">Order {orderId}</h1>
+      <h1 tabIndex={-1} id="order-title">Order {orderId}</h1>
       {error === '' ? null : (
         <p class="error" role="alert">
           {error}{' '}

@@ -51,7 +51,7 @@ export function OrdersView() {
 
   return (
     <section aria-labelledby="orders-title">
-      <h1 id="orders-title">Orders</h1>
+      <h1 tabIndex={-1} id="orders-title">Orders</h1>
       <form
         class="filters"
         role="search"

@@ -76,7 +76,7 @@ export function PlaceOrderView() {
 
   return (
     <section aria-labelledby="place-title">
-      <h1 id="place-title">Place an order</h1>
+      <h1 tabIndex={-1} id="place-title">Place an order</h1>
       <form onSubmit={(event) => void submit(event)} class="place">
         <fieldset class="customer">
           <legend>Customer</legend>

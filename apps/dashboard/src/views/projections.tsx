@@ -35,7 +35,7 @@ export function ProjectionsView() {
 
   return (
     <section aria-labelledby="projections-title">
-      <h1 id="projections-title">Projections</h1>
+      <h1 tabIndex={-1} id="projections-title">Projections</h1>
       <p class="muted">
         {latest === undefined ? 'waiting for the server’s live metrics…' : `head of the log: position ${latest.headPosition} · ${latest.commandsPerSecond} commands/s · ${latest.eventsPerSecond} events/s`}
         {!live.connected && latest !== undefined ? ' · reconnecting…' : ''}
