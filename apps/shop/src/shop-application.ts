@@ -3,12 +3,16 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProjectionOperations, TwofoldApplication } from '@twofold/cli';
-import { logStart, NotFound } from '@twofold/core';
+import { createCommandProcessor, logStart, NotFound } from '@twofold/core';
 import { logRedactions, parseApiKeys, parseRateLimit, projectionOverview } from '@twofold/http';
-import { migrate, openSqlClient, postgresEventStore, postgresProjectionStore, storedSchemaVersions, type PostgresClient } from '@twofold/postgres';
+import { migrate, openSqlClient, postgresEventStore, postgresProjectionStore, postgresSnapshotStore, storedSchemaVersions, type PostgresClient } from '@twofold/postgres';
 import { shopEventSchemas, shopEventStore } from './domain/event-schemas.js';
 import { pino } from 'pino';
+import { seedShop } from './demo/seed-shop.js';
 import { shopProjections, startShop, type ShopOptions } from './shop-server.js';
+
+/** The dashboard's build, beside this app in the repository (from src/ and from dist/ alike). */
+export const dashboardDir = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
 
 /** A whole number from the environment, at least `least`, or undefined when unset. */
 function integerFromEnv(env: NodeJS.ProcessEnv, name: string, least = 1): number | undefined {
@@ -105,6 +109,8 @@ export const shopApplication: TwofoldApplication = {
       commands: commandSettingsFromEnv(process.env),
       pools: poolSettingsFromEnv(process.env),
       ...defined({ projectorThread: projectorThreadFromEnv(process.env) }),
+      dashboardDir,
+      seed: options.seed ?? true,
     });
     return { url: shop.url, close: () => shop.close() };
   },
@@ -119,6 +125,28 @@ export const shopApplication: TwofoldApplication = {
     }
   },
   openProjections: openShopProjections,
+  async seed({ store, orders, seedValue, onProgress }) {
+    // the write side only: the read models catch up when a projector runs (twofold serve)
+    const client = await openSqlClient(store === 'memory' ? 'pglite:memory' : store);
+    const eventStore = shopEventStore(postgresEventStore(client));
+    const commands = createCommandProcessor({ eventStore, snapshotStore: postgresSnapshotStore(client) });
+    let interrupted = false;
+    const interrupt = (): void => {
+      interrupted = true;
+    };
+    process.once('SIGINT', interrupt);
+    try {
+      await migrate(client);
+      const result = await seedShop(commands, { orders, seedValue, onProgress, stopped: () => interrupted });
+      if (interrupted) throw new Error('interrupted: run the same command again to finish (nothing is added twice)');
+      return result;
+    } finally {
+      process.off('SIGINT', interrupt);
+      await commands.close();
+      await eventStore.close();
+      await client.close();
+    }
+  },
   bench(args) {
     // the bench workspace depends on the shop, so it is found at run time, never imported
     let runner: string;

@@ -14,7 +14,20 @@ import {
   type ProjectionStore,
 } from '@twofold/core';
 import type { Role } from '@twofold/cli';
-import { createHttpApp, healthRoutes, metricsRoutes, parseApiKeys, projectionAdminRoutes, projectionRoutes, streamRoutes, type ApiKeyring, type HttpApp, type RateLimit } from '@twofold/http';
+import {
+  createHttpApp,
+  healthRoutes,
+  liveMetricsRoutes,
+  metricsRoutes,
+  parseApiKeys,
+  projectionAdminRoutes,
+  projectionRoutes,
+  staticSiteRoutes,
+  streamRoutes,
+  type ApiKeyring,
+  type HttpApp,
+  type RateLimit,
+} from '@twofold/http';
 import {
   migrate,
   postgresEventStore,
@@ -27,6 +40,7 @@ import {
 } from '@twofold/postgres';
 import { shopEventSchemas, shopEventStore } from './domain/event-schemas.js';
 import type { FastifyBaseLogger } from 'fastify';
+import { seedWhenEmpty, type DemoSeeding } from './demo/seed-when-empty.js';
 import { commandRoutes } from './http/command-routes.js';
 import { queryRoutes } from './http/query-routes.js';
 import { shopRouteAccess } from './http/route-access.js';
@@ -82,6 +96,13 @@ export interface ShopOptions {
    */
   readonly shutdownDrainMs?: number | undefined;
   readonly shutdownGraceMs?: number | undefined;
+  /** The built dashboard (apps/dashboard/dist), served at `/`; none when absent. */
+  readonly dashboardDir?: string;
+  /**
+   * Seed the demo shop through the command processor when the store has no events at all (default false: the CLI's
+   * `serve` asks for it). Runs after the server listens, so the page shows the read models catching up.
+   */
+  readonly seed?: boolean | DemoSeeding;
 }
 
 export interface Shop {
@@ -146,9 +167,11 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
   let app: HttpApp | undefined;
   let commands: CommandProcessor | undefined;
   let daemon: ProjectionDaemon | undefined;
+  let seeding: { stop(): Promise<void> } | undefined;
   const gates: ConsistencyGate[] = [];
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
+    await seeding?.stop();
     await app?.close().catch(() => undefined);
     await commands?.close().catch(() => undefined);
     await daemon?.stop().catch(() => undefined);
@@ -258,6 +281,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       },
     });
     projectionRoutes(app, { eventStore: readEventStore, projectionStore: checkpoints, daemon: daemon ?? noDaemon, lagThresholdsMs });
+    liveMetricsRoutes(app, { eventStore: readEventStore, projectionStore: checkpoints, daemon: daemon ?? noDaemon, lagThresholdsMs, ...(commands === undefined ? {} : { commands }) });
     // the SQL read store's projections; the Redis one cannot be paused or rebuilt beside itself
     projectionAdminRoutes(app, { administration: projectionStore, versions: Object.fromEntries(sqlProjections.map((p) => [p.name, p.version])) });
     if (commands !== undefined) commandRoutes(app, commands);
@@ -272,8 +296,12 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       queryRoutes(app, readsModels, { ...orderSummaries, history: readEventStore });
       streamRoutes(app, { eventStore: readEventStore });
     }
+    if (options.dashboardDir !== undefined) staticSiteRoutes(app, { root: options.dashboardDir, notBuiltHint: 'The dashboard is not built: run `npm run build` in the repository.' });
     await app.listen({ port, host });
     daemon?.start();
+    if (options.seed !== undefined && options.seed !== false && commands !== undefined) {
+      seeding = seedWhenEmpty(commands, eventStore, options.seed === true ? {} : options.seed, coreLogger);
+    }
 
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address !== null ? address.port : port;

@@ -1,5 +1,8 @@
 // The auth matrix, generated from the shop's one access table: every route × (no key, reader, writer, admin).
 import { apiRoles, parseApiKeys, roleSatisfies, type ApiRole, type RouteAccess } from '@twofold/http';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shopRouteAccess } from '../src/http/route-access.js';
 import { startShop, type Shop } from '../src/shop-server.js';
@@ -28,9 +31,13 @@ const rows = Object.entries(shopRouteAccess).flatMap(([route, access]) => {
 describe('auth matrix (from the access table)', () => {
   let shop: Shop;
   beforeAll(async () => {
+    // a page of its own, so the dashboard's routes exist as they do under `twofold serve`
+    const dashboardDir = await mkdtemp(join(tmpdir(), 'twofold-matrix-page-'));
+    await writeFile(join(dashboardDir, 'index.html'), '<!doctype html><title>page</title>');
     shop = await startShop({
       store: 'pglite:memory',
       port: 0,
+      dashboardDir,
       apiKeys: parseApiKeys(`${keys.reader}:reader,${keys.writer}:writer,${keys.admin}:admin`),
     });
   });
@@ -46,6 +53,8 @@ describe('auth matrix (from the access table)', () => {
       const [method, url] = route.split(' ') as [string, string];
       if (url.startsWith('/api/projections/') || url.startsWith('/api/streams/')) expect(access, route).toBe('admin');
       else if (url.startsWith('/health/')) expect(access, route).toBe('public');
+      // the dashboard's page and assets: what it shows comes from the API under the caller's own key
+      else if (url === '/' || url === '/*') expect(access, route).toBe('public');
       else if (method !== 'GET') expect(access, route).toBe('writer');
       else expect(access, route).toBe('reader');
     }
@@ -59,7 +68,8 @@ describe('auth matrix (from the access table)', () => {
       headers: hasBody ? { ...headers, 'content-type': 'application/json' } : headers,
       ...(hasBody ? { body: '{}' } : {}),
     });
-    const text = await response.text();
+    // a stream of server-sent events never ends: its status and headers are the answer
+    const text = response.headers.get('content-type')?.startsWith('text/event-stream') ? (await response.body?.cancel(), '') : await response.text();
     if (outcome === '401') {
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -75,7 +85,9 @@ describe('auth matrix (from the access table)', () => {
 
   it('answers an unknown key 401 and an unknown route 401 without a key, 404 with one', async () => {
     expect((await fetch(`${shop.url}/api/orders`, { headers: { authorization: 'Bearer not-one-of-the-keys-000' } })).status).toBe(401);
-    expect((await fetch(`${shop.url}/api/nothing-here`)).status).toBe(401);
-    expect((await fetch(`${shop.url}/api/nothing-here`, { headers: { authorization: `Bearer ${keys.reader}` } })).status).toBe(404);
+    // (a GET of any path is the dashboard's, public: an unknown API path answers 404 there, with or without a key)
+    expect((await fetch(`${shop.url}/api/nothing-here`, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(`${shop.url}/api/nothing-here`, { method: 'POST', headers: { authorization: `Bearer ${keys.reader}` } })).status).toBe(404);
+    expect((await fetch(`${shop.url}/api/nothing-here`)).status).toBe(404);
   });
 });

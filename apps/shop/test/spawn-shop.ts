@@ -13,7 +13,8 @@ export interface ShopProcess {
 
 export async function spawnShop(args: readonly string[], env: Record<string, string> = {}): Promise<ShopProcess> {
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, ...env },
+    // the suite's stores start empty: no demo data unless a test asks for it
+    env: { ...process.env, TWOFOLD_SEED: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -7,3 +7,5 @@ export { addProjectionCommands } from './projection-commands.js';
 export type { DeadLetterRow, ProjectionOperations, ProjectionRow } from './projection-commands.js';
 export { createProgressBar, formatDuration, progressLine } from './progress-bar.js';
 export type { ProgressBar, ProgressBarOptions } from './progress-bar.js';
+export { addSeedCommand, parseOrderCount, seedFromEnv } from './seed-command.js';
+export type { SeedCommandOptions, SeedOperation, SeedRequest, SeedSummary } from './seed-command.js';

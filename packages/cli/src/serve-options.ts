@@ -14,6 +14,8 @@ export interface ServeOptions {
   readonly port: number;
   readonly host: string;
   readonly apiKeys: string | undefined;
+  /** Seed demo data into a store with no events (default true; `--no-seed` or TWOFOLD_SEED=0 turns it off). */
+  readonly seed?: boolean;
 }
 
 export class OptionError extends Error {}

@@ -1,6 +1,7 @@
 // The `twofold` command: parses flags (each with an environment twin) and hands them to an application.
 import { Command, Option } from 'commander';
 import { addProjectionCommands, type ProjectionOperations } from './projection-commands.js';
+import { addSeedCommand, seedFromEnv, type SeedOperation } from './seed-command.js';
 import { OptionError, checkExposure, checkStoreUrl, parsePort, parseRoles, type ServeOptions } from './serve-options.js';
 
 export interface RunningServer {
@@ -21,6 +22,8 @@ export interface TwofoldApplication {
   migrate(options: StoreOptions): Promise<void>;
   /** Operations on the application's projections, for `twofold projections …`. */
   openProjections?(options: StoreOptions): Promise<ProjectionOperations>;
+  /** Adds demo data through the command path, for `twofold seed`. */
+  seed?: SeedOperation;
   /** Runs the benchmark suite with these arguments; resolves to the exit code. */
   bench?(args: readonly string[]): Promise<number>;
 }
@@ -48,7 +51,8 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
     .addOption(new Option('--role <roles>', 'all, or a comma list of command, query, projector').env('TWOFOLD_ROLE').default('all'))
     .addOption(new Option('--port <port>', 'HTTP port').env('PORT').default('3000'))
     .addOption(new Option('--host <host>', 'HTTP host').env('HOST').default('127.0.0.1'))
-    .action(async (flags: { store: string; readStore?: string; kv?: string; bus?: string; role: string; port: string; host: string }) => {
+    .addOption(new Option('--no-seed', 'do not seed demo data into a store with no events (env TWOFOLD_SEED=0)'))
+    .action(async (flags: { store: string; readStore?: string; kv?: string; bus?: string; role: string; port: string; host: string; seed: boolean }) => {
       const options: ServeOptions = {
         store: flags.store,
         readStore: flags.readStore,
@@ -58,6 +62,7 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
         port: parsePort(flags.port),
         host: flags.host,
         apiKeys: process.env.TWOFOLD_API_KEYS,
+        seed: flags.seed && seedFromEnv(process.env.TWOFOLD_SEED),
       };
       checkStoreUrl('--store', options.store);
       if (options.readStore !== undefined) checkStoreUrl('--read-store', options.readStore);
@@ -101,6 +106,19 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
         checkStoreUrl('--store', flags.store);
         if (flags.readStore !== undefined) checkStoreUrl('--read-store', flags.readStore);
         return openProjections({ store: flags.store, readStore: flags.readStore });
+      },
+    });
+  }
+
+  const seed = app.seed?.bind(app);
+  if (seed !== undefined) {
+    addSeedCommand(program, {
+      out: io.out,
+      storeOptions: (command) => command.addOption(storeOption()).addOption(readStoreOption()),
+      seed: async (options) => {
+        checkStoreUrl('--store', options.store);
+        if (options.readStore !== undefined) checkStoreUrl('--read-store', options.readStore);
+        return seed(options);
       },
     });
   }

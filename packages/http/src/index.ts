@@ -37,3 +37,7 @@ export type { RateLimit } from './rate-limit.js';
 export { parseRateLimit, RateLimitFormatError } from './rate-limit.js';
 export { contentSecurityPolicy, securityHeaders } from './security-headers.js';
 export { logRedactions } from './request-log.js';
+export { liveMetricsRoutes } from './live-metrics-routes.js';
+export type { LiveMetrics, LiveMetricsRoutesOptions, LiveProjection } from './live-metrics-routes.js';
+export { staticSiteRoutes } from './static-site.js';
+export type { StaticSiteOptions } from './static-site.js';

@@ -26,6 +26,7 @@ export const shopRouteAccess: AccessTable = {
   'GET /api/projections': 'reader',
   'GET /metrics': 'reader',
   'GET /api/openapi.json': 'reader',
+  'GET /api/live': 'reader',
   // operating the projections; dead letters and streams hold raw event data
   'POST /api/projections/:name/rebuild': 'admin',
   'POST /api/projections/:name/pause': 'admin',
@@ -37,4 +38,7 @@ export const shopRouteAccess: AccessTable = {
   // probes
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
+  // the dashboard's page and assets (what it shows comes from the API, under the caller's key)
+  'GET /': 'public',
+  'GET /*': 'public',
 };

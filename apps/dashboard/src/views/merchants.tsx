@@ -1,0 +1,81 @@
+// Merchants: each merchant's charges, refunds, payouts and balance per currency, pre-aggregated by the read model.
+import { useEffect, useState } from 'preact/hooks';
+import { dateTime, get, money, query, type Freshness } from '../api.js';
+import type { MerchantBalances, ProductPage } from '../shop-types.js';
+import { FreshnessNote } from './freshness-note.js';
+
+export function MerchantsView() {
+  const [merchants, setMerchants] = useState<MerchantBalances[]>([]);
+  const [freshness, setFreshness] = useState<Freshness | undefined>(undefined);
+  const [error, setError] = useState('');
+
+  useEffect(() => {
+    void (async () => {
+      // the API has no list of merchants: the catalog names them
+      const ids = new Set<string>();
+      let cursor: string | undefined;
+      for (let page = 0; page < 5; page += 1) {
+        const products = await get<ProductPage>(`/api/products${query({ limit: 200, cursor })}`);
+        if (!products.ok) return setError(products.error.message);
+        for (const p of products.body.items) ids.add(p.merchantId);
+        cursor = products.body.nextCursor;
+        if (cursor === undefined) break;
+      }
+      const answers = await Promise.all([...ids].sort().map((id) => get<MerchantBalances>(`/api/merchants/${encodeURIComponent(id)}/balances`)));
+      setMerchants(answers.flatMap((a) => (a.ok ? [a.body] : [])));
+      const last = answers.find((a) => a.ok);
+      if (last?.ok) setFreshness({ ...last.freshness, delayed: answers.some((a) => a.ok && a.freshness.delayed) });
+    })();
+  }, []);
+
+  return (
+    <section aria-labelledby="merchants-title">
+      <h1 tabIndex={-1} id="merchants-title">Merchants</h1>
+      <FreshnessNote freshness={freshness} what="Balances" />
+      {error === '' ? null : (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Merchant</th>
+              <th scope="col">Currency</th>
+              <th scope="col">Charges</th>
+              <th scope="col">Refunds</th>
+              <th scope="col">Payouts</th>
+              <th scope="col">Balance</th>
+              <th scope="col">Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {merchants.flatMap((m) =>
+              m.balances.length === 0
+                ? [
+                    <tr key={m.merchantId}>
+                      <th scope="row">{m.merchantId}</th>
+                      <td colSpan={6}>no money moved yet</td>
+                    </tr>,
+                  ]
+                : m.balances.map((b) => (
+                    <tr key={`${m.merchantId}-${b.currency}`}>
+                      <th scope="row">{m.merchantId}</th>
+                      <td>{b.currency}</td>
+                      <td class="number">{money(b.chargesCents, b.currency)}</td>
+                      <td class="number">{money(b.refundsCents, b.currency)}</td>
+                      <td class="number">{money(b.payoutsCents, b.currency)}</td>
+                      <td class="number">
+                        <strong>{money(b.balanceCents, b.currency)}</strong>
+                      </td>
+                      <td>{dateTime(b.updatedAt)}</td>
+                    </tr>
+                  )),
+            )}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
