@@ -1,7 +1,7 @@
 // An event store in memory: for unit tests and the `memory` store; commit order equals position order.
 import { randomUUID } from 'node:crypto';
-import { StreamVersionConflict } from './errors.js';
-import type { AppendResult, EventStore, ExpectedVersion, HeadListener, LogHead, StreamAppend } from './event-store.js';
+import { IdempotencyKeyUsed, StreamVersionConflict } from './errors.js';
+import type { AppendedStream, AppendOptions, AppendResult, CommandEvents, EventStore, ExpectedVersion, HeadListener, LogHead, StreamAppend } from './event-store.js';
 import { compareCursors, type LogCursor, type StoredEvent } from './messages.js';
 
 export interface InMemoryEventStoreOptions {
@@ -28,6 +28,8 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
   const streams = new Map<string, StoredEvent[]>();
   const listeners = new Set<HeadListener>();
   let transactions = 0;
+  /** Idempotency keys by scope and key (as JSON of the pair). */
+  const idempotencyKeys = new Set<string>();
 
   const versionOf = (streamId: string): number => streams.get(streamId)?.length ?? 0;
 
@@ -37,13 +39,17 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
     if (!ok) throw new StreamVersionConflict(streamId, expected, actual);
   };
 
-  const appendToStreams = async (appends: readonly StreamAppend[]): Promise<AppendResult> => {
+  const appendToStreams = async (appends: readonly StreamAppend[], options: AppendOptions = {}): Promise<AppendResult> => {
     const seen = new Set<string>();
     for (const append of appends) {
       if (seen.has(append.streamId)) throw new Error(`stream ${append.streamId} appears twice in one append`);
       seen.add(append.streamId);
       check(append.streamId, append.expectedVersion);
     }
+    const keys = (options.idempotencyKeys ?? []).map((record) => ({ record, id: JSON.stringify([record.scope, record.key]) }));
+    const taken = keys.find(({ id }, index) => idempotencyKeys.has(id) || keys.findIndex((other) => other.id === id) !== index);
+    if (taken !== undefined) throw new IdempotencyKeyUsed(taken.record.scope, taken.record.key);
+    for (const { id } of keys) idempotencyKeys.add(id);
     const transactionId = ++transactions;
     const recordedAt = now();
     const results = appends.map((append) => {
@@ -81,6 +87,17 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
   return {
     appendToStream: (streamId, events, { expectedVersion }) => appendToStreams([{ streamId, events, expectedVersion }]),
     appendToStreams,
+    async findCommand(commandId): Promise<CommandEvents | undefined> {
+      const events = log.filter((event) => event.metadata.commandId === commandId);
+      if (events.length === 0) return undefined;
+      const streams = new Map<string, AppendedStream>();
+      for (const event of events) {
+        const stream = streams.get(event.streamId);
+        const positions = [...(stream?.positions ?? []), event.globalPosition];
+        streams.set(event.streamId, { streamId: event.streamId, streamVersion: event.streamVersion, position: event.globalPosition, positions });
+      }
+      return { streams: [...streams.values()], position: events.at(-1)!.globalPosition, transactionId: events[0]!.transactionId };
+    },
     async readStream(streamId, { fromVersion = 1, maxCount } = {}) {
       checkMaxCount(maxCount);
       const start = Math.max(0, fromVersion - 1);

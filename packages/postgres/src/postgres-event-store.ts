@@ -1,8 +1,12 @@
 // The event store on PostgreSQL and PGlite: one-statement appends, gap-safe reads in commit order, wake-ups through the client.
 import {
+  IdempotencyKeyUsed,
   StreamVersionConflict,
   type AppendedStream,
+  type AppendOptions,
   type AppendResult,
+  type CommandEvents,
+  type IdempotencyRecord,
   type EventStore,
   type ExpectedVersion,
   type LogCursor,
@@ -11,9 +15,11 @@ import {
 import { toDate, toStoredEvent, type EventRow } from './event-row.js';
 import { decodeHead, encodeHead } from './change-payloads.js';
 import { channelSubscriptions } from './channel-subscriptions.js';
-import { execute, type PostgresClient } from './postgres-client.js';
+import { execute, type NamedStatement, type PostgresClient } from './postgres-client.js';
 import { appendEvent, appendEventParams } from './statements/append-event.js';
 import { appendEvents, appendEventsParams, type AppendEventsRow } from './statements/append-events.js';
+import { insertIdempotencyKeys, insertIdempotencyKeysParams } from './statements/insert-idempotency-keys.js';
+import { readCommandEvents, type CommandEventRow } from './statements/read-command-events.js';
 import { readAll, readAllNoticingHeldBack, type ReadAllRow } from './statements/read-all.js';
 import { readCursorAt } from './statements/read-cursor-at.js';
 import { readHead } from './statements/read-head.js';
@@ -37,7 +43,12 @@ export interface PostgresEventStoreOptions {
   readonly heldBackWakeMs?: number;
   /** Default 200 ms. */
   readonly maxHeldBackWakeMs?: number;
+  /** An idempotency key older than this may be taken by a new command. Default 24 h; keep it equal to the idempotency store's. */
+  readonly idempotencyKeyTtlMs?: number;
 }
+
+/** Default lifetime of an idempotency key. */
+export const defaultIdempotencyKeyTtlMs = 24 * 60 * 60 * 1000;
 
 /** How many of its own appended events' cursors a store remembers. */
 const recentCursorsKept = 65_536;
@@ -72,7 +83,7 @@ const matches = (expected: ExpectedVersion, actual: number): boolean =>
   expected === 'any' || (expected === 'no_stream' ? actual === 0 : expected === actual);
 
 export function postgresEventStore(client: PostgresClient, options: PostgresEventStoreOptions = {}): EventStore {
-  const { anyVersionRetries = 50, heldBackWakeMs = 5, maxHeldBackWakeMs = 200 } = options;
+  const { anyVersionRetries = 50, heldBackWakeMs = 5, maxHeldBackWakeMs = 200, idempotencyKeyTtlMs = defaultIdempotencyKeyTtlMs } = options;
   if (!Number.isInteger(anyVersionRetries) || anyVersionRetries < 0) throw new RangeError('anyVersionRetries must be a non-negative integer');
   if (!Number.isInteger(heldBackWakeMs) || heldBackWakeMs < 1) throw new RangeError('heldBackWakeMs must be a positive integer');
   if (!Number.isInteger(maxHeldBackWakeMs) || maxHeldBackWakeMs < heldBackWakeMs) throw new RangeError('maxHeldBackWakeMs must be an integer of at least heldBackWakeMs');
@@ -133,7 +144,27 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
     return new StreamVersionConflict(append.streamId, append.expectedVersion, actual(append.streamId), { cause: error });
   }
 
-  async function appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult> {
+  /** Inserts the events; with idempotency keys, in one transaction with the keys (a key already held aborts both). */
+  async function insertEvents(statement: NamedStatement, params: unknown[], keys: readonly IdempotencyRecord[]): Promise<AppendEventsRow[]> {
+    if (keys.length === 0) return (await execute<AppendEventsRow>(client, statement, params)).rows;
+    return client.transaction(async (session) => {
+      const { rows } = await execute<AppendEventsRow>(session, statement, params);
+      let stored: { scope: string; key: string }[];
+      try {
+        stored = (await execute<{ scope: string; key: string }>(session, insertIdempotencyKeys, insertIdempotencyKeysParams(keys, idempotencyKeyTtlMs))).rows;
+      } catch (error) {
+        // 21000: one key twice in this append (two retries of one request decided together)
+        if ((error as { code?: unknown }).code === '21000') throw new IdempotencyKeyUsed(keys[0]!.scope, keys[0]!.key, { cause: error });
+        throw error;
+      }
+      const held = keys.find((k) => !stored.some((s) => s.scope === k.scope && s.key === k.key));
+      if (held !== undefined) throw new IdempotencyKeyUsed(held.scope, held.key);
+      return rows;
+    });
+  }
+
+  async function appendToStreams(appends: readonly StreamAppend[], appendOptions: AppendOptions = {}): Promise<AppendResult> {
+    const keys = appendOptions.idempotencyKeys ?? [];
     const seen = new Set<string>();
     for (const append of appends) {
       if (seen.has(append.streamId)) throw new Error(`stream ${append.streamId} appears twice in one append`);
@@ -167,7 +198,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
           single === undefined
             ? [appendEvents, appendEventsParams(writing)]
             : [appendEvent, appendEventParams(single.streamId, single.expectedVersion, single.events[0]!)];
-        rows = (await execute<AppendEventsRow>(client, statement, params)).rows;
+        rows = await insertEvents(statement, params, keys);
         break;
       } catch (error) {
         const conflict = await conflictOf(error, writing);
@@ -207,6 +238,18 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
   return {
     appendToStream: (streamId, events, { expectedVersion }) => appendToStreams([{ streamId, events, expectedVersion }]),
     appendToStreams,
+
+    async findCommand(commandId): Promise<CommandEvents | undefined> {
+      const { rows } = await execute<CommandEventRow>(client, readCommandEvents, [commandId]);
+      if (rows.length === 0) return undefined;
+      const streams = new Map<string, AppendedStream>();
+      for (const row of rows) {
+        const position = Number(row.global_position);
+        const stream = streams.get(row.stream_id);
+        streams.set(row.stream_id, { streamId: row.stream_id, streamVersion: Number(row.stream_version), position, positions: [...(stream?.positions ?? []), position] });
+      }
+      return { streams: [...streams.values()], position: Number(rows.at(-1)!.global_position), transactionId: Number(rows[0]!.xid) };
+    },
 
     async readStream(streamId, { fromVersion = 1, maxCount } = {}) {
       if (maxCount !== undefined && (!Number.isSafeInteger(maxCount) || maxCount < 0)) throw new RangeError(`invalid maxCount ${String(maxCount)}`);
