@@ -15,6 +15,10 @@ export interface IdempotencyEntry {
   /** The first stream the command wrote to. */
   readonly streamId: string;
   readonly createdAt: Date;
+  /** The command's consistency token: the position of its last event. */
+  readonly position: number;
+  /** The version of `streamId` after the command. */
+  readonly streamVersion: number;
   /** Undefined until the command's caller recorded its answer (it may still be on its way, or its process died). */
   readonly response: RecordedResponse | undefined;
 }
