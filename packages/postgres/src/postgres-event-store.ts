@@ -18,8 +18,8 @@ import { channelSubscriptions } from './channel-subscriptions.js';
 import { execute, type NamedStatement, type PostgresClient } from './postgres-client.js';
 import { appendEvent, appendEventParams } from './statements/append-event.js';
 import { appendEvents, appendEventsParams, type AppendEventsRow } from './statements/append-events.js';
-import { insertIdempotencyKeys, insertIdempotencyKeysParams } from './statements/insert-idempotency-keys.js';
-import { readCommandEvents, type CommandEventRow } from './statements/read-command-events.js';
+import { insertIdempotencyKeys, insertIdempotencyKeysParams, type KeyedCommandPlace } from './statements/insert-idempotency-keys.js';
+import { commandLookupWindow, readCommandEvents, type CommandEventRow } from './statements/read-command-events.js';
 import { readAll, readAllNoticingHeldBack, type ReadAllRow } from './statements/read-all.js';
 import { readCursorAt } from './statements/read-cursor-at.js';
 import { readHead } from './statements/read-head.js';
@@ -81,6 +81,37 @@ const unchanged = (streamId: string, heads: ReadonlyMap<string, StreamHead>): Ap
 
 const matches = (expected: ExpectedVersion, actual: number): boolean =>
   expected === 'any' || (expected === 'no_stream' ? actual === 0 : expected === actual);
+
+/**
+ * Where each keyed command's events landed, from the appended rows: a stream's rows in version order are its events
+ * in append order, and each event names its command (`metadata.commandId`).
+ */
+function keyedCommandPlaces(writing: readonly StreamAppend[], rows: readonly AppendEventsRow[], keys: readonly IdempotencyRecord[]): KeyedCommandPlace[] {
+  const byStream = new Map<string, { version: number; position: number }[]>();
+  for (const row of rows) {
+    const stream = byStream.get(row.stream_id) ?? [];
+    byStream.set(row.stream_id, stream);
+    stream.push({ version: Number(row.stream_version), position: Number(row.global_position) });
+  }
+  const places = new Map<string, { position: number; versions: Map<string, number> }>();
+  for (const append of writing) {
+    const stored = (byStream.get(append.streamId) ?? []).sort((a, b) => a.version - b.version);
+    append.events.forEach((event, index) => {
+      const commandId = event.metadata?.commandId;
+      const row = stored[index];
+      if (typeof commandId !== 'string' || row === undefined) return;
+      const place = places.get(commandId) ?? { position: 0, versions: new Map<string, number>() };
+      places.set(commandId, place);
+      place.position = Math.max(place.position, row.position);
+      place.versions.set(append.streamId, Math.max(place.versions.get(append.streamId) ?? 0, row.version));
+    });
+  }
+  return keys.map((key) => {
+    const place = places.get(key.commandId);
+    if (place === undefined) throw new Error(`the append holds no event of command ${key.commandId}, whose idempotency key it carries`);
+    return { streamVersion: place.versions.get(key.streamId) ?? 0, position: place.position };
+  });
+}
 
 export function postgresEventStore(client: PostgresClient, options: PostgresEventStoreOptions = {}): EventStore {
   const { anyVersionRetries = 50, heldBackWakeMs = 5, maxHeldBackWakeMs = 200, idempotencyKeyTtlMs = defaultIdempotencyKeyTtlMs } = options;
@@ -145,13 +176,14 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
   }
 
   /** Inserts the events; with idempotency keys, in one transaction with the keys (a key already held aborts both). */
-  async function insertEvents(statement: NamedStatement, params: unknown[], keys: readonly IdempotencyRecord[]): Promise<AppendEventsRow[]> {
+  async function insertEvents(statement: NamedStatement, params: unknown[], writing: readonly StreamAppend[], keys: readonly IdempotencyRecord[]): Promise<AppendEventsRow[]> {
     if (keys.length === 0) return (await execute<AppendEventsRow>(client, statement, params)).rows;
     return client.transaction(async (session) => {
       const { rows } = await execute<AppendEventsRow>(session, statement, params);
+      const places = keyedCommandPlaces(writing, rows, keys);
       let stored: { scope: string; key: string }[];
       try {
-        stored = (await execute<{ scope: string; key: string }>(session, insertIdempotencyKeys, insertIdempotencyKeysParams(keys, idempotencyKeyTtlMs))).rows;
+        stored = (await execute<{ scope: string; key: string }>(session, insertIdempotencyKeys, insertIdempotencyKeysParams(keys, places, idempotencyKeyTtlMs))).rows;
       } catch (error) {
         // 21000: one key twice in this append (two retries of one request decided together)
         if ((error as { code?: unknown }).code === '21000') throw new IdempotencyKeyUsed(keys[0]!.scope, keys[0]!.key, { cause: error });
@@ -198,7 +230,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
           single === undefined
             ? [appendEvents, appendEventsParams(writing)]
             : [appendEvent, appendEventParams(single.streamId, single.expectedVersion, single.events[0]!)];
-        rows = await insertEvents(statement, params, keys);
+        rows = await insertEvents(statement, params, writing, keys);
         break;
       } catch (error) {
         const conflict = await conflictOf(error, writing);
@@ -240,7 +272,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
     appendToStreams,
 
     async findCommand(commandId): Promise<CommandEvents | undefined> {
-      const { rows } = await execute<CommandEventRow>(client, readCommandEvents, [commandId]);
+      const { rows } = await execute<CommandEventRow>(client, readCommandEvents, [commandId, commandLookupWindow]);
       if (rows.length === 0) return undefined;
       const streams = new Map<string, AppendedStream>();
       for (const row of rows) {

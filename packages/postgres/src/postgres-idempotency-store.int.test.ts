@@ -59,7 +59,7 @@ describe.each(backends)('idempotency keys on $name', (backend) => {
     expect(await keys.find('POST /x', 'k-1')).toMatchObject({ commandId: 'c-1' });
     // one key twice in one append
     await expect(
-      events.appendToStreams([{ streamId: 's-3', events: [event('c-3')], expectedVersion: 'any' }], { idempotencyKeys: [record('k-3', 'c-3', 's-3'), record('k-3', 'c-4', 's-3')] }),
+      events.appendToStreams([{ streamId: 's-3', events: [event('c-3'), event('c-4')], expectedVersion: 'any' }], { idempotencyKeys: [record('k-3', 'c-3', 's-3'), record('k-3', 'c-4', 's-3')] }),
     ).rejects.toBeInstanceOf(IdempotencyKeyUsed);
     expect(await events.readStream('s-3')).toEqual([]);
     // the same key in another scope is another key

@@ -26,8 +26,8 @@ export function postgresIdempotencyStore(client: PostgresClient, options: Postgr
         correlationId: row.correlation_id,
         streamId: row.stream_id,
         createdAt: toDate(row.created_at),
-        position: Number(row.command_position ?? 0),
-        streamVersion: Number(row.command_stream_version ?? 0),
+        position: Number(row.global_position),
+        streamVersion: Number(row.stream_version),
         response:
           row.response_status === null || row.response_position === null
             ? undefined

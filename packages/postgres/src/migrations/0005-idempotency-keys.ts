@@ -1,9 +1,9 @@
-// Migration 5: idempotency keys, stored in the transaction of the command's events, and the lookup of a command's events by id.
+// Migration 5: idempotency keys, stored in the transaction of the command's events.
 import type { Migration } from './migration.js';
 
 export const idempotencyKeys: Migration = {
   version: 5,
-  name: 'idempotency keys and command ids',
+  name: 'idempotency keys',
   statements: [
     `CREATE TABLE twofold_idempotency_keys (
       -- keys are the client's, so each is scoped (to a route): one key may serve two different commands
@@ -14,8 +14,11 @@ export const idempotencyKeys: Migration = {
       -- the command holding the key: its events carry this id as metadata.commandId
       command_id text NOT NULL,
       correlation_id text NOT NULL,
+      -- the command's first stream, its version after the command, and the command's consistency token
       stream_id text NOT NULL,
-      -- the answer given, recorded just after the commit; until then it is rebuilt from the command's events
+      stream_version bigint NOT NULL,
+      global_position bigint NOT NULL,
+      -- the answer given, recorded just after the commit; until then it is rebuilt from the columns above
       response_status integer,
       response_body jsonb,
       response_position bigint,
@@ -23,7 +26,5 @@ export const idempotencyKeys: Migration = {
       PRIMARY KEY (scope, key)
     )`,
     `CREATE INDEX twofold_idempotency_keys_created_at ON twofold_idempotency_keys (created_at)`,
-    // a command whose append outcome was lost with its connection is looked up by its id
-    `CREATE INDEX twofold_events_command_id ON twofold_events ((metadata->>'commandId'))`,
   ],
 };
