@@ -86,11 +86,11 @@ export interface EventStore {
   /** Appends to several streams atomically: all or nothing, each with its own expected version. */
   appendToStreams(appends: readonly StreamAppend[], options?: AppendOptions): Promise<AppendResult>;
   /**
-   * The events of the command with this id (`metadata.commandId`), or undefined when none is stored. Lets a
-   * writer whose connection broke after sending an append learn whether it committed. Optional: a store
+   * The events of the commands with these ids (`metadata.commandId`), by id; a command with none stored is absent.
+   * Lets a writer whose connection broke after sending an append learn whether it committed. Optional: a store
    * without it cannot resolve an unknown outcome, and such commands answer OutcomeUnknown.
    */
-  findCommand?(commandId: string): Promise<CommandEvents | undefined>;
+  findCommands?(commandIds: readonly string[]): Promise<ReadonlyMap<string, CommandEvents>>;
   /**
    * The stream's events from `fromVersion` (inclusive, default 1), in version order, at most `maxCount`
    * of them (default all); empty when it does not exist.

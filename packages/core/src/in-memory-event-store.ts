@@ -1,7 +1,8 @@
 // An event store in memory: for unit tests and the `memory` store; commit order equals position order.
 import { randomUUID } from 'node:crypto';
 import { IdempotencyKeyUsed, StreamVersionConflict } from './errors.js';
-import type { AppendedStream, AppendOptions, AppendResult, CommandEvents, EventStore, ExpectedVersion, HeadListener, LogHead, StreamAppend } from './event-store.js';
+import { commandEventsOf } from './write-side/command-events.js';
+import type { AppendOptions, AppendResult, CommandEvents, EventStore, ExpectedVersion, HeadListener, LogHead, StreamAppend } from './event-store.js';
 import { compareCursors, type LogCursor, type StoredEvent } from './messages.js';
 
 export interface InMemoryEventStoreOptions {
@@ -87,16 +88,9 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
   return {
     appendToStream: (streamId, events, { expectedVersion }) => appendToStreams([{ streamId, events, expectedVersion }]),
     appendToStreams,
-    async findCommand(commandId): Promise<CommandEvents | undefined> {
-      const events = log.filter((event) => event.metadata.commandId === commandId);
-      if (events.length === 0) return undefined;
-      const streams = new Map<string, AppendedStream>();
-      for (const event of events) {
-        const stream = streams.get(event.streamId);
-        const positions = [...(stream?.positions ?? []), event.globalPosition];
-        streams.set(event.streamId, { streamId: event.streamId, streamVersion: event.streamVersion, position: event.globalPosition, positions });
-      }
-      return { streams: [...streams.values()], position: events.at(-1)!.globalPosition, transactionId: events[0]!.transactionId };
+    async findCommands(commandIds): Promise<ReadonlyMap<string, CommandEvents>> {
+      const wanted = new Set(commandIds);
+      return commandEventsOf(log.filter((event) => typeof event.metadata.commandId === 'string' && wanted.has(event.metadata.commandId)));
     },
     async readStream(streamId, { fromVersion = 1, maxCount } = {}) {
       checkMaxCount(maxCount);

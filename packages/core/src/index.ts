@@ -35,6 +35,8 @@ export type { IdempotencyEntry, IdempotencyStore, RecordedResponse } from './ide
 export type { CommandHandlerOptions } from './handle-command.js';
 export { handleCommand } from './handle-command.js';
 export { eventMetadataFor } from './write-side/event-metadata.js';
+export type { CommandEventRecord } from './write-side/command-events.js';
+export { commandEventsOf } from './write-side/command-events.js';
 export type { MultiStreamDecider, ReadableModel, ReadState, StreamRead, StreamWrite } from './write-side/multi-stream-decider.js';
 export { multiStreamDecider, singleStreamDecider } from './write-side/multi-stream-decider.js';
 export type { CommandProcessor, CommandProcessorCounters, CommandProcessorOptions } from './write-side/command-processor.js';

@@ -1,5 +1,6 @@
 // The event store on PostgreSQL and PGlite: one-statement appends, gap-safe reads in commit order, wake-ups through the client.
 import {
+  commandEventsOf,
   IdempotencyKeyUsed,
   StreamVersionConflict,
   type AppendedStream,
@@ -271,16 +272,18 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
     appendToStream: (streamId, events, { expectedVersion }) => appendToStreams([{ streamId, events, expectedVersion }]),
     appendToStreams,
 
-    async findCommand(commandId): Promise<CommandEvents | undefined> {
-      const { rows } = await execute<CommandEventRow>(client, readCommandEvents, [commandId, commandLookupWindow]);
-      if (rows.length === 0) return undefined;
-      const streams = new Map<string, AppendedStream>();
-      for (const row of rows) {
-        const position = Number(row.global_position);
-        const stream = streams.get(row.stream_id);
-        streams.set(row.stream_id, { streamId: row.stream_id, streamVersion: Number(row.stream_version), position, positions: [...(stream?.positions ?? []), position] });
-      }
-      return { streams: [...streams.values()], position: Number(rows.at(-1)!.global_position), transactionId: Number(rows[0]!.xid) };
+    async findCommands(commandIds): Promise<ReadonlyMap<string, CommandEvents>> {
+      if (commandIds.length === 0) return new Map();
+      const { rows } = await execute<CommandEventRow>(client, readCommandEvents, [[...commandIds], commandLookupWindow]);
+      return commandEventsOf(
+        rows.map((row) => ({
+          streamId: row.stream_id,
+          streamVersion: Number(row.stream_version),
+          globalPosition: Number(row.global_position),
+          transactionId: Number(row.xid),
+          metadata: { commandId: row.command_id },
+        })),
+      );
     },
 
     async readStream(streamId, { fromVersion = 1, maxCount } = {}) {

@@ -55,7 +55,7 @@ describe('a command whose append answer was lost', () => {
 
   it('is OutcomeUnknown when the store cannot look commands up', async () => {
     const { store } = losingStore('committed');
-    const processor = createCommandProcessor({ eventStore: { ...store, findCommand: undefined } as EventStore });
+    const processor = createCommandProcessor({ eventStore: { ...store, findCommands: undefined } as EventStore });
     await expect(processor.execute(countDecider, count('a'))).rejects.toBeInstanceOf(OutcomeUnknown);
   });
 

@@ -1,7 +1,7 @@
 // The command processor: a process's commands queue, are decided in batches over cached stream states, and each batch is one atomic append.
 import { randomUUID } from 'node:crypto';
 import { OutcomeUnknown, StoreUnavailable, StreamVersionConflict } from '../errors.js';
-import type { AppendResult, EventStore, IdempotencyRecord } from '../event-store.js';
+import type { AppendResult, CommandEvents, EventStore, IdempotencyRecord } from '../event-store.js';
 import type { Logger } from '../logger.js';
 import type { Command } from '../messages.js';
 import { sleep } from '../sleep.js';
@@ -200,38 +200,38 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
    */
   async function settleUnknown(batch: readonly Pending[], outcomes: readonly Outcome[], error: StoreUnavailable): Promise<void> {
     const deadline = Date.now() + outcomeLookupMs;
-    const lookUp = async (commandId: string) => {
-      for (let pauseMs = 50; ; pauseMs = Math.min(pauseMs * 2, 500)) {
-        try {
-          return await eventStore.findCommand!(commandId);
-        } catch (lookupError) {
-          if (!(lookupError instanceof StoreUnavailable) || Date.now() + pauseMs > deadline) throw lookupError;
-          await sleep(pauseMs);
-        }
+    const wrote = batch.filter((_, index) => outcomes[index]!.kind === 'wrote').map((pending) => pending.command.metadata.commandId!);
+    let found: ReadonlyMap<string, CommandEvents> | undefined;
+    let lookupError: unknown;
+    // one lookup for the whole batch, retried while the store is unreachable, within one deadline
+    for (let pauseMs = 50; eventStore.findCommands !== undefined && wrote.length > 0; pauseMs = Math.min(pauseMs * 2, 500)) {
+      try {
+        found = await eventStore.findCommands(wrote);
+        break;
+      } catch (caught) {
+        lookupError = caught;
+        if (!(caught instanceof StoreUnavailable) || Date.now() + pauseMs > deadline) break;
+        await sleep(pauseMs);
       }
-    };
-    for (const [index, pending] of batch.entries()) {
+    }
+    batch.forEach((pending, index) => {
       const outcome = outcomes[index]!;
       const commandId = pending.command.metadata.commandId!;
       if (outcome.kind !== 'wrote') {
         pending.reject(outcome.kind === 'rejected' ? outcome.error : new StoreUnavailable(error.message, { cause: error }));
-        continue;
+        return;
       }
-      try {
-        const found = eventStore.findCommand === undefined ? undefined : await lookUp(commandId);
-        const streams = found === undefined ? [] : outcome.writes.map((write) => found.streams.find((s) => s.streamId === write.streamId));
-        if (found === undefined || streams.some((stream) => stream === undefined)) {
-          // not stored yet: it did not commit, or its transaction is still ending on the lost connection
-          pending.reject(new OutcomeUnknown(commandId, { cause: error }));
-          continue;
-        }
-        logger?.warn({ commandId }, 'append outcome lost with the connection; the command was found committed');
-        counters.commands++;
-        pending.resolve({ streams: streams.map((s) => s!), position: found.position, transactionId: found.transactionId });
-      } catch (lookupError) {
-        pending.reject(new OutcomeUnknown(commandId, { cause: lookupError }));
+      const events = found?.get(commandId);
+      const streams = events === undefined ? [] : outcome.writes.map((write) => events.streams.find((s) => s.streamId === write.streamId));
+      if (events === undefined || streams.some((stream) => stream === undefined)) {
+        // not stored (yet): it did not commit, or its transaction is still ending on the lost connection
+        pending.reject(new OutcomeUnknown(commandId, { cause: found === undefined ? (lookupError ?? error) : error }));
+        return;
       }
-    }
+      logger?.warn({ commandId }, 'append outcome lost with the connection; the command was found committed');
+      counters.commands++;
+      pending.resolve({ streams: streams.map((s) => s!), position: events.position, transactionId: events.transactionId });
+    });
   }
 
   /** Answers every command of the batch and remembers the states it appended. */

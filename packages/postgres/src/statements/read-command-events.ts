@@ -1,4 +1,4 @@
-// Reads where the events of one command (by metadata.commandId) were stored: to learn whether an append whose answer was lost committed.
+// Reads where the events of some commands (by metadata.commandId) were stored: to learn whether an append whose answer was lost committed.
 import type { NamedStatement } from '../postgres-client.js';
 
 /**
@@ -8,10 +8,10 @@ import type { NamedStatement } from '../postgres-client.js';
  */
 export const readCommandEvents: NamedStatement = {
   name: 'twofold_read_command_events',
-  text: `SELECT stream_id, stream_version, global_position, transaction_id::text AS xid
+  text: `SELECT metadata->>'commandId' AS command_id, stream_id, stream_version, global_position, transaction_id::text AS xid
 FROM twofold_events
 WHERE global_position > (SELECT coalesce(max(global_position), 0) FROM twofold_events) - $2
-  AND metadata->>'commandId' = $1
+  AND metadata->>'commandId' = ANY($1::text[])
 ORDER BY global_position`,
 };
 
@@ -19,6 +19,7 @@ ORDER BY global_position`,
 export const commandLookupWindow = 1_000_000;
 
 export interface CommandEventRow {
+  readonly command_id: string;
   readonly stream_id: string;
   readonly stream_version: string | number;
   readonly global_position: string | number;
