@@ -7,7 +7,6 @@ import { errorResponseRef } from './error-response.js';
 import { settingsOf, type HttpApp } from './http-app.js';
 import { idempotencyKeyHeader, idempotencyKeyOf, requestHashOf } from './idempotency-key.js';
 
-
 /** The 202 body of every command. */
 export const CommandAccepted = Type.Object(
   {
@@ -63,7 +62,7 @@ const CommandHeaders = Type.Object({
   ),
 });
 
-/** How long a retry waits for the first request of its key to record its answer before rebuilding it from the stored events. */
+/** How long a retry waits for the first request of its key to record its answer before rebuilding it from the key's row. */
 const recordWaitMs = 1_000;
 
 /** Declares a command endpoint: validates params and body, runs the handler, answers 202 `{ correlationId, streamId, streamVersion, position }` with `X-Position`. */
@@ -125,7 +124,7 @@ export function commandRoute<P extends TSchema = TObject<Record<never, never>>, 
         position: outcome.position,
       };
       if (keyed !== undefined) {
-        // without it a retry rebuilds the answer from the stored events; a command that appended nothing holds no key
+        // without it a retry rebuilds the answer from the key's row; a command that appended nothing holds no key (a no-op)
         await keyed.store.recordResponse(scope, keyed.key, { status: 202, body: accepted, position: outcome.position }).catch((error: unknown) => {
           request.log.warn({ err: error }, 'could not record the answer of an idempotent command');
         });
