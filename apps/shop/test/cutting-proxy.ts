@@ -6,6 +6,8 @@ export interface CutPlan {
   readonly after: string;
   /** When given, the cut waits for this text on the same connection (e.g. the COMMIT of the transaction). */
   readonly then?: string;
+  /** Cut before the statement reaches the server (it never runs), instead of after its answer. */
+  readonly beforeSending?: boolean;
 }
 
 export interface CuttingProxy {
@@ -44,9 +46,15 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
       const text = chunk.toString('latin1');
       if (stage === 'picked' && text.includes(then!)) stage = 'cutting';
       if (stage === 'idle' && plan !== undefined && text.includes(plan.after)) {
-        ({ then, done: cut } = plan);
-        stage = then === undefined ? 'cutting' : 'picked';
+        const picked = plan;
         plan = undefined;
+        if (picked.beforeSending === true) {
+          close();
+          picked.done();
+          return;
+        }
+        ({ then, done: cut } = picked);
+        stage = then === undefined ? 'cutting' : 'picked';
       }
       upstream.write(chunk);
     });

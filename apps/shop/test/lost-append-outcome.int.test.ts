@@ -80,4 +80,17 @@ describe('an append whose answer is lost with its connection (PostgreSQL)', () =
     expect(retry.status).toBe(202);
     expect(await restocksOf('CUT-3')).toHaveLength(1);
   });
+
+  it('a statement lost before it reached the server, once its session is seen to have ended: 503 store_unavailable with Retry-After', async () => {
+    expect((await request(shop.url, 'POST', '/api/products', product('CUT-4', 0))).status).toBe(202);
+    const cut = proxy.cutAfter({ after: 'twofold_append_event', beforeSending: true });
+    const reply = await request(shop.url, 'POST', '/api/products/CUT-4/restock', { quantity: 10 });
+    await cut;
+    expect(reply.status).toBe(503);
+    expect(reply.body.error.code).toBe('store_unavailable');
+    expect(reply.headers.get('retry-after')).toBe('1');
+    expect(await restocksOf('CUT-4')).toHaveLength(0);
+    expect((await request(shop.url, 'POST', '/api/products/CUT-4/restock', { quantity: 10 })).status).toBe(202);
+    expect(await restocksOf('CUT-4')).toHaveLength(1);
+  });
 });

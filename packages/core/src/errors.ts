@@ -75,9 +75,12 @@ export class StoreUnavailable extends TwofoldError {
    * (its outcome is unknown). False when it never reached the store, so nothing it asked for happened.
    */
   readonly statementSent: boolean;
-  constructor(message: string, options?: { cause?: unknown; statementSent?: boolean }) {
+  /** The store's id of the session that was lost, when known: once that session has ended, its outcome is settled. */
+  readonly lostSession: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; statementSent?: boolean; lostSession?: string }) {
     super(message, {}, options);
     this.statementSent = options?.statementSent ?? false;
+    this.lostSession = options?.lostSession;
   }
 }
 

@@ -92,6 +92,11 @@ export interface EventStore {
    */
   findCommands?(commandIds: readonly string[]): Promise<ReadonlyMap<string, CommandEvents>>;
   /**
+   * True once the store session with this id (StoreUnavailable.lostSession) has ended: whatever it was doing is then
+   * committed or rolled back for good, so a command findCommands does not find after that never committed.
+   */
+  sessionEnded?(session: string): Promise<boolean>;
+  /**
    * The stream's events from `fromVersion` (inclusive, default 1), in version order, at most `maxCount`
    * of them (default all); empty when it does not exist.
    */

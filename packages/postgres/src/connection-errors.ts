@@ -32,11 +32,15 @@ const refusedBeforeSending = ['is not queryable', 'Cannot use a pool after calli
  * `statementSent`: the failure came after the statement was written to the connection, so it may have run
  * (unless the driver refused it before writing, which its message tells).
  */
-export function translateConnectionError(error: unknown, what = 'the database', options: { statementSent?: boolean } = {}): unknown {
+export function translateConnectionError(error: unknown, what = 'the database', options: { statementSent?: boolean; lostSession?: string } = {}): unknown {
   if (error instanceof StoreUnavailable || !isConnectionError(error)) return error;
   const detail = error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error);
   const statementSent = (options.statementSent ?? false) && !refusedBeforeSending.some((m) => detail.includes(m));
-  return new StoreUnavailable(`${what} is unavailable: ${detail}`, { cause: error, statementSent });
+  return new StoreUnavailable(`${what} is unavailable: ${detail}`, {
+    cause: error,
+    statementSent,
+    ...(statementSent && options.lostSession !== undefined ? { lostSession: options.lostSession } : {}),
+  });
 }
 
 /** The same unavailability, known not to have applied anything (a transaction that never reached COMMIT). */

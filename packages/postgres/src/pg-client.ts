@@ -25,14 +25,20 @@ interface Queryable {
   query(config: { text: string; values?: unknown[]; name?: string }): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
 
-function sessionOver(target: Queryable, what: string): PreparingSqlSession {
+/** The server process serving a connection (pg learns it when connecting): how the lost session is named. */
+function backendOf(connection: unknown): { lostSession?: string } {
+  const pid = (connection as { processID?: unknown } | undefined)?.processID;
+  return typeof pid === 'number' ? { lostSession: String(pid) } : {};
+}
+
+function sessionOver(target: Queryable, what: string, connection?: unknown): PreparingSqlSession {
   const run = async <Row>(config: { text: string; values: unknown[]; name?: string }): Promise<QueryResult<Row>> => {
     try {
       const result = await target.query(config);
       return { rows: result.rows as Row[], rowCount: result.rowCount };
     } catch (error) {
       // a failure to connect never reaches run (see pooledQueries): anything here came after the statement was written
-      throw translateConnectionError(error, what, { statementSent: true });
+      throw translateConnectionError(error, what, { statementSent: true, ...backendOf(connection) });
     }
   };
   return {
@@ -62,8 +68,9 @@ function pooledQueries(pool: pg.Pool, what: string): Queryable {
         return await connection.query(config);
       } catch (error) {
         // a statement error leaves the connection usable; a lost one is discarded
-        if (isConnectionError(error)) broken = error as Error;
-        throw error;
+        if (!isConnectionError(error)) throw error;
+        broken = error as Error;
+        throw translateConnectionError(error, what, { statementSent: true, ...backendOf(connection) });
       } finally {
         connection.removeListener('error', ignore);
         connection.release(broken);

@@ -23,6 +23,7 @@ import { insertIdempotencyKeys, insertIdempotencyKeysParams, type KeyedCommandPl
 import { commandLookupWindow, readCommandEvents, type CommandEventRow } from './statements/read-command-events.js';
 import { readAll, readAllNoticingHeldBack, type ReadAllRow } from './statements/read-all.js';
 import { readCursorAt } from './statements/read-cursor-at.js';
+import { readSessionEnded } from './statements/read-session-ended.js';
 import { readHead } from './statements/read-head.js';
 import { readStreamHeads, type StreamHeadRow } from './statements/read-stream-heads.js';
 import { readStream } from './statements/read-stream.js';
@@ -284,6 +285,12 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
           metadata: { commandId: row.command_id },
         })),
       );
+    },
+
+    async sessionEnded(session) {
+      if (!/^\d{1,10}$/.test(session)) return false;
+      const { rows } = await execute<{ ended: boolean }>(client, readSessionEnded, [session]);
+      return rows[0]?.ended === true;
     },
 
     async readStream(streamId, { fromVersion = 1, maxCount } = {}) {

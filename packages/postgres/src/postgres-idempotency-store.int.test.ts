@@ -103,4 +103,16 @@ describe.each(backends)('idempotency keys on $name', (backend) => {
     expect([...found.keys()]).toEqual(['c-f']);
     expect(found.get('c-f')).toEqual({ streams: appended.streams, position: appended.position, transactionId: appended.transactionId });
   });
+
+  it('tells whether a server session has ended (a live one is not; a malformed id never is)', async () => {
+    const events = postgresEventStore(client);
+    expect(await events.sessionEnded!('2147483647')).toBe(true);
+    expect(await events.sessionEnded!('not-a-pid')).toBe(false);
+    if (backend.name === 'PostgreSQL') {
+      const live = await client.connect();
+      const pid = (await live.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      expect(await events.sessionEnded!(String(pid))).toBe(false);
+      await live.close();
+    }
+  });
 });

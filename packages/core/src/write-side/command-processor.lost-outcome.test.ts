@@ -15,7 +15,7 @@ const countDecider = singleStreamDecider('Count', counter, (c: Count) => `counte
 const count = (id: string, extra: Partial<Count['metadata']> = {}): Count => ({ type: 'Count', data: { id, by: 1 }, metadata: { now: new Date(0), correlationId: 'c', ...extra } });
 
 /** A store whose next append loses its answer: after storing the events (`committed`) or without (`lost`). */
-function losingStore(mode: 'committed' | 'lost' | 'never-sent'): { store: EventStore; inner: EventStore } {
+function losingStore(mode: 'committed' | 'lost' | 'never-sent', sessionEnded?: () => boolean): { store: EventStore; inner: EventStore } {
   const inner = inMemoryEventStore();
   let armed = true;
   const store: EventStore = {
@@ -24,8 +24,12 @@ function losingStore(mode: 'committed' | 'lost' | 'never-sent'): { store: EventS
       if (!armed) return inner.appendToStreams(appends, options);
       armed = false;
       if (mode === 'committed') await inner.appendToStreams(appends, options);
-      throw new StoreUnavailable('PostgreSQL is unavailable: Connection terminated unexpectedly', { statementSent: mode !== 'never-sent' });
+      throw new StoreUnavailable('PostgreSQL is unavailable: Connection terminated unexpectedly', {
+        statementSent: mode !== 'never-sent',
+        ...(sessionEnded === undefined ? {} : { lostSession: '4242' }),
+      });
     },
+    ...(sessionEnded === undefined ? {} : { sessionEnded: async (session: string) => session === '4242' && sessionEnded() }),
   };
   return { store, inner };
 }
@@ -51,6 +55,26 @@ describe('a command whose append answer was lost', () => {
     const error = await processor.execute(countDecider, count('a', { commandId: 'cmd-2' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OutcomeUnknown);
     expect((error as OutcomeUnknown).details).toEqual({ commandId: 'cmd-2' });
+  });
+
+  it('is StoreUnavailable (nothing happened, retry) when its lost session has ended and its events are not found', async () => {
+    const { store, inner } = losingStore('lost', () => true);
+    const processor = createCommandProcessor({ eventStore: store });
+    const error = await processor.execute(countDecider, count('a')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailable);
+    expect(error).not.toBeInstanceOf(OutcomeUnknown);
+    expect(await inner.readStream('counter-a')).toEqual([]);
+  });
+
+  it('waits for the lost session to end, and is OutcomeUnknown when it does not within outcomeLookupMs', async () => {
+    let checks = 0;
+    const { store } = losingStore('lost', () => ++checks > 2);
+    const waited = await createCommandProcessor({ eventStore: store }).execute(countDecider, count('a')).catch((e: unknown) => e);
+    expect(waited).toBeInstanceOf(StoreUnavailable);
+    expect(checks).toBe(3);
+    const { store: never } = losingStore('lost', () => false);
+    const unknown = await createCommandProcessor({ eventStore: never, outcomeLookupMs: 200 }).execute(countDecider, count('a')).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(OutcomeUnknown);
   });
 
   it('is OutcomeUnknown when the store cannot look commands up', async () => {

@@ -195,24 +195,32 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
   /**
    * Answers the commands of a batch whose append was sent but whose outcome was lost: each that wrote is looked
    * up by its command id (the batch is one transaction, so all of them committed or none did). Found: answered
-   * with its stored positions. Not found, or the store cannot be reached in time: OutcomeUnknown. Commands that
-   * wrote nothing changed nothing either way, and may simply be retried.
+   * with its stored positions. Not found after the lost session was seen to end: it never committed, so
+   * StoreUnavailable (retry). Otherwise (the session may still commit it, the store cannot be reached in time):
+   * OutcomeUnknown. Commands that wrote nothing changed nothing either way, and may simply be retried.
    */
   async function settleUnknown(batch: readonly Pending[], outcomes: readonly Outcome[], error: StoreUnavailable): Promise<void> {
     const deadline = Date.now() + outcomeLookupMs;
     const wrote = batch.filter((_, index) => outcomes[index]!.kind === 'wrote').map((pending) => pending.command.metadata.commandId!);
     let found: ReadonlyMap<string, CommandEvents> | undefined;
     let lookupError: unknown;
+    /** True once the lost session ended before the lookup: then what the lookup does not find never committed. */
+    let settled = false;
+    const { lostSession } = error;
     // one lookup for the whole batch, retried while the store is unreachable, within one deadline
     for (let pauseMs = 50; eventStore.findCommands !== undefined && wrote.length > 0; pauseMs = Math.min(pauseMs * 2, 500)) {
       try {
+        // first whether the lost session has ended (else its transaction may still commit after the lookup)
+        const ended = lostSession !== undefined && eventStore.sessionEnded !== undefined && (await eventStore.sessionEnded(lostSession));
         found = await eventStore.findCommands(wrote);
-        break;
+        settled = ended;
+        if (settled || wrote.every((id) => found!.has(id)) || lostSession === undefined || eventStore.sessionEnded === undefined) break;
+        if (Date.now() + pauseMs > deadline) break;
       } catch (caught) {
         lookupError = caught;
         if (!(caught instanceof StoreUnavailable) || Date.now() + pauseMs > deadline) break;
-        await sleep(pauseMs);
       }
+      await sleep(pauseMs);
     }
     batch.forEach((pending, index) => {
       const outcome = outcomes[index]!;
@@ -223,6 +231,11 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
       }
       const events = found?.get(commandId);
       const streams = events === undefined ? [] : outcome.writes.map((write) => events.streams.find((s) => s.streamId === write.streamId));
+      if (events === undefined && settled) {
+        // its session ended without committing it: nothing happened, a retry is safe
+        pending.reject(new StoreUnavailable(error.message, { cause: error }));
+        return;
+      }
       if (events === undefined || streams.some((stream) => stream === undefined)) {
         // not stored (yet): it did not commit, or its transaction is still ending on the lost connection
         pending.reject(new OutcomeUnknown(commandId, { cause: found === undefined ? (lookupError ?? error) : error }));
