@@ -9,6 +9,7 @@ import {
   type CommandProcessor,
   type ConsistencyGate,
   type EventStore,
+  type IdempotencyStore,
   type Logger,
   type ProjectionDaemon,
   type ProjectionStore,
@@ -29,8 +30,10 @@ import {
   type RateLimit,
 } from '@twofold/http';
 import {
+  defaultIdempotencyKeyTtlMs,
   migrate,
   postgresEventStore,
+  postgresIdempotencyStore,
   postgresProjectionStore,
   postgresSnapshotStore,
   readerHoldback,
@@ -72,6 +75,8 @@ export interface ShopOptions {
   readonly daemon?: { readonly batchSize?: number; readonly pollIntervalMs?: number; readonly leaseRetryMs?: number; readonly minBatchIntervalMs?: number };
   /** Write-side tuning: the state cache's bounds (default 10,000 streams, 64 MiB) and the largest batch (256). */
   readonly commands?: { readonly cacheEntries?: number; readonly cacheBytes?: number; readonly maxBatchSize?: number };
+  /** How long an `Idempotency-Key` is remembered (default 24 h); older keys are deleted hourly. */
+  readonly idempotencyKeyTtlMs?: number;
   /** Connections per role on a PostgreSQL server (default: commands 6, projector 6, reads 8); PGlite has one. */
   readonly pools?: Partial<PoolSizes>;
   /**
@@ -195,10 +200,20 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     // commands: one processor per process, on the commands' pool; it caches stream states and groups concurrent
     // commands into one append
     let eventStore: EventStore = readEventStore;
+    let idempotencyStore: IdempotencyStore | undefined;
     if (roles.has('command')) {
       const commandClient = await clients.clientFor('commands', store);
-      const commandEvents = shopEventStore(postgresEventStore(commandClient));
+      const idempotencyKeyTtlMs = options.idempotencyKeyTtlMs ?? defaultIdempotencyKeyTtlMs;
+      const commandEvents = shopEventStore(postgresEventStore(commandClient, { idempotencyKeyTtlMs }));
       closers.push(() => commandEvents.close());
+      idempotencyStore = postgresIdempotencyStore(commandClient, { ttlMs: idempotencyKeyTtlMs });
+      const keys = idempotencyStore;
+      // expired keys are already ignored; this only keeps the table small
+      const sweep = setInterval(() => {
+        keys.deleteExpired().catch((error: unknown) => coreLogger?.warn({ err: error }, 'could not delete expired idempotency keys'));
+      }, Math.min(idempotencyKeyTtlMs, 60 * 60 * 1000));
+      sweep.unref();
+      closers.push(async () => clearInterval(sweep));
       eventStore = commandEvents;
       commands = createCommandProcessor({
         eventStore: commandEvents,
@@ -259,6 +274,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       ...(options.connectionTimeoutMs === undefined ? {} : { connectionTimeoutMs: options.connectionTimeoutMs }),
       ...(options.shutdownDrainMs === undefined ? {} : { shutdownDrainMs: options.shutdownDrainMs }),
       ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+      ...(idempotencyStore === undefined ? {} : { idempotencyStore }),
     });
     // every projection of every store, as one list for /api/projections and /metrics
     const checkpoints = { readCheckpoints: async () => [...(await projectionStore.readCheckpoints()), ...((await keyValue?.store.readCheckpoints()) ?? [])] };

@@ -70,8 +70,49 @@ export class IllegalTransition extends TwofoldError {
 /** A store or broker could not be reached; the caller may retry later. */
 export class StoreUnavailable extends TwofoldError {
   readonly code = 'store_unavailable';
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * True when the connection was lost after the statement had been sent: a write may have been applied
+   * (its outcome is unknown). False when it never reached the store, so nothing it asked for happened.
+   */
+  readonly statementSent: boolean;
+  /** The store's id of the session that was lost, when known: once that session has ended, its outcome is settled. */
+  readonly lostSession: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; statementSent?: boolean; lostSession?: string }) {
     super(message, {}, options);
+    this.statementSent = options?.statementSent ?? false;
+    this.lostSession = options?.lostSession;
+  }
+}
+
+/**
+ * A command was sent to the store and the connection was lost before its outcome came back, and looking its
+ * command id up afterwards could not tell either. Retrying blindly may apply it twice (503 without Retry-After).
+ */
+export class OutcomeUnknown extends TwofoldError {
+  readonly code = 'outcome_unknown';
+  constructor(
+    readonly commandId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `the command was sent to the store but the connection broke before its outcome was known, and it could not be looked up: ` +
+        `retry with the same Idempotency-Key (it is applied at most once), or look for events whose metadata.commandId is ${commandId} ` +
+        `(GET /api/streams/:id) before sending it again`,
+      { commandId },
+      options,
+    );
+  }
+}
+
+/** An append carried an idempotency key that a committed command already holds: answer that command's response instead. */
+export class IdempotencyKeyUsed extends TwofoldError {
+  readonly code = 'idempotency_key_used';
+  constructor(
+    readonly scope: string,
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the idempotency key was already used for ${scope}`, { scope }, options);
   }
 }
 

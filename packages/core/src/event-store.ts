@@ -27,6 +27,33 @@ export interface AppendResult {
   readonly transactionId: number;
 }
 
+/** An idempotency key to store in the same transaction as an append's events. */
+export interface IdempotencyRecord {
+  readonly scope: string;
+  readonly key: string;
+  readonly requestHash: string;
+  /** The command that holds the key: its events carry this id as `metadata.commandId`. */
+  readonly commandId: string;
+  readonly correlationId: string;
+  /** The first stream the command wrote to. */
+  readonly streamId: string;
+}
+
+export interface AppendOptions {
+  /**
+   * Stored atomically with the events; when one is already held (the same scope and key), the append stores
+   * nothing and throws IdempotencyKeyUsed.
+   */
+  readonly idempotencyKeys?: readonly IdempotencyRecord[];
+}
+
+/** What one command appended, found by its command id: each stream it wrote, in the order of its first event there. */
+export interface CommandEvents {
+  readonly streams: readonly AppendedStream[];
+  readonly position: number;
+  readonly transactionId: number;
+}
+
 export interface ReadStreamOptions {
   readonly fromVersion?: number;
   readonly maxCount?: number;
@@ -57,7 +84,18 @@ export interface EventStore {
   /** Appends to one stream. Throws StreamVersionConflict when the stream is not at the expected version. */
   appendToStream(streamId: string, events: readonly Event[], options: { expectedVersion: ExpectedVersion }): Promise<AppendResult>;
   /** Appends to several streams atomically: all or nothing, each with its own expected version. */
-  appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult>;
+  appendToStreams(appends: readonly StreamAppend[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * The events of the commands with these ids (`metadata.commandId`), by id; a command with none stored is absent.
+   * Lets a writer whose connection broke after sending an append learn whether it committed. Optional: a store
+   * without it cannot resolve an unknown outcome, and such commands answer OutcomeUnknown.
+   */
+  findCommands?(commandIds: readonly string[]): Promise<ReadonlyMap<string, CommandEvents>>;
+  /**
+   * True once the store session with this id (StoreUnavailable.lostSession) has ended: whatever it was doing is then
+   * committed or rolled back for good, so a command findCommands does not find after that never committed.
+   */
+  sessionEnded?(session: string): Promise<boolean>;
   /**
    * The stream's events from `fromVersion` (inclusive, default 1), in version order, at most `maxCount`
    * of them (default all); empty when it does not exist.

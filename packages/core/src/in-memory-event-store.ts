@@ -1,7 +1,8 @@
 // An event store in memory: for unit tests and the `memory` store; commit order equals position order.
 import { randomUUID } from 'node:crypto';
-import { StreamVersionConflict } from './errors.js';
-import type { AppendResult, EventStore, ExpectedVersion, HeadListener, LogHead, StreamAppend } from './event-store.js';
+import { IdempotencyKeyUsed, StreamVersionConflict } from './errors.js';
+import { commandEventsOf } from './write-side/command-events.js';
+import type { AppendOptions, AppendResult, CommandEvents, EventStore, ExpectedVersion, HeadListener, LogHead, StreamAppend } from './event-store.js';
 import { compareCursors, type LogCursor, type StoredEvent } from './messages.js';
 
 export interface InMemoryEventStoreOptions {
@@ -28,6 +29,8 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
   const streams = new Map<string, StoredEvent[]>();
   const listeners = new Set<HeadListener>();
   let transactions = 0;
+  /** Idempotency keys by scope and key (as JSON of the pair). */
+  const idempotencyKeys = new Set<string>();
 
   const versionOf = (streamId: string): number => streams.get(streamId)?.length ?? 0;
 
@@ -37,13 +40,17 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
     if (!ok) throw new StreamVersionConflict(streamId, expected, actual);
   };
 
-  const appendToStreams = async (appends: readonly StreamAppend[]): Promise<AppendResult> => {
+  const appendToStreams = async (appends: readonly StreamAppend[], options: AppendOptions = {}): Promise<AppendResult> => {
     const seen = new Set<string>();
     for (const append of appends) {
       if (seen.has(append.streamId)) throw new Error(`stream ${append.streamId} appears twice in one append`);
       seen.add(append.streamId);
       check(append.streamId, append.expectedVersion);
     }
+    const keys = (options.idempotencyKeys ?? []).map((record) => ({ record, id: JSON.stringify([record.scope, record.key]) }));
+    const taken = keys.find(({ id }, index) => idempotencyKeys.has(id) || keys.findIndex((other) => other.id === id) !== index);
+    if (taken !== undefined) throw new IdempotencyKeyUsed(taken.record.scope, taken.record.key);
+    for (const { id } of keys) idempotencyKeys.add(id);
     const transactionId = ++transactions;
     const recordedAt = now();
     const results = appends.map((append) => {
@@ -81,6 +88,10 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
   return {
     appendToStream: (streamId, events, { expectedVersion }) => appendToStreams([{ streamId, events, expectedVersion }]),
     appendToStreams,
+    async findCommands(commandIds): Promise<ReadonlyMap<string, CommandEvents>> {
+      const wanted = new Set(commandIds);
+      return commandEventsOf(log.filter((event) => typeof event.metadata.commandId === 'string' && wanted.has(event.metadata.commandId)));
+    },
     async readStream(streamId, { fromVersion = 1, maxCount } = {}) {
       checkMaxCount(maxCount);
       const start = Math.max(0, fromVersion - 1);

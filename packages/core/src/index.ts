@@ -1,14 +1,16 @@
 // @twofold/core: messages, deciders, command handling, ports, the projection daemon, consistency. No I/O.
-export type { Command, CommandMetadata, Event, EventMetadata, LogCursor, StoredEvent } from './messages.js';
+export type { Command, CommandMetadata, Event, EventMetadata, IdempotencyKey, LogCursor, StoredEvent } from './messages.js';
 export { compareCursors, cursorOf, logStart } from './messages.js';
 export type { Decider } from './decider.js';
 export { fold } from './decider.js';
 export {
   CheckpointMoved,
   CommandRejected,
+  IdempotencyKeyUsed,
   IllegalTransition,
   InvalidCommand,
   NotFound,
+  OutcomeUnknown,
   Overloaded,
   StoreUnavailable,
   StreamVersionConflict,
@@ -16,8 +18,11 @@ export {
 } from './errors.js';
 export type {
   AppendedStream,
+  AppendOptions,
   AppendResult,
+  CommandEvents,
   EventStore,
+  IdempotencyRecord,
   ExpectedVersion,
   HeadListener,
   LogHead,
@@ -26,9 +31,12 @@ export type {
   StreamAppend,
   Unsubscribe,
 } from './event-store.js';
+export type { IdempotencyEntry, IdempotencyStore, RecordedResponse } from './idempotency-store.js';
 export type { CommandHandlerOptions } from './handle-command.js';
 export { handleCommand } from './handle-command.js';
 export { eventMetadataFor } from './write-side/event-metadata.js';
+export type { CommandEventRecord } from './write-side/command-events.js';
+export { commandEventsOf } from './write-side/command-events.js';
 export type { MultiStreamDecider, ReadableModel, ReadState, StreamRead, StreamWrite } from './write-side/multi-stream-decider.js';
 export { multiStreamDecider, singleStreamDecider } from './write-side/multi-stream-decider.js';
 export type { CommandProcessor, CommandProcessorCounters, CommandProcessorOptions } from './write-side/command-processor.js';

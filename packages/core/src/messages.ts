@@ -46,6 +46,20 @@ export interface CommandMetadata {
   readonly correlationId: string;
   readonly causationId?: string;
   readonly actor?: string;
+  /**
+   * Unique per attempt (the command processor draws one when absent); every event of the command carries it as
+   * `metadata.commandId`, so a command whose append outcome was lost can be looked up.
+   */
+  readonly commandId?: string;
+  /** Stored with the command's events in one transaction; a command with a key already used is not appended again. */
+  readonly idempotency?: IdempotencyKey;
+}
+
+/** A client's idempotency key, scoped (to a route, a command type) and with the hash of the request it came with. */
+export interface IdempotencyKey {
+  readonly scope: string;
+  readonly key: string;
+  readonly requestHash: string;
 }
 
 export interface Command<Type extends string = string, Data = unknown> {

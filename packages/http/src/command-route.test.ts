@@ -76,7 +76,7 @@ describe('commandRoute', () => {
     const response = await app.inject({ method: 'PUT', url: '/orders/o-1', payload: { sku: 's-1', quantity: 3 }, headers: { 'x-correlation-id': 'c-1' } });
     expect(response.statusCode).toBe(202);
     expect(response.json()).toEqual({ correlationId: 'c-1', streamId: 'order-o-1', streamVersion: 1, position: 2 });
-    expect(seen).toEqual([{ params: { orderId: 'o-1' }, body: { sku: 's-1', quantity: 3 }, metadata: { now, correlationId: 'c-1' } }]);
+    expect(seen).toEqual([{ params: { orderId: 'o-1' }, body: { sku: 's-1', quantity: 3 }, metadata: { now, correlationId: 'c-1', commandId: expect.any(String) } }]);
   });
 
   it('refuses to be declared on an app not made by createHttpApp', async () => {

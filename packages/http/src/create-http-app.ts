@@ -1,7 +1,7 @@
 // createHttpApp: a Fastify app with TypeBox, limits, auth, security headers, the Twofold error shape everywhere, and the OpenAPI document.
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { ConsistencyGate } from '@twofold/core';
+import type { ConsistencyGate, IdempotencyStore } from '@twofold/core';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyHttpOptions } from 'fastify';
 import type { Server } from 'node:http';
 import { correlationIdFrom, correlationIdHeader } from './correlation-id.js';
@@ -67,6 +67,8 @@ export interface CreateHttpAppOptions {
   readonly defaultLagThresholdMs?: number;
   /** The clock commands are stamped with. */
   readonly now?: () => Date;
+  /** Enables the `Idempotency-Key` header on command routes (the event store must store the keys: postgresEventStore does). */
+  readonly idempotencyStore?: IdempotencyStore;
 }
 
 /**
@@ -123,6 +125,7 @@ export async function createHttpApp(options: CreateHttpAppOptions = {}): Promise
     defaultWaitMs,
     maxWaitMs,
     now,
+    idempotencyStore: options.idempotencyStore,
     lagThresholdsMs: options.lagThresholdsMs ?? {},
     defaultLagThresholdMs: options.defaultLagThresholdMs ?? 500,
   });

@@ -1,9 +1,11 @@
 // The one table that maps core errors to HTTP statuses.
 import {
   CommandRejected,
+  IdempotencyKeyUsed,
   IllegalTransition,
   InvalidCommand,
   NotFound,
+  OutcomeUnknown,
   Overloaded,
   StoreUnavailable,
   StreamVersionConflict,
@@ -18,9 +20,12 @@ export const errorStatuses: ReadonlyArray<readonly [TwofoldErrorClass, number]> 
   [NotFound, 404],
   [StreamVersionConflict, 409],
   [IllegalTransition, 409],
+  [IdempotencyKeyUsed, 409],
   [CommandRejected, 422],
   [StoreUnavailable, 503],
   [Overloaded, 503],
+  // no Retry-After: a blind retry may apply the command twice (the message says how to check)
+  [OutcomeUnknown, 503],
 ];
 
 /** The status for a core error, or undefined when it is not one the table maps. */

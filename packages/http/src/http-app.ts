@@ -1,6 +1,6 @@
 // The Fastify instance type Twofold routes are declared on, and the settings createHttpApp attaches to it.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { ConsistencyGate } from '@twofold/core';
+import type { ConsistencyGate, IdempotencyStore } from '@twofold/core';
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 
 /** A Fastify instance with the TypeBox type provider, as createHttpApp returns it (or any scope registered inside it). */
@@ -19,6 +19,8 @@ export interface HttpAppSettings {
   readonly maxWaitMs: number;
   /** The clock commands are stamped with. */
   readonly now: () => Date;
+  /** Where command routes find the keys of `Idempotency-Key` requests; without one such requests are a 400. */
+  readonly idempotencyStore: IdempotencyStore | undefined;
 }
 
 const settingsKey = 'twofoldHttp';

@@ -21,7 +21,7 @@ describe('GET /api/streams/:id', () => {
       events: [1, 2].map((by) => ({
         type: 'CounterIncremented',
         data: { counterId: 'a', by },
-        metadata: { correlationId: `c-${by}`, causationId: `c-${by}` },
+        metadata: { correlationId: `c-${by}`, causationId: `c-${by}`, commandId: expect.any(String) },
         streamVersion: by,
         globalPosition: by,
         eventId: expect.any(String),

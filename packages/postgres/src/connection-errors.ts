@@ -24,9 +24,26 @@ export function isConnectionError(error: unknown): boolean {
   return Array.isArray(errors) && errors.some(isConnectionError);
 }
 
-/** StoreUnavailable (with the native error as cause) for connection failures; any other error unchanged. */
-export function translateConnectionError(error: unknown, what = 'the database'): unknown {
+// pg refuses a query on a client it already knows is broken before writing anything to the socket
+const refusedBeforeSending = ['is not queryable', 'Cannot use a pool after calling end on the pool'];
+
+/**
+ * StoreUnavailable (with the native error as cause) for connection failures; any other error unchanged.
+ * `statementSent`: the failure came after the statement was written to the connection, so it may have run
+ * (unless the driver refused it before writing, which its message tells).
+ */
+export function translateConnectionError(error: unknown, what = 'the database', options: { statementSent?: boolean; lostSession?: string } = {}): unknown {
   if (error instanceof StoreUnavailable || !isConnectionError(error)) return error;
   const detail = error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error);
-  return new StoreUnavailable(`${what} is unavailable: ${detail}`, { cause: error });
+  const statementSent = (options.statementSent ?? false) && !refusedBeforeSending.some((m) => detail.includes(m));
+  return new StoreUnavailable(`${what} is unavailable: ${detail}`, {
+    cause: error,
+    statementSent,
+    ...(statementSent && options.lostSession !== undefined ? { lostSession: options.lostSession } : {}),
+  });
+}
+
+/** The same unavailability, known not to have applied anything (a transaction that never reached COMMIT). */
+export function notApplied(error: unknown): unknown {
+  return error instanceof StoreUnavailable && error.statementSent ? new StoreUnavailable(error.message, { cause: error.cause }) : error;
 }

@@ -2,7 +2,7 @@
 import { silentLogger, type Logger } from '@twofold/core';
 import pg from 'pg';
 import type { ClientConfig, PoolClient, PoolConfig } from 'pg';
-import { translateConnectionError } from './connection-errors.js';
+import { isConnectionError, notApplied, translateConnectionError } from './connection-errors.js';
 import { createNotificationHub } from './notification-hub.js';
 import { createPgListenConnection } from './pg-listen-connection.js';
 import { checkChannel, type DedicatedConnection, type NamedStatement, type PostgresClient, type PreparingSqlSession } from './postgres-client.js';
@@ -25,19 +25,57 @@ interface Queryable {
   query(config: { text: string; values?: unknown[]; name?: string }): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
 
-function sessionOver(target: Queryable, what: string): PreparingSqlSession {
+/** The server process serving a connection (pg learns it when connecting): how the lost session is named. */
+function backendOf(connection: unknown): { lostSession?: string } {
+  const pid = (connection as { processID?: unknown } | undefined)?.processID;
+  return typeof pid === 'number' ? { lostSession: String(pid) } : {};
+}
+
+function sessionOver(target: Queryable, what: string, connection?: unknown): PreparingSqlSession {
   const run = async <Row>(config: { text: string; values: unknown[]; name?: string }): Promise<QueryResult<Row>> => {
     try {
       const result = await target.query(config);
       return { rows: result.rows as Row[], rowCount: result.rowCount };
     } catch (error) {
-      throw translateConnectionError(error, what);
+      // a failure to connect never reaches run (see pooledQueries): anything here came after the statement was written
+      throw translateConnectionError(error, what, { statementSent: true, ...backendOf(connection) });
     }
   };
   return {
     query: <Row>(text: string, params: readonly unknown[] = []) => run<Row>({ text, values: [...params] }),
     queryPrepared: <Row>(statement: NamedStatement, params: readonly unknown[]) =>
       run<Row>({ name: statement.name, text: statement.text, values: [...params] }),
+  };
+}
+
+/**
+ * Queries on pooled connections, each checked out for one statement. Unlike `pool.query`, a failure to check a
+ * connection out (nothing was sent) is told apart from a failure after the statement was written (it may have run).
+ */
+function pooledQueries(pool: pg.Pool, what: string): Queryable {
+  return {
+    async query(config) {
+      let connection: PoolClient;
+      try {
+        connection = await pool.connect();
+      } catch (error) {
+        throw translateConnectionError(error, what);
+      }
+      const ignore = (): void => undefined;
+      connection.on('error', ignore);
+      let broken: Error | undefined;
+      try {
+        return await connection.query(config);
+      } catch (error) {
+        // a statement error leaves the connection usable; a lost one is discarded
+        if (!isConnectionError(error)) throw error;
+        broken = error as Error;
+        throw translateConnectionError(error, what, { statementSent: true, ...backendOf(connection) });
+      } finally {
+        connection.removeListener('error', ignore);
+        connection.release(broken);
+      }
+    },
   };
 }
 
@@ -49,7 +87,7 @@ export function createPgClient(config: string | PoolConfig, options: PgClientOpt
   const pool = new pg.Pool({ ...clientConfig, ...poolConfig });
   // an idle pooled connection that dies is dropped by the pool; the next query opens a new one
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
-  const pooled = sessionOver(pool as unknown as Queryable, what);
+  const pooled = sessionOver(pooledQueries(pool, what), what);
   const hub = createNotificationHub((error) => logger.error({ err: error }, 'notification listener threw'));
   const dedicated = new Set<pg.Client>();
   let closed = false;
@@ -129,16 +167,19 @@ export function createPgClient(config: string | PoolConfig, options: PgClientOpt
       connection.on('error', ignore);
       let broken: Error | undefined;
       const session = sessionOver(connection as unknown as Queryable, what);
+      let committing = false;
       try {
         await session.query('BEGIN');
         const result = await fn(session);
+        committing = true;
         await session.query('COMMIT');
         return result;
       } catch (error) {
         await connection.query('ROLLBACK').catch((rollbackError: Error) => {
           broken = rollbackError;
         });
-        throw translateConnectionError(error, what);
+        // only a COMMIT that was sent can have applied the transaction; before it, a lost connection rolls it back
+        throw committing ? translateConnectionError(error, what) : notApplied(translateConnectionError(error, what));
       } finally {
         connection.removeListener('error', ignore);
         connection.release(broken);

@@ -1,8 +1,13 @@
 // The event store on PostgreSQL and PGlite: one-statement appends, gap-safe reads in commit order, wake-ups through the client.
 import {
+  commandEventsOf,
+  IdempotencyKeyUsed,
   StreamVersionConflict,
   type AppendedStream,
+  type AppendOptions,
   type AppendResult,
+  type CommandEvents,
+  type IdempotencyRecord,
   type EventStore,
   type ExpectedVersion,
   type LogCursor,
@@ -11,11 +16,14 @@ import {
 import { toDate, toStoredEvent, type EventRow } from './event-row.js';
 import { decodeHead, encodeHead } from './change-payloads.js';
 import { channelSubscriptions } from './channel-subscriptions.js';
-import { execute, type PostgresClient } from './postgres-client.js';
+import { execute, type NamedStatement, type PostgresClient } from './postgres-client.js';
 import { appendEvent, appendEventParams } from './statements/append-event.js';
 import { appendEvents, appendEventsParams, type AppendEventsRow } from './statements/append-events.js';
+import { insertIdempotencyKeys, insertIdempotencyKeysParams, type KeyedCommandPlace } from './statements/insert-idempotency-keys.js';
+import { commandLookupWindow, readCommandEvents, type CommandEventRow } from './statements/read-command-events.js';
 import { readAll, readAllNoticingHeldBack, type ReadAllRow } from './statements/read-all.js';
 import { readCursorAt } from './statements/read-cursor-at.js';
+import { readSessionEnded } from './statements/read-session-ended.js';
 import { readHead } from './statements/read-head.js';
 import { readStreamHeads, type StreamHeadRow } from './statements/read-stream-heads.js';
 import { readStream } from './statements/read-stream.js';
@@ -37,7 +45,12 @@ export interface PostgresEventStoreOptions {
   readonly heldBackWakeMs?: number;
   /** Default 200 ms. */
   readonly maxHeldBackWakeMs?: number;
+  /** An idempotency key older than this may be taken by a new command. Default 24 h; keep it equal to the idempotency store's. */
+  readonly idempotencyKeyTtlMs?: number;
 }
+
+/** Default lifetime of an idempotency key. */
+export const defaultIdempotencyKeyTtlMs = 24 * 60 * 60 * 1000;
 
 /** How many of its own appended events' cursors a store remembers. */
 const recentCursorsKept = 65_536;
@@ -71,8 +84,39 @@ const unchanged = (streamId: string, heads: ReadonlyMap<string, StreamHead>): Ap
 const matches = (expected: ExpectedVersion, actual: number): boolean =>
   expected === 'any' || (expected === 'no_stream' ? actual === 0 : expected === actual);
 
+/**
+ * Where each keyed command's events landed, from the appended rows: a stream's rows in version order are its events
+ * in append order, and each event names its command (`metadata.commandId`).
+ */
+function keyedCommandPlaces(writing: readonly StreamAppend[], rows: readonly AppendEventsRow[], keys: readonly IdempotencyRecord[]): KeyedCommandPlace[] {
+  const byStream = new Map<string, { version: number; position: number }[]>();
+  for (const row of rows) {
+    const stream = byStream.get(row.stream_id) ?? [];
+    byStream.set(row.stream_id, stream);
+    stream.push({ version: Number(row.stream_version), position: Number(row.global_position) });
+  }
+  const places = new Map<string, { position: number; versions: Map<string, number> }>();
+  for (const append of writing) {
+    const stored = (byStream.get(append.streamId) ?? []).sort((a, b) => a.version - b.version);
+    append.events.forEach((event, index) => {
+      const commandId = event.metadata?.commandId;
+      const row = stored[index];
+      if (typeof commandId !== 'string' || row === undefined) return;
+      const place = places.get(commandId) ?? { position: 0, versions: new Map<string, number>() };
+      places.set(commandId, place);
+      place.position = Math.max(place.position, row.position);
+      place.versions.set(append.streamId, Math.max(place.versions.get(append.streamId) ?? 0, row.version));
+    });
+  }
+  return keys.map((key) => {
+    const place = places.get(key.commandId);
+    if (place === undefined) throw new Error(`the append holds no event of command ${key.commandId}, whose idempotency key it carries`);
+    return { streamVersion: place.versions.get(key.streamId) ?? 0, position: place.position };
+  });
+}
+
 export function postgresEventStore(client: PostgresClient, options: PostgresEventStoreOptions = {}): EventStore {
-  const { anyVersionRetries = 50, heldBackWakeMs = 5, maxHeldBackWakeMs = 200 } = options;
+  const { anyVersionRetries = 50, heldBackWakeMs = 5, maxHeldBackWakeMs = 200, idempotencyKeyTtlMs = defaultIdempotencyKeyTtlMs } = options;
   if (!Number.isInteger(anyVersionRetries) || anyVersionRetries < 0) throw new RangeError('anyVersionRetries must be a non-negative integer');
   if (!Number.isInteger(heldBackWakeMs) || heldBackWakeMs < 1) throw new RangeError('heldBackWakeMs must be a positive integer');
   if (!Number.isInteger(maxHeldBackWakeMs) || maxHeldBackWakeMs < heldBackWakeMs) throw new RangeError('maxHeldBackWakeMs must be an integer of at least heldBackWakeMs');
@@ -133,7 +177,28 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
     return new StreamVersionConflict(append.streamId, append.expectedVersion, actual(append.streamId), { cause: error });
   }
 
-  async function appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult> {
+  /** Inserts the events; with idempotency keys, in one transaction with the keys (a key already held aborts both). */
+  async function insertEvents(statement: NamedStatement, params: unknown[], writing: readonly StreamAppend[], keys: readonly IdempotencyRecord[]): Promise<AppendEventsRow[]> {
+    if (keys.length === 0) return (await execute<AppendEventsRow>(client, statement, params)).rows;
+    return client.transaction(async (session) => {
+      const { rows } = await execute<AppendEventsRow>(session, statement, params);
+      const places = keyedCommandPlaces(writing, rows, keys);
+      let stored: { scope: string; key: string }[];
+      try {
+        stored = (await execute<{ scope: string; key: string }>(session, insertIdempotencyKeys, insertIdempotencyKeysParams(keys, places, idempotencyKeyTtlMs))).rows;
+      } catch (error) {
+        // 21000: one key twice in this append (two retries of one request decided together)
+        if ((error as { code?: unknown }).code === '21000') throw new IdempotencyKeyUsed(keys[0]!.scope, keys[0]!.key, { cause: error });
+        throw error;
+      }
+      const held = keys.find((k) => !stored.some((s) => s.scope === k.scope && s.key === k.key));
+      if (held !== undefined) throw new IdempotencyKeyUsed(held.scope, held.key);
+      return rows;
+    });
+  }
+
+  async function appendToStreams(appends: readonly StreamAppend[], appendOptions: AppendOptions = {}): Promise<AppendResult> {
+    const keys = appendOptions.idempotencyKeys ?? [];
     const seen = new Set<string>();
     for (const append of appends) {
       if (seen.has(append.streamId)) throw new Error(`stream ${append.streamId} appears twice in one append`);
@@ -167,7 +232,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
           single === undefined
             ? [appendEvents, appendEventsParams(writing)]
             : [appendEvent, appendEventParams(single.streamId, single.expectedVersion, single.events[0]!)];
-        rows = (await execute<AppendEventsRow>(client, statement, params)).rows;
+        rows = await insertEvents(statement, params, writing, keys);
         break;
       } catch (error) {
         const conflict = await conflictOf(error, writing);
@@ -207,6 +272,26 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
   return {
     appendToStream: (streamId, events, { expectedVersion }) => appendToStreams([{ streamId, events, expectedVersion }]),
     appendToStreams,
+
+    async findCommands(commandIds): Promise<ReadonlyMap<string, CommandEvents>> {
+      if (commandIds.length === 0) return new Map();
+      const { rows } = await execute<CommandEventRow>(client, readCommandEvents, [[...commandIds], commandLookupWindow]);
+      return commandEventsOf(
+        rows.map((row) => ({
+          streamId: row.stream_id,
+          streamVersion: Number(row.stream_version),
+          globalPosition: Number(row.global_position),
+          transactionId: Number(row.xid),
+          metadata: { commandId: row.command_id },
+        })),
+      );
+    },
+
+    async sessionEnded(session) {
+      if (!/^\d{1,10}$/.test(session)) return false;
+      const { rows } = await execute<{ ended: boolean }>(client, readSessionEnded, [session]);
+      return rows[0]?.ended === true;
+    },
 
     async readStream(streamId, { fromVersion = 1, maxCount } = {}) {
       if (maxCount !== undefined && (!Number.isSafeInteger(maxCount) || maxCount < 0)) throw new RangeError(`invalid maxCount ${String(maxCount)}`);

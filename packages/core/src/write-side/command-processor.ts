@@ -1,6 +1,7 @@
 // The command processor: a process's commands queue, are decided in batches over cached stream states, and each batch is one atomic append.
-import { StoreUnavailable, StreamVersionConflict } from '../errors.js';
-import type { AppendResult, EventStore } from '../event-store.js';
+import { randomUUID } from 'node:crypto';
+import { OutcomeUnknown, StoreUnavailable, StreamVersionConflict } from '../errors.js';
+import type { AppendResult, CommandEvents, EventStore, IdempotencyRecord } from '../event-store.js';
 import type { Logger } from '../logger.js';
 import type { Command } from '../messages.js';
 import { sleep } from '../sleep.js';
@@ -39,6 +40,11 @@ export interface CommandProcessorOptions {
   readonly retryJitterMs?: number;
   /** Events per read when folding a long stream. Default 10,000. */
   readonly readPageSize?: number;
+  /**
+   * When the connection breaks after an append was sent, how long the processor keeps trying to look its
+   * commands up (by command id) before answering OutcomeUnknown. Default 3,000 ms.
+   */
+  readonly outcomeLookupMs?: number;
   readonly logger?: Logger;
 }
 
@@ -67,7 +73,7 @@ interface Pending extends QueuedCommand {
 }
 
 export function createCommandProcessor(options: CommandProcessorOptions): CommandProcessor {
-  const { eventStore, snapshotStore, maxBatchSize = 256, maxBatchesInFlight = 4, maxAttempts = 30, retryJitterMs = 2, readPageSize = 10_000, logger } = options;
+  const { eventStore, snapshotStore, maxBatchSize = 256, maxBatchesInFlight = 4, maxAttempts = 30, retryJitterMs = 2, readPageSize = 10_000, outcomeLookupMs = 3_000, logger } = options;
   if (!Number.isSafeInteger(maxBatchSize) || maxBatchSize < 1) throw new RangeError('maxBatchSize must be a positive integer');
   if (!Number.isSafeInteger(maxBatchesInFlight) || maxBatchesInFlight < 1) throw new RangeError('maxBatchesInFlight must be a positive integer');
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new RangeError('maxAttempts must be a positive integer');
@@ -134,7 +140,8 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
         if (appends.length === 0) return settle(batch, outcomes, working, undefined);
         let result: AppendResult;
         try {
-          result = await eventStore.appendToStreams(appends);
+          const idempotencyKeys = idempotencyKeysOf(batch, outcomes);
+          result = await eventStore.appendToStreams(appends, idempotencyKeys.length === 0 ? undefined : { idempotencyKeys });
         } catch (error) {
           if (error instanceof StreamVersionConflict && attempt < maxAttempts) {
             counters.conflicts++;
@@ -146,6 +153,11 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
             continue;
           }
           for (const streamId of working.keys()) cache.delete(streamId);
+          // sent, then the connection broke: it may have committed, so it must not be answered as if it had not
+          if (error instanceof StoreUnavailable && error.statementSent) {
+            await settleUnknown(batch, outcomes, error);
+            return true;
+          }
           // a statement the store refused (not a lost connection, whose outcome is unknown): find whose it was
           if (batch.length > 1 && !(error instanceof StoreUnavailable) && !(error instanceof StreamVersionConflict)) {
             for (const pending of batch) if (!(await runBatch([pending], context))) waiting.push(pending);
@@ -180,6 +192,61 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
     return moved.includes(true);
   }
 
+  /**
+   * Answers the commands of a batch whose append was sent but whose outcome was lost: each that wrote is looked
+   * up by its command id (the batch is one transaction, so all of them committed or none did). Found: answered
+   * with its stored positions. Not found after the lost session was seen to end: it never committed, so
+   * StoreUnavailable (retry). Otherwise (the session may still commit it, the store cannot be reached in time):
+   * OutcomeUnknown. Commands that wrote nothing changed nothing either way, and may simply be retried.
+   */
+  async function settleUnknown(batch: readonly Pending[], outcomes: readonly Outcome[], error: StoreUnavailable): Promise<void> {
+    const deadline = Date.now() + outcomeLookupMs;
+    const wrote = batch.filter((_, index) => outcomes[index]!.kind === 'wrote').map((pending) => pending.command.metadata.commandId!);
+    let found: ReadonlyMap<string, CommandEvents> | undefined;
+    let lookupError: unknown;
+    /** True once the lost session ended before the lookup: then what the lookup does not find never committed. */
+    let settled = false;
+    const { lostSession } = error;
+    // one lookup for the whole batch, retried while the store is unreachable, within one deadline
+    for (let pauseMs = 50; eventStore.findCommands !== undefined && wrote.length > 0; pauseMs = Math.min(pauseMs * 2, 500)) {
+      try {
+        // first whether the lost session has ended (else its transaction may still commit after the lookup)
+        const ended = lostSession !== undefined && eventStore.sessionEnded !== undefined && (await eventStore.sessionEnded(lostSession));
+        found = await eventStore.findCommands(wrote);
+        settled = ended;
+        if (settled || wrote.every((id) => found!.has(id)) || lostSession === undefined || eventStore.sessionEnded === undefined) break;
+        if (Date.now() + pauseMs > deadline) break;
+      } catch (caught) {
+        lookupError = caught;
+        if (!(caught instanceof StoreUnavailable) || Date.now() + pauseMs > deadline) break;
+      }
+      await sleep(pauseMs);
+    }
+    batch.forEach((pending, index) => {
+      const outcome = outcomes[index]!;
+      const commandId = pending.command.metadata.commandId!;
+      if (outcome.kind !== 'wrote') {
+        pending.reject(outcome.kind === 'rejected' ? outcome.error : new StoreUnavailable(error.message, { cause: error }));
+        return;
+      }
+      const events = found?.get(commandId);
+      const streams = events === undefined ? [] : outcome.writes.map((write) => events.streams.find((s) => s.streamId === write.streamId));
+      if (events === undefined && settled) {
+        // its session ended without committing it: nothing happened, a retry is safe
+        pending.reject(new StoreUnavailable(error.message, { cause: error }));
+        return;
+      }
+      if (events === undefined || streams.some((stream) => stream === undefined)) {
+        // not stored (yet): it did not commit, or its transaction is still ending on the lost connection
+        pending.reject(new OutcomeUnknown(commandId, { cause: found === undefined ? (lookupError ?? error) : error }));
+        return;
+      }
+      logger?.warn({ commandId }, 'append outcome lost with the connection; the command was found committed');
+      counters.commands++;
+      pending.resolve({ streams: streams.map((s) => s!), position: events.position, transactionId: events.transactionId });
+    });
+  }
+
   /** Answers every command of the batch and remembers the states it appended. */
   function settle(batch: readonly Pending[], outcomes: readonly Outcome[], working: WorkingSet, result: AppendResult | undefined): true {
     const answers = answersOf(outcomes, working, result);
@@ -211,7 +278,9 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
     execute<C extends Command>(decider: MultiStreamDecider<C>, command: C): Promise<AppendResult> {
       if (closed) return Promise.reject(new StoreUnavailable('the command processor is closed'));
       return new Promise<AppendResult>((resolve, reject) => {
-        queue.push({ decider: decider as unknown as MultiStreamDecider<Command>, command, resolve, reject });
+        // every command gets an id its events carry, so a lost append outcome can be looked up
+        const identified = command.metadata.commandId === undefined ? { ...command, metadata: { ...command.metadata, commandId: randomUUID() } } : command;
+        queue.push({ decider: decider as unknown as MultiStreamDecider<Command>, command: identified, resolve, reject });
         void pump();
       });
     },
@@ -230,6 +299,16 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
       await loader.settled();
     },
   };
+}
+
+/** The idempotency keys of the commands that wrote, to be stored with their events. */
+function idempotencyKeysOf(batch: readonly QueuedCommand[], outcomes: readonly Outcome[]): IdempotencyRecord[] {
+  return batch.flatMap(({ command: { metadata } }, index) => {
+    const outcome = outcomes[index]!;
+    if (metadata.idempotency === undefined || outcome.kind !== 'wrote') return [];
+    const { scope, key, requestHash } = metadata.idempotency;
+    return [{ scope, key, requestHash, commandId: metadata.commandId!, correlationId: metadata.correlationId, streamId: outcome.writes[0]!.streamId }];
+  });
 }
 
 function isStateCache(value: StateCache | StateCacheOptions | undefined): value is StateCache {

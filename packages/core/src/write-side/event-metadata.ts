@@ -5,4 +5,5 @@ export const eventMetadataFor = (metadata: CommandMetadata): EventMetadata => ({
   correlationId: metadata.correlationId,
   causationId: metadata.causationId ?? metadata.correlationId,
   ...(metadata.actor === undefined ? {} : { actor: metadata.actor }),
+  ...(metadata.commandId === undefined ? {} : { commandId: metadata.commandId }),
 });

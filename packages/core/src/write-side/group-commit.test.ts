@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StoreUnavailable, StreamVersionConflict } from '../errors.js';
+import { IdempotencyKeyUsed, StoreUnavailable, StreamVersionConflict } from '../errors.js';
 import type { EventStore, StreamAppend } from '../event-store.js';
 import { inMemoryEventStore } from '../in-memory-event-store.js';
 import { groupCommit } from './group-commit.js';
@@ -67,5 +67,26 @@ describe('groupCommit', () => {
     down = false;
     expect(results.every((r) => r.status === 'rejected' && r.reason instanceof StoreUnavailable)).toBe(true);
     expect(calls()).toBe(2);
+  });
+});
+
+describe('groupCommit with idempotency keys', () => {
+  const key = (k: string, commandId: string, streamId: string) => ({ scope: 's', key: k, requestHash: 'h', commandId, correlationId: 'c', streamId });
+
+  it('stores each call’s keys with its events; a call whose key is held fails alone', async () => {
+    const base = inMemoryEventStore();
+    const grouped = groupCommit(base);
+    const results = await Promise.allSettled([
+      grouped.appendToStreams([{ streamId: 'k-1', events: [event(1)], expectedVersion: 'any' }], { idempotencyKeys: [key('a', 'c-1', 'k-1')] }),
+      grouped.appendToStreams([{ streamId: 'k-2', events: [event(2)], expectedVersion: 'any' }], { idempotencyKeys: [key('a', 'c-2', 'k-2')] }),
+      grouped.appendToStreams([{ streamId: 'k-3', events: [event(3)], expectedVersion: 'any' }], { idempotencyKeys: [key('b', 'c-3', 'k-3')] }),
+      grouped.appendToStreams([{ streamId: 'k-4', events: [event(4)], expectedVersion: 'any' }]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(IdempotencyKeyUsed);
+    expect(await base.readStream('k-2')).toEqual([]);
+    await expect(base.appendToStreams([{ streamId: 'k-5', events: [event(5)], expectedVersion: 'any' }], { idempotencyKeys: [key('b', 'c-5', 'k-5')] })).rejects.toBeInstanceOf(
+      IdempotencyKeyUsed,
+    );
   });
 });

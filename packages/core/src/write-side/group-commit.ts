@@ -1,6 +1,6 @@
 // Group commit for any event store: appends that arrive while one is in flight go together in one atomic append.
 import { StoreUnavailable } from '../errors.js';
-import type { AppendedStream, AppendResult, EventStore, StreamAppend } from '../event-store.js';
+import type { AppendedStream, AppendOptions, AppendResult, EventStore, StreamAppend } from '../event-store.js';
 
 export interface GroupCommitOptions {
   /** Most appends sent together. Default 256. */
@@ -9,6 +9,7 @@ export interface GroupCommitOptions {
 
 interface Waiting {
   readonly appends: readonly StreamAppend[];
+  readonly options: AppendOptions | undefined;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -52,17 +53,18 @@ export function groupCommit(store: EventStore, options: GroupCommitOptions = {})
   async function appendGroup(group: readonly Waiting[]): Promise<void> {
     if (group.length === 1) {
       const [only] = group;
-      return store.appendToStreams(only!.appends).then(only!.resolve, only!.reject);
+      return store.appendToStreams(only!.appends, only!.options).then(only!.resolve, only!.reject);
     }
     let result: AppendResult;
     try {
-      result = await store.appendToStreams(group.flatMap((waiting) => waiting.appends));
+      const idempotencyKeys = group.flatMap((waiting) => waiting.options?.idempotencyKeys ?? []);
+      result = await store.appendToStreams(group.flatMap((waiting) => waiting.appends), idempotencyKeys.length === 0 ? undefined : { idempotencyKeys });
     } catch (error) {
       if (error instanceof StoreUnavailable) {
         for (const waiting of group) waiting.reject(error);
         return;
       }
-      await Promise.all(group.map((waiting) => store.appendToStreams(waiting.appends).then(waiting.resolve, waiting.reject)));
+      await Promise.all(group.map((waiting) => store.appendToStreams(waiting.appends, waiting.options).then(waiting.resolve, waiting.reject)));
       return;
     }
     const byStream = new Map<string, AppendedStream>(result.streams.map((stream) => [stream.streamId, stream]));
@@ -74,14 +76,14 @@ export function groupCommit(store: EventStore, options: GroupCommitOptions = {})
     }
   }
 
-  const appendToStreams = (appends: readonly StreamAppend[]): Promise<AppendResult> =>
+  const appendToStreams = (appends: readonly StreamAppend[], options?: AppendOptions): Promise<AppendResult> =>
     new Promise((resolve, reject) => {
       const seen = new Set<string>();
       for (const { streamId } of appends) {
         if (seen.has(streamId)) return reject(new Error(`stream ${streamId} appears twice in one append`));
         seen.add(streamId);
       }
-      queue.push({ appends, resolve, reject });
+      queue.push({ appends, options, resolve, reject });
       if (!draining) void drain();
     });
 
