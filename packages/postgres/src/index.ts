@@ -18,6 +18,7 @@ export { migrate } from './migrate.js';
 export type { PostgresEventStoreOptions } from './postgres-event-store.js';
 export { eventsChannel, postgresEventStore } from './postgres-event-store.js';
 export { checkpointsChannel, generationSchema, postgresProjectionStore } from './postgres-projection-store.js';
+export type { PostgresProjectionStoreOptions } from './postgres-projection-store.js';
 export { postgresSnapshotStore } from './postgres-snapshot-store.js';
 export type { ReaderHoldback } from './reader-holdback.js';
 export { readerHoldback } from './reader-holdback.js';
