@@ -12,7 +12,9 @@ export const projectionLeases: Migration = {
       -- grows with every grant: a checkpoint moves only for the current grant, so a holder taken over is refused
       token bigint NOT NULL,
       -- on the server's clock; a lease past it is free to take
-      expires_at timestamptz NOT NULL
+      expires_at timestamptz NOT NULL,
+      -- the backend the holder renews through: once it is gone (the holder's process died) the lease is free at once
+      holder_pid integer
     )`,
   ],
 };
