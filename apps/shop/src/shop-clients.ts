@@ -68,7 +68,7 @@ export function shopClients(options: { readonly pools?: Partial<PoolSizes>; read
       if (client === undefined) {
         client = openSqlClient(location, {
           ...(options.logger === undefined ? {} : { logger: options.logger }),
-          ...(server ? { maxConnections: pools[role], applicationName: `twofold ${role}` } : {}),
+          ...(server ? { maxConnections: pools[role], applicationName: `twofold ${role} pid ${process.pid}` } : {}),
           ...(server ? { sessionSettings: sessionSettingsFor(role, timeouts) } : {}),
         });
         opened.set(key, client);

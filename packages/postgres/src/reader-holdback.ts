@@ -7,7 +7,7 @@ import { readReaderHoldback } from './statements/read-reader-holdback.js';
 export interface HoldbackHolder {
   /** Its backend's process id (for pg_terminate_backend), undefined for a prepared transaction. */
   readonly pid: number | undefined;
-  /** Who opened it: Twofold's pools name themselves `twofold commands`, `twofold projector`, `twofold reads`. */
+  /** Who opened it: the shop's pools name themselves `twofold <role> pid <process id>` (role: commands, projector, reads). */
   readonly applicationName: string | undefined;
   /** `active`, `idle in transaction` (a stalled client), … or `prepared transaction <gid>`. */
   readonly state: string | undefined;
