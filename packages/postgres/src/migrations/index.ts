@@ -4,7 +4,8 @@ import { checkpoints } from './0002-checkpoints.js';
 import { projectionAdministration } from './0003-projection-administration.js';
 import { snapshots } from './0004-snapshots.js';
 import { projectionLeases } from './0005-projection-leases.js';
+import { streamOrderGuard } from './0006-stream-order-guard.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
-export const migrations: readonly Migration[] = [eventLog, checkpoints, projectionAdministration, snapshots, projectionLeases];
+export const migrations: readonly Migration[] = [eventLog, checkpoints, projectionAdministration, snapshots, projectionLeases, streamOrderGuard];
