@@ -134,6 +134,14 @@ describe('a stalled projector on PostgreSQL', () => {
         }
       }
 
+      // the cause, named where operators look: the metric labels the stopped projector's backend
+      await sleep(Math.max(0, stoppedAt + 1_000 - Date.now()));
+      const metrics = await (await fetch(`${web.url}/metrics`)).text();
+      const heldBackBy = /^twofold_readers_held_back_by_seconds\{(.*)\} (\S+)$/m.exec(metrics);
+      expect(heldBackBy?.[1]).toContain(`application_name="${holderApp}"`);
+      expect(heldBackBy?.[1]).toContain('state="idle in transaction"');
+      expect(Number(heldBackBy?.[2])).toBeGreaterThanOrEqual(0.9);
+
       // while it is stopped: when does the standby hold every lease?
       let takenOverAt: number | undefined;
       while (Date.now() - stoppedAt < stopMs) {
