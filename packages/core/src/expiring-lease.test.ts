@@ -58,6 +58,15 @@ describe('holdExpiringLease', () => {
     expect(lease.lost).toBe(true);
   });
 
+  it('gives up releasing after a ttl when the store does not answer (the grant has expired by then)', async () => {
+    const table = inMemoryLeaseTable();
+    const silent: LeaseTable = { take: table.take, renew: table.renew, release: () => new Promise(() => {}) };
+    const lease = (await holdExpiringLease(silent, 'p', 'a', timing))!;
+    const started = Date.now();
+    await lease.release();
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('checks its timing', () => {
     expect(leaseTiming()).toEqual({ ttlMs: 5_000, renewEveryMs: 1_666 });
     expect(() => leaseTiming({ ttlMs: 100, renewEveryMs: 80 })).toThrow(/renewEveryMs/);

@@ -82,8 +82,15 @@ export async function holdExpiringLease(table: LeaseTable, name: string, holder:
       if (released) return;
       released = true;
       clearInterval(timer);
-      // ends only our own grant: one that expired and was taken over stays with its new holder
-      await table.release(name, token).catch(() => undefined);
+      // ends only our own grant: one that expired and was taken over stays with its new holder. Waits at most a
+      // ttl (a store cut off may never answer): the grant has expired by then anyway
+      let giveUp: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<void>((resolve) => {
+        giveUp = setTimeout(resolve, ttlMs);
+        giveUp.unref?.();
+      });
+      await Promise.race([table.release(name, token).catch(() => undefined), expired]);
+      clearTimeout(giveUp);
     },
   };
 }
