@@ -1,10 +1,10 @@
 // What the projector thread and the process that runs it say to each other: plain data, cloned across the thread boundary.
 import type { AppliedBatch, LogCursor, ProjectionRunnerStatus } from '@twofold/core';
-import type { DaemonSettings, ShopStorage } from './shop-projector.js';
+import type { DaemonSettings, ProjectorBounds, ShopStorage } from './shop-projector.js';
 import type { PoolSizes } from './shop-clients.js';
 
 /** What the thread is started with. */
-export interface ProjectorThreadData extends ShopStorage {
+export interface ProjectorThreadData extends ShopStorage, ProjectorBounds {
   readonly pools?: Partial<PoolSizes>;
   readonly daemon?: Partial<Omit<DaemonSettings, 'logger'>>;
   /** pino's level for the thread's own log lines, or undefined for none. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { commandSettingsFromEnv, daemonSettingsFromEnv, poolSettingsFromEnv, projectorThreadFromEnv } from './shop-application.js';
+import { boundsFromEnv, commandSettingsFromEnv, daemonSettingsFromEnv, poolSettingsFromEnv, projectorThreadFromEnv } from './shop-application.js';
+import { defaultSessionTimeouts, sessionSettingsFor } from './shop-clients.js';
 
 describe('daemonSettingsFromEnv', () => {
   it('reads the tuning variables that are set, and nothing else', () => {
@@ -42,5 +43,27 @@ describe('poolSettingsFromEnv and projectorThreadFromEnv', () => {
     expect(projectorThreadFromEnv({ TWOFOLD_PROJECTOR_THREAD: '1' })).toBe(true);
     expect(projectorThreadFromEnv({ TWOFOLD_PROJECTOR_THREAD: '0' })).toBe(false);
     expect(() => projectorThreadFromEnv({ TWOFOLD_PROJECTOR_THREAD: 'yes' })).toThrow(/must be 0 or 1/);
+  });
+});
+
+describe('boundsFromEnv and sessionSettingsFor', () => {
+  it('read the session bounds and the lease ttl, 0 turning a bound off, and refuse nonsense', () => {
+    expect(boundsFromEnv({})).toEqual({});
+    expect(boundsFromEnv({ TWOFOLD_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS: '0', TWOFOLD_PG_STATEMENT_TIMEOUT_MS: '10000', TWOFOLD_LEASE_TTL_MS: '3000' })).toEqual({
+      timeouts: { idleInTransactionMs: 0, statementMs: 10_000 },
+      leaseTtlMs: 3_000,
+    });
+    expect(() => boundsFromEnv({ TWOFOLD_LEASE_TTL_MS: '10' })).toThrow(/TWOFOLD_LEASE_TTL_MS/);
+    expect(() => boundsFromEnv({ TWOFOLD_PG_STATEMENT_TIMEOUT_MS: '5s' })).toThrow(/TWOFOLD_PG_STATEMENT_TIMEOUT_MS/);
+  });
+
+  it('bound the command and projector sessions, never the readers', () => {
+    expect(sessionSettingsFor('commands', defaultSessionTimeouts)).toEqual({ idle_in_transaction_session_timeout: '5000', statement_timeout: '30000' });
+    expect(sessionSettingsFor('projector', defaultSessionTimeouts)).toEqual({
+      idle_in_transaction_session_timeout: '5000',
+      statement_timeout: '30000',
+      synchronous_commit: 'off',
+    });
+    expect(sessionSettingsFor('reads', defaultSessionTimeouts)).toEqual({});
   });
 });

@@ -79,6 +79,18 @@ export function httpSettingsFromEnv(env: NodeJS.ProcessEnv): Pick<ShopOptions, '
   });
 }
 
+/**
+ * Bounds against stalled processes: TWOFOLD_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS and TWOFOLD_PG_STATEMENT_TIMEOUT_MS
+ * (the command and projector sessions; 0 turns one off) and TWOFOLD_LEASE_TTL_MS (projection leases).
+ */
+export function boundsFromEnv(env: NodeJS.ProcessEnv): Pick<ShopOptions, 'timeouts' | 'leaseTtlMs'> {
+  const timeouts = defined({
+    idleInTransactionMs: integerFromEnv(env, 'TWOFOLD_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS', 0),
+    statementMs: integerFromEnv(env, 'TWOFOLD_PG_STATEMENT_TIMEOUT_MS', 0),
+  });
+  return defined({ timeouts: Object.keys(timeouts).length === 0 ? undefined : timeouts, leaseTtlMs: integerFromEnv(env, 'TWOFOLD_LEASE_TTL_MS', 30) });
+}
+
 /** TWOFOLD_PROJECTOR_THREAD: `1` runs the projector in a worker thread, `0` on the main thread; unset, the shop decides. */
 export function projectorThreadFromEnv(env: NodeJS.ProcessEnv): boolean | undefined {
   const value = env['TWOFOLD_PROJECTOR_THREAD'];
@@ -108,6 +120,7 @@ export const shopApplication: TwofoldApplication = {
       daemon: daemonSettingsFromEnv(process.env),
       commands: commandSettingsFromEnv(process.env),
       pools: poolSettingsFromEnv(process.env),
+      ...boundsFromEnv(process.env),
       ...defined({ projectorThread: projectorThreadFromEnv(process.env) }),
       dashboardDir,
       seed: options.seed ?? true,

@@ -19,6 +19,28 @@ export interface PoolSizes {
  */
 export const defaultPoolSizes: PoolSizes = { commands: 6, projector: 6, reads: 8 };
 
+/**
+ * Bounds on the command and projector sessions, so no stalled process (stopped, paused by GC, cut off) can hold a
+ * transaction open for long: an open transaction anywhere on the server holds back the head every log reader sees
+ * (DESIGN 5.1). Set per session, never on the server. 0 turns a bound off.
+ */
+export interface SessionTimeouts {
+  /** A transaction left idle this long is ended by the server (its connection closed). */
+  readonly idleInTransactionMs: number;
+  /** A statement running this long is cancelled. */
+  readonly statementMs: number;
+}
+
+export const defaultSessionTimeouts: SessionTimeouts = { idleInTransactionMs: 5_000, statementMs: 30_000 };
+
+/** The settings every session of a role's pool starts with, on a PostgreSQL server. */
+export function sessionSettingsFor(role: ClientRole, timeouts: SessionTimeouts): Record<string, string> {
+  if (role === 'reads') return {};
+  const bounds = { idle_in_transaction_session_timeout: String(timeouts.idleInTransactionMs), statement_timeout: String(timeouts.statementMs) };
+  // a batch lost with the server is applied again from its checkpoint, so the projector need not wait for the flush
+  return role === 'projector' ? { ...bounds, synchronous_commit: 'off' } : bounds;
+}
+
 export interface ShopClients {
   /**
    * The client of `role` on `url` (`memory`, `pglite:…` or `postgres://…`). On a server each role has a pool of
@@ -30,8 +52,12 @@ export interface ShopClients {
   close(): Promise<void>;
 }
 
-export function shopClients(options: { readonly pools?: Partial<PoolSizes>; readonly logger?: Logger } = {}): ShopClients {
+export function shopClients(options: { readonly pools?: Partial<PoolSizes>; readonly timeouts?: Partial<SessionTimeouts>; readonly logger?: Logger } = {}): ShopClients {
   const pools = { ...defaultPoolSizes, ...options.pools };
+  const timeouts = { ...defaultSessionTimeouts, ...options.timeouts };
+  for (const [name, value] of Object.entries(timeouts)) {
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`session timeout ${name} must be a non-negative integer (ms), not ${value}`);
+  }
   const opened = new Map<string, Promise<PostgresClient>>();
   return {
     clientFor(role, url) {
@@ -42,8 +68,8 @@ export function shopClients(options: { readonly pools?: Partial<PoolSizes>; read
       if (client === undefined) {
         client = openSqlClient(location, {
           ...(options.logger === undefined ? {} : { logger: options.logger }),
-          ...(server ? { maxConnections: pools[role], applicationName: `twofold ${role}` } : {}),
-          ...(server && role === 'projector' ? { sessionSettings: { synchronous_commit: 'off' } } : {}),
+          ...(server ? { maxConnections: pools[role], applicationName: `twofold ${role} pid ${process.pid}` } : {}),
+          ...(server ? { sessionSettings: sessionSettingsFor(role, timeouts) } : {}),
         });
         opened.set(key, client);
         // a client that failed to open is not kept: the caller sees the error, the next call tries again

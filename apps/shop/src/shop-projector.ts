@@ -13,7 +13,7 @@ import {
   redisOrderSummaries,
   salesAnalytics,
 } from './projections/index.js';
-import { shopClients, type PoolSizes, type ShopClients } from './shop-clients.js';
+import { shopClients, type PoolSizes, type SessionTimeouts, type ShopClients } from './shop-clients.js';
 
 export const shopProjections: readonly ProjectionDefinition<SqlSession>[] = [
   orderSummaries,
@@ -64,9 +64,13 @@ export const daemonSettingsFor = (storage: ShopStorage, settings: Partial<Daemon
 });
 
 /** Opens Redis for the orders-by-id read model: its client, its store, and what closes them. */
-export async function openKeyValueStore(url: string, keyPrefix: string | undefined): Promise<{ client: ReturnType<typeof createRedisClient>; store: RedisProjectionStore; close(): Promise<void> }> {
+export async function openKeyValueStore(
+  url: string,
+  keyPrefix: string | undefined,
+  leaseTtlMs?: number,
+): Promise<{ client: ReturnType<typeof createRedisClient>; store: RedisProjectionStore; close(): Promise<void> }> {
   const client = createRedisClient(url);
-  const store = redisProjectionStore(client, keyPrefix === undefined ? {} : { keyPrefix });
+  const store = redisProjectionStore(client, { ...(keyPrefix === undefined ? {} : { keyPrefix }), ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }) });
   try {
     await store.prepare(redisOrderSummaries);
   } catch (error) {
@@ -90,7 +94,15 @@ export interface ShopProjector {
   close(): Promise<void>;
 }
 
-export interface ShopProjectorOptions extends ShopStorage {
+/** How a projector process holds its leases and bounds its sessions. */
+export interface ProjectorBounds {
+  /** Bounds on the projector's (and commands') sessions; default 5 s idle in a transaction, 30 s a statement. */
+  readonly timeouts?: Partial<SessionTimeouts>;
+  /** A projection lease not renewed for this long expires and a standby takes it (default 5 s; renewed every ttl / 3). */
+  readonly leaseTtlMs?: number;
+}
+
+export interface ShopProjectorOptions extends ShopStorage, ProjectorBounds {
   /** The process's clients to take the projector's from (they stay open); default: clients of its own. */
   readonly clients?: ShopClients;
   readonly pools?: Partial<PoolSizes>;
@@ -105,7 +117,13 @@ export interface ShopProjectorOptions extends ShopStorage {
 export async function openShopProjector(options: ShopProjectorOptions): Promise<ShopProjector> {
   const ownClients = options.clients === undefined;
   const clients: ShopClients =
-    options.clients ?? shopClients({ ...(options.pools === undefined ? {} : { pools: options.pools }), ...(options.logger === undefined ? {} : { logger: options.logger }) });
+    options.clients ??
+    shopClients({
+      ...(options.pools === undefined ? {} : { pools: options.pools }),
+      ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+  const lease = options.leaseTtlMs === undefined ? {} : { lease: { ttlMs: options.leaseTtlMs } };
   const closers: (() => Promise<void>)[] = [];
   const daemons: ProjectionDaemon[] = [];
   const close = async (): Promise<void> => {
@@ -115,14 +133,14 @@ export async function openShopProjector(options: ShopProjectorOptions): Promise<
   };
   try {
     const eventStore: EventStore = shopEventStore(postgresEventStore(await clients.clientFor('projector', options.store)));
-    const projectionStore = postgresProjectionStore(await clients.clientFor('projector', options.readStore ?? options.store));
+    const projectionStore = postgresProjectionStore(await clients.clientFor('projector', options.readStore ?? options.store), lease);
     closers.push(() => eventStore.close(), () => projectionStore.close());
     const settings = daemonSettingsFor(options, options.daemon ?? {}, options.logger);
     const projections = sqlProjectionsOf(options);
     for (const projection of projections) await projectionStore.prepare(projection);
     daemons.push(createProjectionDaemon({ eventStore, projectionStore, projections, ...settings }));
     if (options.kv !== undefined) {
-      const keyValue = await openKeyValueStore(options.kv, options.kvKeyPrefix);
+      const keyValue = await openKeyValueStore(options.kv, options.kvKeyPrefix, options.leaseTtlMs);
       closers.push(() => keyValue.close());
       daemons.push(createProjectionDaemon({ eventStore, projectionStore: keyValue.store, projections: [redisOrderSummaries], ...settings }));
     }

@@ -37,6 +37,7 @@ import {
   postgresProjectionStore,
   postgresSnapshotStore,
   readerHoldback,
+  watchReaderHoldback,
   storedSchemaVersions,
   type PostgresClient,
   type SqlSession,
@@ -48,7 +49,7 @@ import { commandRoutes } from './http/command-routes.js';
 import { queryRoutes } from './http/query-routes.js';
 import { shopRouteAccess } from './http/route-access.js';
 import { getRedisOrderSummary, redisOrderSummaries } from './projections/index.js';
-import { shopClients, type PoolSizes } from './shop-clients.js';
+import { shopClients, type PoolSizes, type SessionTimeouts } from './shop-clients.js';
 import { isEmbedded, openKeyValueStore, openShopProjector, shopProjections, sqlProjectionsOf } from './shop-projector.js';
 import { threadedProjector, type ThreadedProjector } from './threaded-projector.js';
 
@@ -77,6 +78,13 @@ export interface ShopOptions {
   readonly commands?: { readonly cacheEntries?: number; readonly cacheBytes?: number; readonly maxBatchSize?: number };
   /** How long an `Idempotency-Key` is remembered (default 24 h); older keys are deleted hourly. */
   readonly idempotencyKeyTtlMs?: number;
+  /**
+   * Bounds on the command and projector sessions on a PostgreSQL server (default: 5 s idle in a transaction, 30 s
+   * a statement), so a stalled process cannot hold back what every log reader sees for longer.
+   */
+  readonly timeouts?: Partial<SessionTimeouts>;
+  /** A projection lease not renewed for this long expires and a standby takes it (default 5 s). */
+  readonly leaseTtlMs?: number;
   /** Connections per role on a PostgreSQL server (default: commands 6, projector 6, reads 8); PGlite has one. */
   readonly pools?: Partial<PoolSizes>;
   /**
@@ -167,7 +175,15 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
   const apiKeys = typeof options.apiKeys === 'object' ? options.apiKeys : parseApiKeys(options.apiKeys);
   const storage = { store, readStore, kv, kvKeyPrefix };
   const modelsUrl = readStore ?? store;
-  const clients = shopClients({ ...(options.pools === undefined ? {} : { pools: options.pools }), ...(coreLogger === undefined ? {} : { logger: coreLogger }) });
+  const clients = shopClients({
+    ...(options.pools === undefined ? {} : { pools: options.pools }),
+    ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
+    ...(coreLogger === undefined ? {} : { logger: coreLogger }),
+  });
+  const bounds = {
+    ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
+    ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
+  };
   // stopped in this order: no new requests, then commands finish, the projector its batches, and the stores close
   let app: HttpApp | undefined;
   let commands: CommandProcessor | undefined;
@@ -243,6 +259,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
           stopTimeoutMs: 3_000,
           data: {
             ...storage,
+            ...bounds,
             ...(options.pools === undefined ? {} : { pools: options.pools }),
             ...(options.daemon === undefined ? {} : { daemon: options.daemon }),
             ...(level === undefined ? {} : { logLevel: level }),
@@ -252,7 +269,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
         });
         daemon = threaded;
       } else {
-        const projector = await openShopProjector({ ...storage, clients, ...(options.daemon === undefined ? {} : { daemon: options.daemon }), ...(coreLogger === undefined ? {} : { logger: coreLogger }) });
+        const projector = await openShopProjector({ ...storage, ...bounds, clients, ...(options.daemon === undefined ? {} : { daemon: options.daemon }), ...(coreLogger === undefined ? {} : { logger: coreLogger }) });
         daemon = combined(projector.daemons);
         closers.push(() => projector.close());
       }
@@ -288,7 +305,15 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       ...(commands === undefined ? {} : { commands }),
     });
     const distinctClients = [...new Set<PostgresClient>([readsEvents, readsModels])];
+    // on a server, other processes' transactions can hold every reader back: say who, once per episode, and in health
+    const holdbackWatch = readsEvents.capabilities.multipleConnections ? watchReaderHoldback(readsEvents, coreLogger === undefined ? {} : { logger: coreLogger }) : undefined;
+    if (holdbackWatch !== undefined) closers.push(async () => holdbackWatch.stop());
     healthRoutes(app, {
+      readersHeldBack: () => {
+        const latest = holdbackWatch?.latest();
+        if (latest?.holder === undefined || latest.oldestOpenTransactionAgeMs < 1_000) return undefined;
+        return { forMs: latest.oldestOpenTransactionAgeMs, ...latest.holder };
+      },
       readinessCheck: async () => {
         for (const client of distinctClients) await client.query('select 1');
         await keyValue?.client.ping();

@@ -2,6 +2,7 @@
 // It implements the administration port too (pause, dead letters, rebuild generations), for tests.
 import { randomUUID } from 'node:crypto';
 import { CheckpointMoved, NotFound } from './errors.js';
+import { holdExpiringLease, inMemoryLeaseTable, leaseTiming, type LeaseTiming } from './expiring-lease.js';
 import { compareCursors, cursorOf, logStart, type LogCursor } from './messages.js';
 import type {
   AdministeredProjectionStore,
@@ -23,11 +24,18 @@ export interface InMemoryProjectionStore extends AdministeredProjectionStore<InM
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-export function inMemoryProjectionStore(): InMemoryProjectionStore {
+export interface InMemoryProjectionStoreOptions {
+  /** Leases expire unless renewed (default ttl 5 s, renewed every ttl / 3). */
+  readonly lease?: Partial<LeaseTiming>;
+}
+
+export function inMemoryProjectionStore(options: InMemoryProjectionStoreOptions = {}): InMemoryProjectionStore {
+  const timing = leaseTiming(options.lease);
+  const leaseTable = inMemoryLeaseTable();
+  const holder = randomUUID();
   const checkpoints = new Map<string, Mutable<ProjectionCheckpoint>>();
   const models = new Map<string, InMemoryReadModel>();
   const deadLetters = new Map<string, DeadLetter[]>();
-  const leases = new Set<string>();
   const listeners = new Set<CheckpointListener>();
   const key = (name: string, generation: number): string => `${name}#${generation}`;
   const notify = (moves?: readonly CheckpointMove[]): void => listeners.forEach((listener) => listener(moves));
@@ -99,17 +107,8 @@ export function inMemoryProjectionStore(): InMemoryProjectionStore {
       park(name, options.deadLetters ?? []);
       notify(live ? [{ name, cursor: to.cursor, lastEventAt: to.lastEventAt }] : undefined);
     },
-    async tryAcquireLease(name): Promise<ProjectionLease | undefined> {
-      if (leases.has(name)) return undefined;
-      leases.add(name);
-      let released = false;
-      return {
-        lost: false,
-        async release() {
-          if (!released) leases.delete(name);
-          released = true;
-        },
-      };
+    tryAcquireLease(name): Promise<ProjectionLease | undefined> {
+      return holdExpiringLease(leaseTable, name, holder, timing);
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -309,7 +309,8 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
       parked = new Set((admin === undefined ? [] : await admin.readDeadLetters(name)).map((letter) => letter.event.streamId));
     }
 
-    return async function runWithLease(leaseSignal: AbortSignal): Promise<void> {
+    /** Runs until `leaseSignal` aborts or the lease is lost (checked before every step: a holder resumed after a stall stops at once). */
+    return async function runWithLease(leaseSignal: AbortSignal, leaseLost: () => boolean): Promise<void> {
       signal = leaseSignal;
       const waitForWake = (ms: number): Promise<void> => wake.wait(ms, signal);
       let checkpoint = await projectionStore.prepare(projection);
@@ -325,7 +326,7 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
       // after a batch it committed itself, with no operator's change since, the runner knows its checkpoint
       let known = false;
       let readAt = 0;
-      while (!signal.aborted) {
+      while (!signal.aborted && !leaseLost()) {
         try {
           if (!known || control.changed || Date.now() - readAt >= pollIntervalMs) {
             // an operator may have dropped dead letters: streams parked behind them flow again
@@ -417,7 +418,7 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
         // a lost lease ends the inner loop at its next wake-up
         const watch = setInterval(() => lease.lost && held.abort(), 200);
         try {
-          await runWithLease(held.signal);
+          await runWithLease(held.signal, () => lease.lost);
         } catch (error) {
           status.state = 'failing';
           status.lastError = messageOf(error);

@@ -94,7 +94,11 @@ export interface CheckpointAdvance {
   readonly lastEventAt: Date;
 }
 
-/** Exclusive right to run one projection; lost when the connection that holds it dies. */
+/**
+ * Exclusive right to run one projection. It expires unless its holder renews it in time; a holder that could not
+ * renew (stalled, cut off) finds it `lost` and must stop applying, and the store refuses its commits once another
+ * instance was granted the lease (the checkpoint compare-and-set fences it).
+ */
 export interface ProjectionLease {
   readonly lost: boolean;
   release(): Promise<void>;

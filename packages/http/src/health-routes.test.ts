@@ -15,6 +15,17 @@ describe('health routes', () => {
     }
   });
 
+  it('names the open transaction that holds log readers back in the ready answer, and stays ready', async () => {
+    const transactionStartedAt = new Date('2026-12-06T09:00:00.000Z');
+    fixture = await createTestApp({ readersHeldBack: () => ({ forMs: 6_123.4, pid: 4242, applicationName: 'twofold projector', state: 'idle in transaction', transactionStartedAt }) });
+    const response = await fixture.app.inject({ method: 'GET', url: '/health/ready' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      status: 'ok',
+      readersHeldBack: { forMs: 6_123, pid: 4242, applicationName: 'twofold projector', state: 'idle in transaction', transactionStartedAt: '2026-12-06T09:00:00.000Z' },
+    });
+  });
+
   it('answers ready with 503 in the error shape, without the cause, when the check fails', async () => {
     fixture = await createTestApp({ ready: () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.7:5432')) });
     const response = await fixture.app.inject({ method: 'GET', url: '/health/ready' });

@@ -10,12 +10,35 @@ export interface HealthRoutesOptions {
   readonly readinessCheck: () => Promise<void>;
   /** A check slower than this counts as not ready. */
   readonly readinessTimeoutMs?: number;
+  /**
+   * The open transaction holding log readers back, when one is (PostgreSQL): the ready answer names it, since
+   * projections and token reads stall behind it though the process itself is fine.
+   */
+  readonly readersHeldBack?: () => ReadersHeldBack | undefined;
 }
 
-const HealthStatus = Type.Object({ status: Type.Literal('ok') });
+export interface ReadersHeldBack {
+  readonly forMs: number;
+  readonly pid: number | undefined;
+  readonly applicationName: string | undefined;
+  readonly state: string | undefined;
+  readonly transactionStartedAt: Date | undefined;
+}
+
+const HeldBack = Type.Object(
+  {
+    forMs: Type.Number(),
+    pid: Type.Optional(Type.Integer()),
+    applicationName: Type.Optional(Type.String()),
+    state: Type.Optional(Type.String()),
+    transactionStartedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { description: 'The open transaction that hides newer events from every log reader: its server pid, application and state' },
+);
+const HealthStatus = Type.Object({ status: Type.Literal('ok'), readersHeldBack: Type.Optional(HeldBack) });
 
 export function healthRoutes(app: HttpApp, options: HealthRoutesOptions): void {
-  const { readinessCheck, readinessTimeoutMs = 2000 } = options;
+  const { readinessCheck, readinessTimeoutMs = 2000, readersHeldBack } = options;
   const schema = (summary: string, notReady: boolean) => ({
     tags: ['health'],
     summary,
@@ -40,6 +63,17 @@ export function healthRoutes(app: HttpApp, options: HealthRoutesOptions): void {
     } finally {
       clearTimeout(timer);
     }
-    return { status: 'ok' as const };
+    const heldBack = readersHeldBack?.();
+    if (heldBack === undefined) return { status: 'ok' as const };
+    return {
+      status: 'ok' as const,
+      readersHeldBack: {
+        forMs: Math.round(heldBack.forMs),
+        ...(heldBack.pid === undefined ? {} : { pid: heldBack.pid }),
+        ...(heldBack.applicationName === undefined ? {} : { applicationName: heldBack.applicationName }),
+        ...(heldBack.state === undefined ? {} : { state: heldBack.state }),
+        ...(heldBack.transactionStartedAt === undefined ? {} : { transactionStartedAt: heldBack.transactionStartedAt.toISOString() }),
+      },
+    };
   });
 }

@@ -14,7 +14,7 @@ export { queryRoute } from './query-route.js';
 export type { ConsistencyRequest } from './consistency-request.js';
 export { consistencyRequestOf } from './consistency-request.js';
 export { freshnessHeaderDocs, setFreshnessHeaders } from './freshness-headers.js';
-export type { HealthRoutesOptions } from './health-routes.js';
+export type { HealthRoutesOptions, ReadersHeldBack } from './health-routes.js';
 export { healthRoutes } from './health-routes.js';
 export type { StreamRoutesOptions } from './stream-routes.js';
 export { StreamHistory, streamRoutes } from './stream-routes.js';

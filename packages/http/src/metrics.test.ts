@@ -31,7 +31,11 @@ describe('GET /metrics', () => {
       daemon,
       processMetrics: false,
       lagThresholdsMs: { counts: 1_000 },
-      readerHoldback: async () => ({ oldestOpenTransactionAgeMs: 1_500, eventsCommittedButInvisible: 4 }),
+      readerHoldback: async () => ({
+        oldestOpenTransactionAgeMs: 1_500,
+        eventsCommittedButInvisible: 4,
+        holder: { pid: 4242, applicationName: 'twofold projector', state: 'idle in transaction' },
+      }),
     });
     commandRoute(app, {
       url: '/happen',
@@ -78,6 +82,8 @@ describe('GET /metrics', () => {
     expect(count('twofold_query_duration_seconds', 'route="/count",status="200"')).toBe('1');
     expect(value('twofold_readers_held_back_seconds')?.value).toBe('1.5');
     expect(value('twofold_events_committed_invisible')?.value).toBe('4');
+    // the cause, named: which backend holds readers back, and that it sits idle in its transaction
+    expect(value('twofold_readers_held_back_by_seconds', { pid: '4242', application_name: 'twofold projector', state: 'idle in transaction' })?.value).toBe('1.5');
   });
 
   it('reports the command processor’s totals, growing between scrapes', async () => {

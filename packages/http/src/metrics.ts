@@ -7,6 +7,8 @@ import { projectionOverview } from './projection-overview.js';
 export interface ReaderHoldbackReading {
   readonly oldestOpenTransactionAgeMs: number;
   readonly eventsCommittedButInvisible: number;
+  /** Who holds the oldest open transaction (pg_stat_activity), when one does. */
+  readonly holder?: { readonly pid: number | undefined; readonly applicationName: string | undefined; readonly state: string | undefined } | undefined;
 }
 
 export interface MetricsOptions {
@@ -78,6 +80,12 @@ export function metricsRoutes(app: HttpApp, options: MetricsOptions): Registry {
     help: 'Age of the oldest open transaction on the server: log readers see nothing committed after it began',
     registers: [registry],
   });
+  const heldBackBy = new Gauge({
+    name: 'twofold_readers_held_back_by_seconds',
+    help: 'Age of the oldest open transaction, labelled with who holds it (server pid, application_name, state such as "idle in transaction"); no series when none is open',
+    labelNames: ['pid', 'application_name', 'state'],
+    registers: [registry],
+  });
   const invisibleEvents = new Gauge({
     name: 'twofold_events_committed_invisible',
     help: 'Committed events that readers cannot see yet because an older transaction is still open',
@@ -111,6 +119,14 @@ export function metricsRoutes(app: HttpApp, options: MetricsOptions): Registry {
     }
     if (holdback !== undefined) {
       heldBackSeconds.set(holdback.oldestOpenTransactionAgeMs / 1000);
+      heldBackBy.reset();
+      const { holder } = holdback;
+      if (holder !== undefined) {
+        heldBackBy.set(
+          { pid: holder.pid === undefined ? '' : String(holder.pid), application_name: holder.applicationName ?? '', state: holder.state ?? '' },
+          holdback.oldestOpenTransactionAgeMs / 1000,
+        );
+      }
       invisibleEvents.set(holdback.eventsCommittedButInvisible);
     }
   }

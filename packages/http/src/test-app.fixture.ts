@@ -19,7 +19,7 @@ import {
   type InMemoryReadModel,
   type ProjectionDefinition,
 } from '@twofold/core';
-import { commandRoute, createHttpApp, healthRoutes, projectionRoutes, queryRoute, streamRoutes, Type, type CreateHttpAppOptions } from './index.js';
+import { commandRoute, createHttpApp, healthRoutes, projectionRoutes, queryRoute, streamRoutes, Type, type CreateHttpAppOptions, type HealthRoutesOptions } from './index.js';
 
 type Increment = Command<'Increment', { counterId: string; by: number }>;
 type Incremented = Event<'CounterIncremented', { counterId: string; by: number }>;
@@ -50,10 +50,11 @@ export interface TestAppOptions extends CreateHttpAppOptions {
   /** The gate's cap on requests waiting for a token. */
   readonly maxWaiters?: number;
   readonly ready?: () => Promise<void>;
+  readonly readersHeldBack?: HealthRoutesOptions['readersHeldBack'];
 }
 
 export async function createTestApp(options: TestAppOptions = {}) {
-  const { applyDelayMs = 0, ready = async () => {}, maxWaiters, ...appOptions } = options;
+  const { applyDelayMs = 0, ready = async () => {}, maxWaiters, readersHeldBack, ...appOptions } = options;
   const teardown = new AbortController();
   const eventStore = inMemoryEventStore();
   const projectionStore = inMemoryProjectionStore();
@@ -111,7 +112,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
 
   streamRoutes(app, { eventStore });
   projectionRoutes(app, { eventStore, projectionStore, daemon });
-  healthRoutes(app, { readinessCheck: ready, readinessTimeoutMs: 100 });
+  healthRoutes(app, { readinessCheck: ready, readinessTimeoutMs: 100, ...(readersHeldBack === undefined ? {} : { readersHeldBack }) });
   await app.ready();
 
   /** Cuts slow batches short, stops the daemon and closes the app. */

@@ -1,7 +1,7 @@
 // Connection failures become StoreUnavailable, told apart by whether the statement may have run.
 import { StoreUnavailable } from '@twofold/core';
 import { describe, expect, it } from 'vitest';
-import { notApplied, translateConnectionError } from './connection-errors.js';
+import { isConnectionError, notApplied, translateConnectionError } from './connection-errors.js';
 
 describe('translateConnectionError', () => {
   it('marks a lost connection after the statement was written as statementSent', () => {
@@ -23,5 +23,19 @@ describe('translateConnectionError', () => {
     const sent = new StoreUnavailable('lost', { statementSent: true });
     expect((notApplied(sent) as StoreUnavailable).statementSent).toBe(false);
     expect(notApplied(unique)).toBe(unique);
+  });
+
+  it('makes a session the server ended for idling in its transaction a store outage, not a failed statement', () => {
+    const ended = Object.assign(new Error('terminating connection due to idle-in-transaction timeout'), { code: '25P03' });
+    expect(isConnectionError(ended)).toBe(true);
+    const translated = translateConnectionError(ended, 'PostgreSQL');
+    expect(translated).toBeInstanceOf(StoreUnavailable);
+    expect((translated as StoreUnavailable).cause).toBe(ended);
+  });
+
+  it('leaves a statement error as it is', () => {
+    const violation = Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
+    expect(isConnectionError(violation)).toBe(false);
+    expect(translateConnectionError(violation)).toBe(violation);
   });
 });

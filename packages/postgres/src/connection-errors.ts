@@ -2,8 +2,9 @@
 import { StoreUnavailable } from '@twofold/core';
 
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
-// SQLSTATEs: class 08 connection exception; 57P01-57P03 shutdown / cannot connect now; 53300 too many connections
-const sqlStates = new Set(['57P01', '57P02', '57P03', '53300']);
+// SQLSTATEs: class 08 connection exception; 57P01-57P03 shutdown / cannot connect now; 53300 too many connections;
+// 25P03 the server ended a session left idle in its transaction (a stalled client): the work was not committed
+const sqlStates = new Set(['57P01', '57P02', '57P03', '53300', '25P03']);
 const messages = [
   'Connection terminated',
   'timeout exceeded when trying to connect',

@@ -20,7 +20,10 @@ export { defaultIdempotencyKeyTtlMs, eventsChannel, postgresEventStore } from '.
 export type { PostgresIdempotencyStoreOptions } from './postgres-idempotency-store.js';
 export { postgresIdempotencyStore } from './postgres-idempotency-store.js';
 export { checkpointsChannel, generationSchema, postgresProjectionStore } from './postgres-projection-store.js';
+export type { PostgresProjectionStoreOptions } from './postgres-projection-store.js';
 export { postgresSnapshotStore } from './postgres-snapshot-store.js';
-export type { ReaderHoldback } from './reader-holdback.js';
+export type { HoldbackHolder, ReaderHoldback } from './reader-holdback.js';
+export type { ReaderHoldbackWatch, ReaderHoldbackWatchOptions } from './reader-holdback-watch.js';
+export { watchReaderHoldback } from './reader-holdback-watch.js';
 export { readerHoldback } from './reader-holdback.js';
 export { storedSchemaVersions } from './stored-schema-versions.js';

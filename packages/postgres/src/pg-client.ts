@@ -1,5 +1,5 @@
 // A PostgresClient over a `pg` Pool: pooled queries and transactions, a reconnecting LISTEN connection, dedicated connections.
-import { silentLogger, type Logger } from '@twofold/core';
+import { StoreUnavailable, silentLogger, type Logger } from '@twofold/core';
 import pg from 'pg';
 import type { ClientConfig, PoolClient, PoolConfig } from 'pg';
 import { isConnectionError, notApplied, translateConnectionError } from './connection-errors.js';
@@ -203,6 +203,7 @@ export function createPgClient(config: string | PoolConfig, options: PgClientOpt
     },
 
     async connect(): Promise<DedicatedConnection> {
+      if (closed) throw new StoreUnavailable('PostgreSQL is unavailable: the client is closed');
       const connection = new pg.Client(clientConfig);
       let lost = false;
       const markLost = (): void => {

@@ -1,12 +1,18 @@
-// The projection store on PostgreSQL and PGlite: read model and checkpoint in one transaction, leases as advisory locks.
+// The projection store on PostgreSQL and PGlite: read model and checkpoint in one transaction, leases that expire unless renewed.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import {
   CheckpointMoved,
+  holdExpiringLease,
+  leaseTiming,
   InvalidCommand,
   NotFound,
   logStart,
   type AdministeredProjectionStore,
   type CheckpointMove,
   type DeadLetter,
+  type LeaseTable,
+  type LeaseTiming,
   type NewDeadLetter,
   type ProjectionCheckpoint,
   type ProjectionDefinition,
@@ -27,8 +33,9 @@ import { moveCheckpoint } from './statements/move-checkpoint.js';
 import { moveRebuildCheckpoint } from './statements/move-rebuild-checkpoint.js';
 import { readDeadLetters, type DeadLetterRow } from './statements/read-dead-letters.js';
 import { readCheckpoints, type CheckpointRow } from './statements/read-checkpoints.js';
-import { tryLockProjection } from './statements/try-lock-projection.js';
-import { unlockProjection } from './statements/unlock-projection.js';
+import { releaseLease } from './statements/release-lease.js';
+import { renewLease } from './statements/renew-lease.js';
+import { takeLease } from './statements/take-lease.js';
 
 /** The notification channel woken after each committed batch. */
 export const checkpointsChannel = 'twofold_checkpoints';
@@ -80,11 +87,24 @@ const toDeadLetter = (row: DeadLetterRow): DeadLetter => {
 // Leases of clients that are their database's only user: held in this process, shared by every store on the client.
 const localLeases = new WeakMap<PostgresClient, Set<string>>();
 
-export function postgresProjectionStore(client: PostgresClient): AdministeredProjectionStore<SqlSession> {
+export interface PostgresProjectionStoreOptions {
+  /**
+   * Leases expire unless renewed: default ttl 5 s, renewed every ttl / 3. A holder that cannot renew in time
+   * (stalled, cut off) stops applying, and a standby takes the lease once it expired.
+   */
+  readonly lease?: Partial<LeaseTiming>;
+  /** Who holds this store's leases, as `twofold_leases.holder` shows it (default: host, process id and a random suffix). */
+  readonly holder?: string;
+}
+
+export function postgresProjectionStore(client: PostgresClient, options: PostgresProjectionStoreOptions = {}): AdministeredProjectionStore<SqlSession> {
+  const timing = leaseTiming(options.lease);
+  const holder = options.holder ?? `${hostname()} pid ${process.pid} ${randomUUID().slice(0, 8)}`;
   const subscriptions = channelSubscriptions(client, checkpointsChannel);
   const controlSubscriptions = channelSubscriptions(client, controlChannel);
-  // names leased through this store; an advisory lock is re-entrant within its session, so this set is what keeps a second tryAcquireLease out
-  const held = new Set<string>();
+  // the fencing token of each lease this store holds: its batches commit only while that grant is current
+  const granted = new Map<string, number>();
+  const holding = new Set<ProjectionLease>();
   let leaseConnection: Promise<DedicatedConnection> | undefined;
   // one connection answers one query at a time: the projections' lease calls take turns on it
   let leaseQueue: Promise<unknown> = Promise.resolve();
@@ -94,7 +114,8 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
     return turn;
   };
 
-  // one dedicated connection holds every lease of this store; a lost one is replaced on the next acquire
+  // renewals go over a connection of their own, so they never queue behind batches for a pooled one; a lost
+  // connection is replaced on the next call (the lease lives in its row, not in the session)
   async function openLeaseConnection(): Promise<DedicatedConnection> {
     for (;;) {
       const pending = (leaseConnection ??= client.connect());
@@ -109,6 +130,22 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
       if (leaseConnection === pending) leaseConnection = undefined;
     }
   }
+  const onLeaseRow = <Row>(statement: { text: string }, params: readonly unknown[]) =>
+    onLeaseConnection(async () => (await openLeaseConnection()).query<Row>(statement.text, params));
+
+  const leaseTable: LeaseTable = {
+    async take(name, by, ttlMs) {
+      const { rows } = await onLeaseRow<{ token: string | number }>(takeLease, [name, by, ttlMs]);
+      return rows[0] === undefined ? undefined : Number(rows[0].token);
+    },
+    async renew(name, token, ttlMs) {
+      const { rows } = await onLeaseRow(renewLease, [name, token, ttlMs]);
+      return rows.length === 1;
+    },
+    async release(name, token) {
+      await onLeaseRow(releaseLease, [name, token]);
+    },
+  };
 
   async function acquireLocal(name: string): Promise<ProjectionLease | undefined> {
     const leases = localLeases.get(client) ?? new Set<string>();
@@ -125,33 +162,35 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
     };
   }
 
-  async function acquireAdvisory(name: string): Promise<ProjectionLease | undefined> {
-    if (held.has(name)) return undefined;
-    held.add(name);
+  async function acquireExpiring(name: string): Promise<ProjectionLease | undefined> {
+    // one grant per name and store: a second runner here for the same projection is a standby like any other
+    if (granted.has(name)) return undefined;
+    granted.set(name, Number.NaN);
+    let lease: Awaited<ReturnType<typeof holdExpiringLease>>;
     try {
-      const connection = await openLeaseConnection();
-      const { rows } = await onLeaseConnection(() => connection.query<{ acquired: boolean }>(tryLockProjection.text, [name]));
-      if (rows[0]?.acquired !== true) {
-        held.delete(name);
-        return undefined;
-      }
-      let released = false;
-      return {
-        // the lock lives exactly as long as the connection's session
-        get lost() {
-          return !released && connection.lost;
-        },
-        async release() {
-          if (released) return;
-          released = true;
-          held.delete(name);
-          if (!connection.lost) await onLeaseConnection(() => connection.query(unlockProjection.text, [name])).catch(() => undefined);
-        },
-      };
+      lease = await holdExpiringLease(leaseTable, name, holder, timing);
     } catch (error) {
-      held.delete(name);
+      granted.delete(name);
       throw error;
     }
+    if (lease === undefined) {
+      granted.delete(name);
+      return undefined;
+    }
+    const held = lease;
+    granted.set(name, held.token);
+    const handle: ProjectionLease = {
+      get lost() {
+        return held.lost;
+      },
+      async release() {
+        holding.delete(handle);
+        if (granted.get(name) === held.token) granted.delete(name);
+        await held.release();
+      },
+    };
+    holding.add(handle);
+    return handle;
   }
 
   /** Runs `fn` with the projection's tables of `generation` first on the search path (when it declares tables). */
@@ -226,6 +265,9 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
 
     async commitBatch(name, from, to, apply, options = {}) {
       const { deadLetters = [], generation } = options;
+      // under a lease of this store the move is fenced by its grant (NaN while a grant is being asked for: none yet)
+      const token = granted.get(name);
+      const fence = token === undefined || Number.isNaN(token) ? null : token;
       await batches.run(async (session) => {
         // compare-and-set first: on 0 rows nothing has been applied; on 1 the row stays locked until commit
         const moved =
@@ -237,6 +279,7 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
                 to.cursor.transactionId,
                 to.cursor.position,
                 to.lastEventAt,
+                fence,
               ])
             : await execute<{ generation: number; tables: string[] | null }>(session, moveRebuildCheckpoint, [
                 name,
@@ -246,9 +289,11 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
                 to.cursor.transactionId,
                 to.cursor.position,
                 to.lastEventAt,
+                fence,
               ]);
         const row = moved.rows[0];
-        // a live batch from an instance that still thinks it is live after a switch finds its rows gone from the view: refuse it
+        // a live batch from an instance that still thinks it is live after a switch finds its rows gone from the view,
+        // and one from an instance whose lease expired or was taken over finds its grant no longer current: refuse both
         if (moved.rowCount !== 1 || row === undefined) throw new CheckpointMoved(name);
         await inGeneration(session, name, row.generation, row.tables, () => apply(session));
         if (deadLetters.length > 0) await execute(session, insertDeadLetters, [name, JSON.stringify(deadLetters.map(toDeadLetterRow))]);
@@ -372,19 +417,21 @@ export function postgresProjectionStore(client: PostgresClient): AdministeredPro
     },
 
     tryAcquireLease(name) {
-      return client.capabilities.multipleConnections ? acquireAdvisory(name) : acquireLocal(name);
+      return client.capabilities.multipleConnections ? acquireExpiring(name) : acquireLocal(name);
     },
 
     subscribe: (listener) => subscriptions.subscribe((payload) => listener(decodeMoves(payload))),
     subscribeToControl: (listener) => controlSubscriptions.subscribe(() => listener()),
 
-    /** Ends this store's subscriptions and its lease connection (releasing its leases); the client stays open. */
+    /** Ends this store's subscriptions and its lease connection (its leases expire unless released first); the client stays open. */
     async close() {
       subscriptions.endAll();
       controlSubscriptions.endAll();
+      // a lease given back is free at once; one left to expire would keep a standby waiting a whole ttl
+      await Promise.all([...holding].map((lease) => lease.release()));
       const connection = await leaseConnection?.catch(() => undefined);
       leaseConnection = undefined;
-      held.clear();
+      granted.clear();
       await connection?.close();
     },
   };

@@ -1,5 +1,5 @@
-// Projection leases on PostgreSQL across clients (processes): exclusive, released when the holder's connection ends, and fail-over of a running daemon.
-import { createProjectionDaemon, sleep, type ProjectionDefinition } from '@twofold/core';
+// Projection leases on PostgreSQL across clients (processes): exclusive, expiring unless renewed, fenced by the checkpoint compare-and-set, and fail-over of a running daemon.
+import { CheckpointMoved, createProjectionDaemon, logStart, sleep, type ProjectionDefinition } from '@twofold/core';
 import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate } from './migrate.js';
@@ -15,12 +15,6 @@ const until = async (condition: () => boolean | Promise<boolean>, timeoutMs = 5_
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await sleep(20);
   }
-};
-
-/** The pid of the backend holding a projection's advisory lock, seen from another connection. */
-const leaseHolderPid = async (client: PostgresClient): Promise<number | undefined> => {
-  const { rows } = await client.query<{ pid: number }>(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`);
-  return rows[0]?.pid;
 };
 
 describe('projection leases on PostgreSQL', () => {
@@ -41,38 +35,88 @@ describe('projection leases on PostgreSQL', () => {
     await database.drop();
   });
 
-  it('grants a lease to one process only, and to the other once the holder closes', async () => {
+  it('grants a lease to one process only, and to the other as soon as the holder dies (its session ends), before the lease expires', async () => {
     const a = await open();
     const b = await open();
-    const storeA = postgresProjectionStore(a);
-    const storeB = postgresProjectionStore(b);
+    const storeA = postgresProjectionStore(a, { lease: { ttlMs: 60_000 } });
+    const storeB = postgresProjectionStore(b, { lease: { ttlMs: 60_000 } });
     const lease = await storeA.tryAcquireLease('orderSummaries');
     expect(lease).toBeDefined();
     expect(await storeB.tryAcquireLease('orderSummaries')).toBeUndefined();
     expect(await storeB.tryAcquireLease('stockLevels')).toBeDefined();
 
-    await a.close(); // the holder's process ends: its connections end, and the lock with them
+    const diedAt = Date.now();
+    // the holder's process ends without giving the lease back: its connections end (closing the store would release it)
+    await a.close();
     await until(async () => (await storeB.tryAcquireLease('orderSummaries')) !== undefined);
+    expect(Date.now() - diedAt).toBeLessThan(2_000);
   });
 
-  it('marks a lease lost when its connection dies, and lets the other process take it', async () => {
+  it('lets a standby take a lease its holder stopped renewing, once it expired, and fences the old holder', async () => {
     const a = await open();
     const b = await open();
-    const storeA = postgresProjectionStore(a);
-    const storeB = postgresProjectionStore(b);
-    const lease = (await storeA.tryAcquireLease('orderSummaries'))!;
-    const pid = await leaseHolderPid(b);
-    expect(pid).toBeTypeOf('number');
-    await b.query('SELECT pg_terminate_backend($1)', [pid]);
+    const timing = { ttlMs: 600, renewEveryMs: 200 };
+    const storeA = postgresProjectionStore(a, { lease: timing, holder: 'a' });
+    const storeB = postgresProjectionStore(b, { lease: timing, holder: 'b' });
+    const projection: ProjectionDefinition<SqlSession> = { name: 'fenced', version: 1, handles: [], apply: async () => undefined };
+    await storeA.prepare(projection);
+    const lease = (await storeA.tryAcquireLease('fenced'))!;
+    expect(lease).toBeDefined();
+    // renewed: still held well past its ttl
+    await sleep(1_000);
+    expect(lease.lost).toBe(false);
+    expect(await storeB.tryAcquireLease('fenced')).toBeUndefined();
 
-    await until(() => lease.lost);
-    const taken = await storeB.tryAcquireLease('orderSummaries');
+    // the holder stalls: its renewals stop reaching the server (as when the process is stopped)
+    await a.query(`UPDATE twofold_leases SET expires_at = clock_timestamp() - interval '1 millisecond' WHERE name = 'fenced'`);
+    const taken = await storeB.tryAcquireLease('fenced');
     expect(taken).toBeDefined();
-    await lease.release(); // harmless on a lost lease
-    expect(await storeA.tryAcquireLease('orderSummaries')).toBeUndefined();
+    await until(() => lease.lost, 2_000);
+
+    // the old holder's batch is refused though the checkpoint has not moved: its grant is no longer current
+    const to = { cursor: { transactionId: 1, position: 1 }, lastEventAt: new Date() };
+    await expect(storeA.commitBatch('fenced', logStart, to, async () => undefined)).rejects.toBeInstanceOf(CheckpointMoved);
+    expect((await storeB.readCheckpoints(['fenced']))[0]!.cursor).toEqual(logStart);
+    // the new holder's goes through, and the old one's release leaves the new grant alone
+    await lease.release();
+    await storeB.commitBatch('fenced', logStart, to, async () => undefined);
+    expect((await storeB.readCheckpoints(['fenced']))[0]!.cursor).toEqual(to.cursor);
+    expect(taken!.lost).toBe(false);
+    expect(await storeA.tryAcquireLease('fenced')).toBeUndefined();
     await taken!.release();
-    // a new connection replaces the lost one
-    expect(await storeA.tryAcquireLease('orderSummaries')).toBeDefined();
+    expect(await storeA.tryAcquireLease('fenced')).toBeDefined();
+  });
+
+  it('refuses a batch whose transaction began before the lease was taken over (the compare-and-set waits, then finds it moved)', async () => {
+    const a = await open();
+    const b = await open();
+    const timing = { ttlMs: 600, renewEveryMs: 200 };
+    const storeA = postgresProjectionStore(a, { lease: timing });
+    const storeB = postgresProjectionStore(b, { lease: timing });
+    const projection: ProjectionDefinition<SqlSession> = { name: 'racing', version: 1, handles: [], apply: async () => undefined };
+    await storeA.prepare(projection);
+    const lease = (await storeA.tryAcquireLease('racing'))!;
+    const first = { cursor: { transactionId: 1, position: 1 }, lastEventAt: new Date() };
+    // A's batch has moved the checkpoint (row locked) and stalls before commit while its lease expires and B takes over
+    let resume!: () => void;
+    const stalled = new Promise<void>((resolve) => (resume = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const batchA = storeA.commitBatch('racing', logStart, first, async () => {
+      entered();
+      await stalled;
+    });
+    await inside;
+    await b.query(`UPDATE twofold_leases SET expires_at = clock_timestamp() - interval '1 millisecond' WHERE name = 'racing'`);
+    const taken = (await storeB.tryAcquireLease('racing'))!;
+    expect(taken).toBeDefined();
+    // B's batch from the same place waits for A's transaction, then finds the checkpoint moved: no event twice
+    const batchB = storeB.commitBatch('racing', logStart, first, async () => undefined);
+    resume();
+    await batchA;
+    await expect(batchB).rejects.toBeInstanceOf(CheckpointMoved);
+    await lease.release();
+    await taken.release();
   });
 
   it('fails a running projection over to a standby daemon without losing or repeating an event', async () => {

@@ -1,15 +1,39 @@
-// How far the oldest running transaction holds log readers back: its age, and the committed events readers cannot see yet.
+// How far the oldest running transaction holds log readers back: its age, who runs it, and the committed events readers cannot see yet.
 import { execute } from './postgres-client.js';
 import type { SqlSession } from './sql-client.js';
 import { readReaderHoldback } from './statements/read-reader-holdback.js';
+
+/** The session (or prepared transaction) whose open transaction is the oldest on the server, as pg_stat_activity shows it. */
+export interface HoldbackHolder {
+  /** Its backend's process id (for pg_terminate_backend), undefined for a prepared transaction. */
+  readonly pid: number | undefined;
+  /** Who opened it: the shop's pools name themselves `twofold <role> pid <process id>` (role: commands, projector, reads). */
+  readonly applicationName: string | undefined;
+  /** `active`, `idle in transaction` (a stalled client), … or `prepared transaction <gid>`. */
+  readonly state: string | undefined;
+  readonly transactionStartedAt: Date | undefined;
+  readonly clientAddress: string | undefined;
+}
 
 export interface ReaderHoldback {
   /** Age of the oldest transaction still running on the server, or 0 when none holds a transaction id. */
   readonly oldestOpenTransactionAgeMs: number;
   /** Its backend's process id (for pg_stat_activity / pg_terminate_backend), when it is a session. */
   readonly oldestOpenTransactionPid: number | undefined;
+  /** Who holds that transaction, or undefined when none does. */
+  readonly holder: HoldbackHolder | undefined;
   /** Committed events that readAll will not return until that transaction ends. */
   readonly eventsCommittedButInvisible: number;
+}
+
+interface HoldbackRow {
+  oldest_age_ms: number | string | null;
+  holder_pid: number | null;
+  holder_application_name: string | null;
+  holder_state: string | null;
+  holder_started_at: Date | string | null;
+  holder_client_addr: string | null;
+  invisible_events: string | number;
 }
 
 /**
@@ -18,14 +42,21 @@ export interface ReaderHoldback {
  * projection: alert on this, not only on projection lag.
  */
 export async function readerHoldback(session: SqlSession): Promise<ReaderHoldback> {
-  const { rows } = await execute<{ oldest_age_ms: number | string | null; holder_pid: number | null; invisible_events: string | number }>(
-    session,
-    readReaderHoldback,
-  );
+  const { rows } = await execute<HoldbackRow>(session, readReaderHoldback);
   const row = rows[0];
+  const held = row !== undefined && row.oldest_age_ms !== null;
   return {
     oldestOpenTransactionAgeMs: Math.max(0, Number(row?.oldest_age_ms ?? 0)),
     oldestOpenTransactionPid: row?.holder_pid ?? undefined,
+    holder: !held
+      ? undefined
+      : {
+          pid: row.holder_pid ?? undefined,
+          applicationName: row.holder_application_name ?? undefined,
+          state: row.holder_state ?? undefined,
+          transactionStartedAt: row.holder_started_at === null ? undefined : new Date(row.holder_started_at),
+          clientAddress: row.holder_client_addr ?? undefined,
+        },
     eventsCommittedButInvisible: Number(row?.invisible_events ?? 0),
   };
 }

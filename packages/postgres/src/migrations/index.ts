@@ -4,7 +4,9 @@ import { checkpoints } from './0002-checkpoints.js';
 import { projectionAdministration } from './0003-projection-administration.js';
 import { snapshots } from './0004-snapshots.js';
 import { idempotencyKeys } from './0005-idempotency-keys.js';
+import { projectionLeases } from './0006-projection-leases.js';
+import { streamOrderGuard } from './0007-stream-order-guard.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
-export const migrations: readonly Migration[] = [eventLog, checkpoints, projectionAdministration, snapshots, idempotencyKeys];
+export const migrations: readonly Migration[] = [eventLog, checkpoints, projectionAdministration, snapshots, idempotencyKeys, projectionLeases, streamOrderGuard];

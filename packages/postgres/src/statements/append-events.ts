@@ -17,22 +17,28 @@ import type { NamedStatement } from '../postgres-client.js';
  *   (in the statement's snapshot) + offset;
  * - an expected version > 0 that is not in the stream yields a NULL version, which the NOT NULL
  *   constraint turns into an error that aborts the whole statement;
- * - beyond that, concurrent writers are kept apart only by the unique (stream_id, stream_version).
+ * - beyond that, concurrent writers are kept apart only by the unique (stream_id, stream_version);
+ * - a stream's previous version written by a younger transaction than this one (possible only in a caller's
+ *   transaction that took its id early) refuses the append (twofold_stream_order_violated, SQLSTATE 40001): the
+ *   new event would come before it in log order. In autocommit the statement takes its id after every event it
+ *   can see committed, so this never happens there.
  *
  * The version check is a scalar subquery, not EXISTS: for a correlated EXISTS PostgreSQL also plans a
  * hashed alternative that reads the whole table, and with the recordset's default estimate of 100 rows
  * it picks that one, so every append scanned the log (27 million rows read in 15 s of place-order load).
  */
 export const appendEvents: NamedStatement = {
-  name: 'twofold_append_events',
+  name: 'twofold_append_events_v2',
   text: `INSERT INTO twofold_events (stream_id, stream_version, event_id, event_type, data, metadata)
 SELECT e.s,
        CASE
          WHEN e.x IS NULL THEN
-           coalesce((SELECT max(t.stream_version) FROM twofold_events t WHERE t.stream_id = e.s), 0) + e.o
-         WHEN e.x = 0 OR e.o > 1
-           OR (SELECT true FROM twofold_events t WHERE t.stream_id = e.s AND t.stream_version = e.x) THEN
+           coalesce((SELECT CASE WHEN t.transaction_id > pg_current_xact_id() THEN twofold_stream_order_violated(t.stream_id, t.transaction_id) ELSE t.stream_version END
+                     FROM twofold_events t WHERE t.stream_id = e.s ORDER BY t.stream_version DESC LIMIT 1), 0) + e.o
+         WHEN e.x = 0 OR e.o > 1 THEN
            e.x + e.o
+         ELSE (SELECT CASE WHEN t.transaction_id > pg_current_xact_id() THEN twofold_stream_order_violated(t.stream_id, t.transaction_id) ELSE e.x + e.o END
+               FROM twofold_events t WHERE t.stream_id = e.s AND t.stream_version = e.x)
        END,
        e.i, e.t, coalesce(e.d, 'null'::jsonb), coalesce(e.m, '{}'::jsonb)
 FROM jsonb_to_recordset($1::jsonb) AS e(n integer, s text, x bigint, o bigint, i uuid, t text, d jsonb, m jsonb)
