@@ -1,4 +1,4 @@
-// @twofold/redis: key-value read models on Redis, with their checkpoints and leases.
+// @twofold/redis: key-value read models on Redis, with their checkpoints, leases, dead letters and rebuild generations.
 export type { Redis, RedisClientOptions } from './redis-client.js';
 export { createRedisClient } from './redis-client.js';
 export { isRedisConnectionError, translateRedisError } from './redis-errors.js';
