@@ -19,5 +19,6 @@ export type { PostgresEventStoreOptions } from './postgres-event-store.js';
 export { eventsChannel, postgresEventStore } from './postgres-event-store.js';
 export { checkpointsChannel, generationSchema, postgresProjectionStore } from './postgres-projection-store.js';
 export { postgresSnapshotStore } from './postgres-snapshot-store.js';
+export { storeIdentity } from './store-identity.js';
 export type { ReaderHoldback } from './reader-holdback.js';
 export { readerHoldback } from './reader-holdback.js';

@@ -6,3 +6,4 @@ export type { RedisReader, RedisSession, WritePosition } from './redis-session.j
 export { readModelKey } from './redis-session.js';
 export type { RedisProjectionStore, RedisProjectionStoreOptions } from './redis-projection-store.js';
 export { redisProjectionStore } from './redis-projection-store.js';
+export { claimRedisNamespace, defaultKeyPrefix, evictionWarning, evictionWarningFor, namespaceOwnerKey, NamespaceHeldByAnotherStore } from './redis-namespace.js';
