@@ -75,6 +75,7 @@ export const shopApplication: TwofoldApplication = {
       store: options.store,
       readStore: options.readStore,
       kv: options.kv,
+      kvKeyPrefix: options.kvPrefix,
       roles: options.roles,
       port: options.port,
       host: options.host,

@@ -1,7 +1,7 @@
 // The shop's projector: which read models a deployment keeps where, and the daemons that keep them.
 import { createProjectionDaemon, type EventStore, type Logger, type ProjectionDaemon, type ProjectionDaemonOptions, type ProjectionDefinition } from '@twofold/core';
-import { postgresEventStore, postgresProjectionStore, type SqlSession } from '@twofold/postgres';
-import { createRedisClient, redisProjectionStore, type RedisProjectionStore } from '@twofold/redis';
+import { postgresEventStore, postgresProjectionStore, storeIdentity, type PostgresClient, type SqlSession } from '@twofold/postgres';
+import { claimRedisNamespace, createRedisClient, defaultKeyPrefix, evictionWarning, redisProjectionStore, type RedisProjectionStore } from '@twofold/redis';
 import {
   customerOrders,
   merchantBalances,
@@ -39,6 +39,7 @@ export interface ShopStorage {
   readonly readStore?: string | undefined;
   /** `redis://…`: orders by id in Redis. */
   readonly kv?: string | undefined;
+  /** The Redis namespace; default derived from the event store's identity, so two deployments never share keys. */
   readonly kvKeyPrefix?: string | undefined;
 }
 
@@ -62,11 +63,34 @@ export const daemonSettingsFor = (storage: ShopStorage, settings: Partial<Daemon
   ...(logger === undefined ? {} : { logger }),
 });
 
-/** Opens Redis for the orders-by-id read model: its client, its store, and what closes them. */
-export async function openKeyValueStore(url: string, keyPrefix: string | undefined): Promise<{ client: ReturnType<typeof createRedisClient>; store: RedisProjectionStore; close(): Promise<void> }> {
+/** The Redis namespace of the deployment whose event store `eventsClient` reaches: the one asked for, else one derived from the store. */
+export async function keyValueNamespace(eventsClient: PostgresClient, keyPrefix: string | undefined): Promise<{ readonly keyPrefix: string; readonly storeId: string }> {
+  const storeId = await storeIdentity(eventsClient);
+  return { keyPrefix: keyPrefix ?? defaultKeyPrefix(storeId), storeId };
+}
+
+export interface KeyValueStoreOptions {
+  readonly keyPrefix: string;
+  /** The event store's identity: a namespace that holds another store's read models is refused. */
+  readonly storeId: string;
+  readonly logger?: Logger | undefined;
+}
+
+/**
+ * Opens Redis for the orders-by-id read model: its client, its store, and what closes them. Refuses a namespace of
+ * another event store; warns when Redis may evict keys.
+ */
+export async function openKeyValueStore(
+  url: string,
+  options: KeyValueStoreOptions,
+): Promise<{ client: ReturnType<typeof createRedisClient>; store: RedisProjectionStore; close(): Promise<void> }> {
+  const { keyPrefix, storeId, logger } = options;
   const client = createRedisClient(url);
-  const store = redisProjectionStore(client, keyPrefix === undefined ? {} : { keyPrefix });
+  const store = redisProjectionStore(client, { keyPrefix });
   try {
+    await claimRedisNamespace(client, keyPrefix, storeId);
+    const warning = await evictionWarning(client);
+    if (warning !== undefined) logger?.warn({ keyPrefix }, warning);
     await store.prepare(redisOrderSummaries);
   } catch (error) {
     await store.close().catch(() => undefined);
@@ -113,7 +137,8 @@ export async function openShopProjector(options: ShopProjectorOptions): Promise<
     if (ownClients) await clients.close();
   };
   try {
-    const eventStore: EventStore = postgresEventStore(await clients.clientFor('projector', options.store));
+    const eventsClient = await clients.clientFor('projector', options.store);
+    const eventStore: EventStore = postgresEventStore(eventsClient);
     const projectionStore = postgresProjectionStore(await clients.clientFor('projector', options.readStore ?? options.store));
     closers.push(() => eventStore.close(), () => projectionStore.close());
     const settings = daemonSettingsFor(options, options.daemon ?? {}, options.logger);
@@ -121,7 +146,7 @@ export async function openShopProjector(options: ShopProjectorOptions): Promise<
     for (const projection of projections) await projectionStore.prepare(projection);
     daemons.push(createProjectionDaemon({ eventStore, projectionStore, projections, ...settings }));
     if (options.kv !== undefined) {
-      const keyValue = await openKeyValueStore(options.kv, options.kvKeyPrefix);
+      const keyValue = await openKeyValueStore(options.kv, { ...(await keyValueNamespace(eventsClient, options.kvKeyPrefix)), logger: options.logger });
       closers.push(() => keyValue.close());
       daemons.push(createProjectionDaemon({ eventStore, projectionStore: keyValue.store, projections: [redisOrderSummaries], ...settings }));
     }

@@ -1,7 +1,7 @@
 // The `twofold` command: parses flags (each with an environment twin) and hands them to an application.
 import { Command, Option } from 'commander';
 import { addProjectionCommands, type ProjectionOperations } from './projection-commands.js';
-import { OptionError, checkExposure, checkStoreUrl, parsePort, parseRoles, type ServeOptions } from './serve-options.js';
+import { OptionError, checkExposure, checkKvPrefix, checkStoreUrl, parsePort, parseRoles, type ServeOptions } from './serve-options.js';
 
 export interface RunningServer {
   /** Where it listens, e.g. http://127.0.0.1:3000, or undefined for a process with no HTTP role. */
@@ -44,15 +44,17 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
     .addOption(storeOption())
     .addOption(readStoreOption())
     .addOption(new Option('--kv <url>', 'key-value read models, redis://…').env('TWOFOLD_KV'))
+    .addOption(new Option('--kv-prefix <prefix>', "prefix of every Redis key, one per deployment (default: derived from the store's identity)").env('TWOFOLD_KV_PREFIX'))
     .addOption(new Option('--bus <url>', 'JetStream carrier, nats://…').env('TWOFOLD_BUS'))
     .addOption(new Option('--role <roles>', 'all, or a comma list of command, query, projector').env('TWOFOLD_ROLE').default('all'))
     .addOption(new Option('--port <port>', 'HTTP port').env('PORT').default('3000'))
     .addOption(new Option('--host <host>', 'HTTP host').env('HOST').default('127.0.0.1'))
-    .action(async (flags: { store: string; readStore?: string; kv?: string; bus?: string; role: string; port: string; host: string }) => {
+    .action(async (flags: { store: string; readStore?: string; kv?: string; kvPrefix?: string; bus?: string; role: string; port: string; host: string }) => {
       const options: ServeOptions = {
         store: flags.store,
         readStore: flags.readStore,
         kv: flags.kv,
+        kvPrefix: flags.kvPrefix === undefined ? undefined : checkKvPrefix(flags.kvPrefix),
         bus: flags.bus,
         roles: parseRoles(flags.role),
         port: parsePort(flags.port),
