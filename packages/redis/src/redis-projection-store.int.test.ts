@@ -1,7 +1,7 @@
-// The projection store contract on Redis, and what Redis adds: per-key cursors that make redelivery harmless.
+// The projection store and administration contracts on Redis, and what Redis adds: per-key cursors that make redelivery harmless.
 import { randomBytes } from 'node:crypto';
 import { CheckpointMoved, logStart, StoreUnavailable, type CheckpointAdvance, type LogCursor, type ProjectionDefinition } from '@twofold/core';
-import { projectionStoreContract } from '@twofold/testing';
+import { projectionAdministrationContract, projectionStoreContract } from '@twofold/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient } from './redis-client.js';
@@ -20,7 +20,7 @@ async function dropKeys(redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0');
 }
 
-projectionStoreContract<RedisSession>('Redis', async () => {
+const redisFixture = async () => {
   const redis = createRedisClient(redisUrl);
   const keyPrefix = testPrefix();
   const store = redisProjectionStore(redis, { keyPrefix });
@@ -30,9 +30,9 @@ projectionStoreContract<RedisSession>('Redis', async () => {
     store,
     readModel: {
       async setup() {},
-      async put(session, _projection, key, value) {
+      async put(session, _projection, key, value, at) {
         position++;
-        session.set(key, value, { transactionId: position, position });
+        session.set(key, value, at ?? { transactionId: position, position });
       },
       get: (projection, key) => store.reader(projection).get<string>(key),
     },
@@ -42,7 +42,10 @@ projectionStoreContract<RedisSession>('Redis', async () => {
       await redis.quit();
     },
   };
-});
+};
+
+projectionStoreContract<RedisSession>('Redis', redisFixture);
+projectionAdministrationContract<RedisSession>('Redis', redisFixture);
 
 describe('redisProjectionStore', () => {
   let redis: Redis;
