@@ -1,6 +1,9 @@
 // Order summaries in Redis (--kv), over HTTP: one namespace per deployment (issue 11, item 6), and a blue/green rebuild
 // under write load that readers never notice, ending equal to a build from scratch (issue 13).
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createProjectionDaemon } from '@twofold/core';
 import { openSqlClient, storeIdentity } from '@twofold/postgres';
 import { createRedisClient, defaultKeyPrefix, redisProjectionStore, type Redis } from '@twofold/redis';
@@ -11,6 +14,8 @@ import { orderSummaryKey } from '../src/projections/redis-order-summaries.js';
 import { startShop, type Shop, type ShopOptions } from '../src/shop-server.js';
 import { product, request } from './shop-fixture.js';
 
+const bin = fileURLToPath(new URL('../dist/bin/twofold.js', import.meta.url));
+const run = promisify(execFile);
 const redisUrl = process.env['TWOFOLD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const projectionNamed = async (base: string, name: string) =>
@@ -146,5 +151,36 @@ describe('order summaries in Redis', () => {
     expect(rebuilt.every((summary) => summary !== undefined)).toBe(true);
     expect(rebuilt).toEqual(await fresh.reader(redisOrderSummaries.name).mget(keys));
     await live.close();
+  });
+
+  it('is listed, paused and rebuilt by `twofold projections --kv`, in the deployment’s own namespace', async () => {
+    const db = await database();
+    const { shop } = await shopOn(db);
+    const base = shop.url;
+    await request(base, 'POST', '/api/products', product('CLI-1', 100));
+    let last = 0;
+    for (let i = 0; i < 10; i++) last = (await place(base, `cli-${i}`, 'CLI-1')).body.position;
+    expect((await request(base, 'GET', '/api/orders/cli-9', undefined, { 'X-Min-Position': String(last) })).status).toBe(200);
+    const cli = async (...args: string[]) => {
+      try {
+        const { stdout, stderr } = await run(process.execPath, [bin, 'projections', ...args, '--store', db.url, '--kv', redisUrl], { timeout: 60_000 });
+        return { code: 0, stdout, stderr };
+      } catch (error) {
+        const failed = error as { code: number; stdout: string; stderr: string };
+        return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+      }
+    };
+    const list = await cli('list');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^orderSummaries\\s+1\\s+\\S+\\s+${last}\\b`, 'm'));
+    expect((await cli('pause', 'orderSummaries')).stdout).toContain('orderSummaries: paused');
+    expect(await projectionNamed(base, 'orderSummaries')).toMatchObject({ paused: true });
+    expect((await cli('resume', 'orderSummaries')).stdout).toContain('orderSummaries: resumed');
+    const rebuild = await cli('rebuild', 'orderSummaries');
+    expect(rebuild.code).toBe(0);
+    expect(rebuild.stderr).toMatch(/rebuilding orderSummaries: done, readers switched at position \d+/);
+    expect(await projectionNamed(base, 'orderSummaries')).toMatchObject({ generation: 2, rebuild: null });
+    expect((await request(base, 'GET', '/api/orders/cli-0')).status).toBe(200);
+    expect((await cli('dead-letters', 'list', 'orderSummaries')).stdout).toContain('orderSummaries: no dead letters');
   });
 });

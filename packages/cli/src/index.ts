@@ -4,6 +4,6 @@ export type { CliIo, RunningServer, StoreOptions, TwofoldApplication } from './t
 export { OptionError, checkExposure, checkKvPrefix, parsePort, parseRoles, roles } from './serve-options.js';
 export type { Role, ServeOptions } from './serve-options.js';
 export { addProjectionCommands } from './projection-commands.js';
-export type { DeadLetterRow, ProjectionOperations, ProjectionRow } from './projection-commands.js';
+export type { DeadLetterRow, ProjectionOperations, ProjectionRow, StoreFlags } from './projection-commands.js';
 export { createProgressBar, formatDuration, progressLine } from './progress-bar.js';
 export type { ProgressBar, ProgressBarOptions } from './progress-bar.js';

@@ -12,6 +12,9 @@ export interface RunningServer {
 export interface StoreOptions {
   readonly store: string;
   readonly readStore: string | undefined;
+  /** Redis of the key-value read models, for the projection commands. */
+  readonly kv?: string | undefined;
+  readonly kvPrefix?: string | undefined;
 }
 
 /** What an application built with Twofold provides to the command line. */
@@ -37,14 +40,17 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
   program.configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   const storeOption = () => new Option('--store <url>', 'write side: pglite:DIR, pglite:memory or postgres://…').env('TWOFOLD_STORE').default('pglite:./data');
   const readStoreOption = () => new Option('--read-store <url>', 'read models (default: the store)').env('TWOFOLD_READ_STORE');
+  const kvOption = () => new Option('--kv <url>', 'key-value read models, redis://…').env('TWOFOLD_KV');
+  const kvPrefixOption = () =>
+    new Option('--kv-prefix <prefix>', "prefix of every Redis key, one per deployment (default: derived from the store's identity)").env('TWOFOLD_KV_PREFIX');
 
   program
     .command('serve')
     .description('run the HTTP API, the projection daemon, or both')
     .addOption(storeOption())
     .addOption(readStoreOption())
-    .addOption(new Option('--kv <url>', 'key-value read models, redis://…').env('TWOFOLD_KV'))
-    .addOption(new Option('--kv-prefix <prefix>', "prefix of every Redis key, one per deployment (default: derived from the store's identity)").env('TWOFOLD_KV_PREFIX'))
+    .addOption(kvOption())
+    .addOption(kvPrefixOption())
     .addOption(new Option('--bus <url>', 'JetStream carrier, nats://…').env('TWOFOLD_BUS'))
     .addOption(new Option('--role <roles>', 'all, or a comma list of command, query, projector').env('TWOFOLD_ROLE').default('all'))
     .addOption(new Option('--port <port>', 'HTTP port').env('PORT').default('3000'))
@@ -87,11 +93,16 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
   if (openProjections !== undefined) {
     addProjectionCommands(program, {
       out: io.out,
-      storeOptions: (command) => command.addOption(storeOption()).addOption(readStoreOption()),
+      storeOptions: (command) => command.addOption(storeOption()).addOption(readStoreOption()).addOption(kvOption()).addOption(kvPrefixOption()),
       open: async (flags) => {
         checkStoreUrl('--store', flags.store);
         if (flags.readStore !== undefined) checkStoreUrl('--read-store', flags.readStore);
-        return openProjections({ store: flags.store, readStore: flags.readStore });
+        return openProjections({
+          store: flags.store,
+          readStore: flags.readStore,
+          kv: flags.kv,
+          kvPrefix: flags.kvPrefix === undefined ? undefined : checkKvPrefix(flags.kvPrefix),
+        });
       },
     });
   }
