@@ -184,20 +184,18 @@ export function redisProjectionStore(redis: Redis, options: RedisProjectionStore
   };
 
   async function readCheckpoints(names?: readonly string[]): Promise<readonly ProjectionCheckpoint[]> {
-    let found: [string, string][];
-    if (names === undefined) {
-      found = Object.entries(await redisCall(redis.hgetall(checkpointsKey)));
-    } else {
-      const unique = [...new Set(names)];
-      if (unique.length === 0) return [];
-      const values = await redisCall(redis.hmget(checkpointsKey, ...unique));
-      found = unique.flatMap((name, i) => (values[i] == null ? [] : [[name, values[i]!] as [string, string]]));
-    }
-    if (found.length === 0) return [];
-    const pipeline = redis.pipeline();
-    for (const [name] of found) pipeline.hlen(lettersKey(name));
-    const counts = (await redisCall(pipeline.exec())) ?? [];
-    return found.map(([name, json], i) => toCheckpoint(name, json, Number(counts[i]?.[1] ?? 0)));
+    const unique = names === undefined ? Object.keys(await redisCall(redis.hgetall(checkpointsKey))) : [...new Set(names)];
+    if (unique.length === 0) return [];
+    // the checkpoints and their dead-letter counts in one round trip
+    const pipeline = redis.pipeline().hmget(checkpointsKey, ...unique);
+    for (const name of unique) pipeline.hlen(lettersKey(name));
+    const [first, ...counts] = ((await redisCall(pipeline.exec())) ?? []) as [Error | null, unknown][];
+    const [error, values] = first ?? [new Error('no reply'), []];
+    if (error !== null) throw error;
+    return unique.flatMap((name, i) => {
+      const json = (values as (string | null)[])[i];
+      return json == null ? [] : [toCheckpoint(name, json, Number(counts[i]?.[1] ?? 0))];
+    });
   }
 
   /** Deletes the keys of one generation of a projection in the background, a chunk at a time. */
