@@ -8,15 +8,14 @@ import {
   logStart,
   type AdministeredProjectionStore,
   type DeadLetter,
-  type LogCursor,
-  type NewDeadLetter,
   type ProjectionCheckpoint,
   type ProjectionDefinition,
   type ProjectionLease,
   type RebuildProgress,
-  type StoredEvent,
 } from '@twofold/core';
+import { cursorFrom, initialCheckpoint, toCheckpoint, type StoredCheckpoint } from './redis-checkpoint.js';
 import { runScript, type Redis } from './redis-client.js';
+import { storedLetter, toDeadLetter, type StoredDeadLetter } from './redis-dead-letter.js';
 import { redisCall } from './redis-errors.js';
 import { deleteKeysMatching, globEscape } from './redis-key-sweep.js';
 import { tryAcquireRedisLease } from './redis-lease.js';
@@ -62,79 +61,6 @@ export interface RedisProjectionStore extends AdministeredProjectionStore<RedisS
   /** Resolves when the old generations being deleted in the background are gone. */
   swept(): Promise<void>;
 }
-
-// in the checkpoints hash, positions are decimal strings: Lua compares them exactly, and JSON numbers above 2^53 would not survive
-interface StoredRebuild {
-  readonly generation: number;
-  readonly version: number;
-  readonly transactionId: string;
-  readonly position: string;
-  readonly lastEventAt: string | null;
-  readonly startedAt: string;
-}
-
-interface StoredCheckpoint {
-  readonly version: number;
-  /** Absent in checkpoints written before generations: 1. */
-  readonly generation?: number;
-  readonly transactionId: string;
-  readonly position: string;
-  readonly lastEventAt: string | null;
-  readonly updatedAt: string;
-  readonly paused?: boolean;
-  readonly retryRequested?: boolean;
-  readonly rebuild?: StoredRebuild | null;
-}
-
-interface StoredDeadLetter {
-  readonly event: Omit<StoredEvent, 'recordedAt'> & { readonly recordedAt: string };
-  readonly error: string;
-  readonly parkedAt: string;
-}
-
-const cursorFrom = (stored: { transactionId: string; position: string }): LogCursor => ({ transactionId: Number(stored.transactionId), position: Number(stored.position) });
-const dateOrUndefined = (iso: string | null): Date | undefined => (iso === null ? undefined : new Date(iso));
-
-const toCheckpoint = (name: string, json: string, deadLetterCount: number): ProjectionCheckpoint => {
-  const stored = JSON.parse(json) as StoredCheckpoint;
-  const rebuild = stored.rebuild ?? undefined;
-  return {
-    name,
-    version: stored.version,
-    cursor: cursorFrom(stored),
-    lastEventAt: dateOrUndefined(stored.lastEventAt),
-    updatedAt: new Date(stored.updatedAt),
-    generation: stored.generation ?? 1,
-    paused: stored.paused ?? false,
-    retryRequested: stored.retryRequested ?? false,
-    deadLetterCount,
-    rebuild:
-      rebuild === undefined
-        ? undefined
-        : { generation: rebuild.generation, version: rebuild.version, cursor: cursorFrom(rebuild), lastEventAt: dateOrUndefined(rebuild.lastEventAt), startedAt: new Date(rebuild.startedAt) },
-  };
-};
-
-const initialCheckpoint = (version: number, generation: number): string =>
-  JSON.stringify({
-    version,
-    generation,
-    transactionId: '0',
-    position: String(logStart.position),
-    lastEventAt: null,
-    updatedAt: new Date().toISOString(),
-    paused: false,
-    retryRequested: false,
-    rebuild: null,
-  } satisfies StoredCheckpoint);
-
-const storedLetter = ({ event, error }: NewDeadLetter): string =>
-  JSON.stringify({ event: { ...event, recordedAt: event.recordedAt.toISOString() }, error, parkedAt: new Date().toISOString() } satisfies StoredDeadLetter);
-
-const toDeadLetter = (projection: string, id: string, json: string): DeadLetter => {
-  const stored = JSON.parse(json) as StoredDeadLetter;
-  return { id, projection, event: { ...stored.event, recordedAt: new Date(stored.event.recordedAt) }, error: stored.error, parkedAt: new Date(stored.parkedAt) };
-};
 
 const chunks = <T>(items: readonly T[], size: number): T[][] => {
   const result: T[][] = [];
