@@ -183,4 +183,21 @@ describe('order summaries in Redis', () => {
     expect((await request(base, 'GET', '/api/orders/cli-0')).status).toBe(200);
     expect((await cli('dead-letters', 'list', 'orderSummaries')).stdout).toContain('orderSummaries: no dead letters');
   });
+
+  it('recovers when its checkpoint is deleted under the running projector: new orders are read again, by token', async () => {
+    const db = await database();
+    const { shop, keyPrefix } = await shopOn(db);
+    const base = shop.url;
+    await request(base, 'POST', '/api/products', product('DEL-1', 100));
+    const first = await place(base, 'del-0', 'DEL-1');
+    expect((await request(base, 'GET', '/api/orders/del-0', undefined, { 'X-Min-Position': String(first.body.position) })).status).toBe(200);
+    expect(await redis.exists(`${keyPrefix}lease:orderSummaries`)).toBe(1);
+    await redis.del(`${keyPrefix}checkpoints`);
+    const second = await place(base, 'del-1', 'DEL-1');
+    const read = await request(base, 'GET', '/api/orders/del-1', undefined, { 'X-Min-Position': String(second.body.position), 'X-Wait-Ms': '10000' });
+    expect(read.status).toBe(200);
+    expect(read.headers.get('x-consistency')).toBe('caught-up');
+    expect((await request(base, 'GET', '/api/orders/del-0')).status).toBe(200);
+    expect(await projectionNamed(base, 'orderSummaries')).toMatchObject({ generation: 1, lastError: null });
+  });
 });
