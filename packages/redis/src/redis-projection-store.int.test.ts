@@ -230,6 +230,22 @@ describe('redisProjectionStore', () => {
     expect((await redis.keys(`${keyPrefix}rm:counters@2:*`)).sort()).toEqual([`${keyPrefix}rm:counters@2:k1`, `${keyPrefix}rm:counters@2:k9`]);
   });
 
+  it('sweeps a rebuild lost with a vanished checkpoint, and never builds in a generation used before', async () => {
+    const store = open();
+    const { keyPrefix } = opened.at(-1)!;
+    await store.prepare(projection());
+    await store.commitBatch('counters', logStart, advance(1), async (session) => session.set('k', 'live', at(1)));
+    expect((await store.requestRebuild('counters', 1)).generation).toBe(2);
+    await store.commitBatch('counters', logStart, advance(1), async (session) => session.set('k', 'half-built', at(1)), { generation: 2 });
+    await redis.del(`${keyPrefix}checkpoints`);
+    // prepared again (as the daemon does when it finds the checkpoint gone): live generation kept, the lost rebuild swept
+    expect(await store.prepare(projection())).toMatchObject({ generation: 1, rebuild: undefined, cursor: logStart });
+    await store.swept();
+    expect(await redis.keys(`${keyPrefix}rm:counters@*`)).toEqual([]);
+    expect(await store.reader('counters').get('k')).toBe('live');
+    expect((await store.requestRebuild('counters', 1)).generation).toBe(3);
+  });
+
   it('wakes a subscriber of another store on the same keys, and leaves the caller’s client open on close', async () => {
     const store = open();
     const keyPrefix = opened.at(-1)!.keyPrefix;

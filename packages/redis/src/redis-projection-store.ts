@@ -184,7 +184,12 @@ export function redisProjectionStore(redis: Redis, options: RedisProjectionStore
       const live = Number((await redisCall(redis.hget(generations, projection.name))) ?? 1);
       await setUp(projection, live);
       await redisCall(redis.hsetnx(generations, projection.name, String(live)));
-      await redisCall(redis.hsetnx(checkpointsKey, projection.name, initialCheckpoint(projection.version, live)));
+      const created = await redisCall(redis.hsetnx(checkpointsKey, projection.name, initialCheckpoint(projection.version, live)));
+      if (created === 1) {
+        // a checkpoint made anew after rebuilds had started lost any rebuild under way with it: its keys go
+        const last = Number((await redisCall(redis.hget(generations, `${projection.name}#last`))) ?? 0);
+        for (let generation = live + 1; generation <= last; generation++) sweep(projection.name, generation);
+      }
       const [checkpoint] = await readCheckpoints([projection.name]);
       if (checkpoint === undefined) throw new Error(`the checkpoint of ${projection.name} vanished while it was prepared`);
       return checkpoint;
@@ -278,7 +283,7 @@ export function redisProjectionStore(redis: Redis, options: RedisProjectionStore
 
     async requestRebuild(name, version): Promise<RebuildProgress> {
       const startedAt = new Date();
-      const reply = await redisCall(runScript(redis, requestRebuildScript, [checkpointsKey], [name, version, startedAt.toISOString(), channel, controlChannel]));
+      const reply = await redisCall(runScript(redis, requestRebuildScript, [checkpointsKey, generations], [name, version, startedAt.toISOString(), channel, controlChannel]));
       if (!Array.isArray(reply)) throw new NotFound('projection', name);
       const [generation, abandoned] = reply.map(Number) as [number, number];
       // a rebuild asked for again starts over in a fresh generation: the one it abandons goes

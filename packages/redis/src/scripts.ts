@@ -95,9 +95,10 @@ return 1
 `);
 
 /**
- * KEYS[1]: the checkpoints hash. ARGV: name, version, now, the checkpoint channel, the control channel. Starts a new
- * generation after both the live one and any rebuild under way. Returns {new generation, abandoned rebuild generation
- * or 0}, or 0 when there is no such checkpoint.
+ * KEYS: the checkpoints hash, the live generations hash (which also keeps, as `<name>#last`, the highest generation
+ * ever started). ARGV: name, version, now, the checkpoint channel, the control channel. Starts a generation never used
+ * before (a rebuild lost with a vanished checkpoint may have left keys in the one after the live). Returns {new
+ * generation, abandoned rebuild generation or 0}, or 0 when there is no such checkpoint.
  */
 export const requestRebuildScript = luaScript(`${generationOf}
 local current = redis.call('HGET', KEYS[1], ARGV[1])
@@ -105,7 +106,9 @@ if not current then return 0 end
 local checkpoint = cjson.decode(current)
 local abandoned = 0
 if type(checkpoint.rebuild) == 'table' then abandoned = tonumber(checkpoint.rebuild.generation) end
-local generation = math.max(generation_of(checkpoint), abandoned) + 1
+local last = tonumber(redis.call('HGET', KEYS[2], ARGV[1] .. '#last')) or 0
+local generation = math.max(generation_of(checkpoint), abandoned, last) + 1
+redis.call('HSET', KEYS[2], ARGV[1] .. '#last', generation)
 checkpoint.rebuild = { generation = generation, version = tonumber(ARGV[2]), transactionId = '0', position = '0', lastEventAt = cjson.null, startedAt = ARGV[3] }
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(checkpoint))
 redis.call('PUBLISH', ARGV[4], ARGV[1])
