@@ -317,7 +317,7 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
      * reflects an event, and readers keep being served meanwhile, told how far behind it is.
      */
     async function restoreMissingCheckpoint(backoffMs: number, current: ProjectionCheckpoint): Promise<ProjectionCheckpoint> {
-      const reason = `the checkpoint of ${name} is missing from the projection store (deleted, or evicted: set Redis' maxmemory-policy to noeviction); rebuilding the read model from the log start`;
+      const reason = `the checkpoint of ${name} is missing from the projection store (deleted by hand, or evicted by the store's memory policy); rebuilding the read model from the log start`;
       fail(new Error(reason), 'failed');
       logger.error({ projection: name, backoffMs }, reason);
       await sleep(backoffMs, signal);
