@@ -1,7 +1,7 @@
 // The projection store and administration contracts on Redis, and what Redis adds: per-key cursors that make redelivery harmless.
 import { randomBytes } from 'node:crypto';
 import { CheckpointMoved, logStart, StoreUnavailable, type CheckpointAdvance, type LogCursor, type ProjectionDefinition } from '@twofold/core';
-import { projectionAdministrationContract, projectionStoreContract } from '@twofold/testing';
+import { projectionAdministrationContract, projectionStoreContract, type AdministeredStoreFixture } from '@twofold/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient } from './redis-client.js';
@@ -20,7 +20,7 @@ async function dropKeys(redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0');
 }
 
-const redisFixture = async () => {
+const redisFixture = async (): Promise<AdministeredStoreFixture<RedisSession>> => {
   const redis = createRedisClient(redisUrl);
   const keyPrefix = testPrefix();
   const store = redisProjectionStore(redis, { keyPrefix });
