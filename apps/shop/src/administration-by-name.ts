@@ -18,15 +18,16 @@ export function administrationByName(stores: readonly AdministeredNames[]): Oper
     return found.administration;
   };
   return {
-    setPaused: (name, paused) => of(name).setPaused(name, paused),
-    requestRebuild: (name, version) => of(name).requestRebuild(name, version),
+    // async, so an unknown name rejects like any other failure rather than throwing at the call
+    setPaused: async (name, paused) => of(name).setPaused(name, paused),
+    requestRebuild: async (name, version) => of(name).requestRebuild(name, version),
     async readDeadLetters(name) {
       if (name !== undefined) return of(name).readDeadLetters(name);
       const all: DeadLetter[] = [];
       for (const { names, administration } of stores) all.push(...(await administration.readDeadLetters()).filter((letter) => names.has(letter.projection)));
       return all.sort((a, b) => compareCursors(cursorOf(a.event), cursorOf(b.event)));
     },
-    requestDeadLetterRetry: (name) => of(name).requestDeadLetterRetry(name),
-    dropDeadLetters: (name, ids) => of(name).dropDeadLetters(name, ids),
+    requestDeadLetterRetry: async (name) => of(name).requestDeadLetterRetry(name),
+    dropDeadLetters: async (name, ids) => of(name).dropDeadLetters(name, ids),
   };
 }
