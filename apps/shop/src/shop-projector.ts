@@ -146,7 +146,8 @@ export async function openShopProjector(options: ShopProjectorOptions): Promise<
     for (const projection of projections) await projectionStore.prepare(projection);
     daemons.push(createProjectionDaemon({ eventStore, projectionStore, projections, ...settings }));
     if (options.kv !== undefined) {
-      const keyValue = await openKeyValueStore(options.kv, { ...(await keyValueNamespace(eventsClient, options.kvKeyPrefix)), logger: options.logger });
+      // the process that starts the projector has warned about the eviction policy already
+      const keyValue = await openKeyValueStore(options.kv, await keyValueNamespace(eventsClient, options.kvKeyPrefix));
       closers.push(() => keyValue.close());
       daemons.push(createProjectionDaemon({ eventStore, projectionStore: keyValue.store, projections: [redisOrderSummaries], ...settings }));
     }
