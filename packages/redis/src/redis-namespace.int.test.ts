@@ -1,4 +1,5 @@
 // A Redis namespace belongs to one event store; the eviction policy is read (never set) and warned about.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient, type Redis } from './redis-client.js';
@@ -48,5 +49,22 @@ describe('Redis namespaces', () => {
     expect(evictionWarningFor('noeviction')).toBeUndefined();
     expect(evictionWarningFor('allkeys-lru')).toMatch(/allkeys-lru.*checkpoints included.*noeviction/);
     expect(evictionWarningFor('volatile-lru')).toMatch(/time to live/);
+  });
+
+  it('warns about a Redis of its own started with an evicting policy (allkeys-lru)', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    const server: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru'], { stdio: 'ignore' });
+    const own = createRedisClient(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 20 });
+    try {
+      const deadline = Date.now() + 5_000;
+      while ((await own.ping().catch(() => undefined)) !== 'PONG') {
+        if (Date.now() > deadline) throw new Error('redis-server did not start');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await evictionWarning(own)).toMatch(/maxmemory-policy is allkeys-lru: .*checkpoints included/);
+    } finally {
+      own.disconnect();
+      server.kill('SIGTERM');
+    }
   });
 });
