@@ -141,7 +141,7 @@ async function openShopProjections(options: StoreOptions): Promise<ProjectionOpe
     const projectionStore = postgresProjectionStore(readClient);
     closers.push(() => eventStore.close(), () => projectionStore.close());
     // with --kv, order summaries live in Redis, in the deployment's namespace: the operations on them go there
-    const keyValue = kv === undefined ? undefined : await openKeyValueStore(kv, await keyValueNamespace(writeClient, kvPrefix));
+    const keyValue = kv === undefined ? undefined : await openKeyValueStore(kv, await keyValueNamespace(writeClient, eventStore, kvPrefix));
     if (keyValue !== undefined) closers.push(() => keyValue.close());
     const sqlNames = new Set(shopProjections.map((p) => p.name).filter((name) => keyValue === undefined || name !== redisOrderSummaries.name));
     const administration = administrationByName([

@@ -63,16 +63,23 @@ export const daemonSettingsFor = (storage: ShopStorage, settings: Partial<Daemon
   ...(logger === undefined ? {} : { logger }),
 });
 
-/** The Redis namespace of the deployment whose event store `eventsClient` reaches: the one asked for, else one derived from the store. */
-export async function keyValueNamespace(eventsClient: PostgresClient, keyPrefix: string | undefined): Promise<{ readonly keyPrefix: string; readonly storeId: string }> {
-  const storeId = await storeIdentity(eventsClient);
-  return { keyPrefix: keyPrefix ?? defaultKeyPrefix(storeId), storeId };
-}
-
-export interface KeyValueStoreOptions {
+/** Which namespace a deployment keeps its Redis read models in, and what it tells of the event store it belongs to. */
+export interface KeyValueNamespace {
   readonly keyPrefix: string;
   /** The event store's identity: a namespace that holds another store's read models is refused. */
   readonly storeId: string;
+  /** The store's last position: a namespace from before owners were recorded, with checkpoints past it, is refused too. */
+  readonly headPosition: number;
+}
+
+/** The Redis namespace of the deployment whose event store `eventsClient` reaches: the one asked for, else one derived from the store. */
+export async function keyValueNamespace(eventsClient: PostgresClient, eventStore: Pick<EventStore, 'head'>, keyPrefix: string | undefined): Promise<KeyValueNamespace> {
+  const storeId = await storeIdentity(eventsClient);
+  const headPosition = (await eventStore.head())?.cursor.position ?? 0;
+  return { keyPrefix: keyPrefix ?? defaultKeyPrefix(storeId), storeId, headPosition };
+}
+
+export interface KeyValueStoreOptions extends KeyValueNamespace {
   readonly logger?: Logger | undefined;
 }
 
@@ -84,11 +91,11 @@ export async function openKeyValueStore(
   url: string,
   options: KeyValueStoreOptions,
 ): Promise<{ client: ReturnType<typeof createRedisClient>; store: RedisProjectionStore; close(): Promise<void> }> {
-  const { keyPrefix, storeId, logger } = options;
+  const { keyPrefix, storeId, headPosition, logger } = options;
   const client = createRedisClient(url);
   const store = redisProjectionStore(client, { keyPrefix });
   try {
-    await claimRedisNamespace(client, keyPrefix, storeId);
+    await claimRedisNamespace(client, keyPrefix, storeId, { headPosition });
     const warning = await evictionWarning(client);
     if (warning !== undefined) logger?.warn({ keyPrefix }, warning);
     await store.prepare(redisOrderSummaries);
@@ -147,7 +154,7 @@ export async function openShopProjector(options: ShopProjectorOptions): Promise<
     daemons.push(createProjectionDaemon({ eventStore, projectionStore, projections, ...settings }));
     if (options.kv !== undefined) {
       // the process that starts the projector has warned about the eviction policy already
-      const keyValue = await openKeyValueStore(options.kv, await keyValueNamespace(eventsClient, options.kvKeyPrefix));
+      const keyValue = await openKeyValueStore(options.kv, await keyValueNamespace(eventsClient, eventStore, options.kvKeyPrefix));
       closers.push(() => keyValue.close());
       daemons.push(createProjectionDaemon({ eventStore, projectionStore: keyValue.store, projections: [redisOrderSummaries], ...settings }));
     }

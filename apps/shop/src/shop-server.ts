@@ -163,7 +163,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     const sqlProjections = sqlProjectionsOf(storage);
     for (const projection of sqlProjections) await projectionStore.prepare(projection);
     // the Redis namespace is settled here, once, so the projector (in a thread or not) writes where the queries read
-    const namespace = kv === undefined ? undefined : await keyValueNamespace(readsEvents, kvKeyPrefix);
+    const namespace = kv === undefined ? undefined : await keyValueNamespace(readsEvents, readEventStore, kvKeyPrefix);
     if (namespace !== undefined) storage.kvKeyPrefix = namespace.keyPrefix;
     const keyValue = kv === undefined || namespace === undefined ? undefined : await openKeyValueStore(kv, { ...namespace, logger: coreLogger });
     if (keyValue !== undefined) closers.push(() => keyValue.close());

@@ -7,3 +7,4 @@ export { readModelKey } from './redis-session.js';
 export type { RedisProjectionStore, RedisProjectionStoreOptions } from './redis-projection-store.js';
 export { redisProjectionStore } from './redis-projection-store.js';
 export { claimRedisNamespace, defaultKeyPrefix, evictionWarning, evictionWarningFor, namespaceOwnerKey, NamespaceHeldByAnotherStore } from './redis-namespace.js';
+export type { ClaimOptions } from './redis-namespace.js';

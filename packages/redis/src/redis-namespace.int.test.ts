@@ -34,6 +34,20 @@ describe('Redis namespaces', () => {
     expect(await redis.pttl(namespaceOwnerKey(keyPrefix))).toBe(-1);
   });
 
+  it('refuses a namespace from before owners were recorded whose checkpoints are past the store’s last event, else claims it', async () => {
+    const keyPrefix = prefix();
+    try {
+      await redis.hset(`${keyPrefix}checkpoints`, 'orderSummaries', JSON.stringify({ version: 1, transactionId: '900', position: '4855', lastEventAt: null, updatedAt: new Date().toISOString() }));
+      // the issue's case: an empty store on another deployment's keys
+      await expect(claimRedisNamespace(redis, keyPrefix, 'empty-store', { headPosition: 0 })).rejects.toThrow(/checkpoint of orderSummaries is at position 4855, past this store's last event at 0/);
+      expect(await redis.exists(namespaceOwnerKey(keyPrefix))).toBe(0);
+      await claimRedisNamespace(redis, keyPrefix, 'longer-store', { headPosition: 5_000 });
+      expect(await redis.get(namespaceOwnerKey(keyPrefix))).toBe('longer-store');
+    } finally {
+      await redis.del(`${keyPrefix}checkpoints`);
+    }
+  });
+
   it('derives distinct default prefixes from distinct store ids', () => {
     const a = defaultKeyPrefix('3f2a9c1b-7e4d-4c8e-9a1b-0c2d3e4f5a6b');
     expect(a).toBe('twofold:3f2a9c1b7e4d4c8e:');

@@ -24,17 +24,36 @@ export const namespaceOwnerKey = (keyPrefix: string): string => `${keyPrefix}sto
 /** The default namespace of a deployment whose event store has id `storeId`: two stores never share one. */
 export const defaultKeyPrefix = (storeId: string): string => `twofold:${storeId.replace(/-/g, '').slice(0, 16)}:`;
 
+export interface ClaimOptions {
+  /**
+   * The last position of the claiming store's log (0 when empty). A namespace written before owners were recorded
+   * has none; if one of its checkpoints is past this position, it cannot be this store's, and is refused too.
+   */
+  readonly headPosition?: number;
+}
+
 /**
  * Records `storeId` as the namespace's owner, unless another store already is (then throws NamespaceHeldByAnotherStore).
- * A namespace written before owners were recorded is claimed by the first store that opens it.
+ * A namespace written before owners were recorded is claimed by the first store that opens it, unless its checkpoints
+ * show it belongs to another (see `headPosition`).
  */
-export async function claimRedisNamespace(redis: Redis, keyPrefix: string, storeId: string): Promise<void> {
+export async function claimRedisNamespace(redis: Redis, keyPrefix: string, storeId: string, options: ClaimOptions = {}): Promise<void> {
   const key = namespaceOwnerKey(keyPrefix);
-  if ((await redisCall(redis.set(key, storeId, 'NX'))) === 'OK') return;
   const owner = await redisCall(redis.get(key));
-  // deleted between the two calls: claim it again
-  if (owner === null) return claimRedisNamespace(redis, keyPrefix, storeId);
-  if (owner !== storeId) throw new NamespaceHeldByAnotherStore(keyPrefix, owner, storeId);
+  if (owner === storeId) return;
+  if (owner !== null) throw new NamespaceHeldByAnotherStore(keyPrefix, owner, storeId);
+  const { headPosition } = options;
+  if (headPosition !== undefined) {
+    const checkpoints = Object.entries(await redisCall(redis.hgetall(`${keyPrefix}checkpoints`)));
+    for (const [name, json] of checkpoints) {
+      const position = Number((JSON.parse(json) as { position?: unknown }).position);
+      if (position > headPosition) {
+        throw new NamespaceHeldByAnotherStore(keyPrefix, `unrecorded: its checkpoint of ${name} is at position ${position}, past this store's last event at ${headPosition}`, storeId);
+      }
+    }
+  }
+  // another process may claim it meanwhile: only one SET NX wins, and the loser checks the winner
+  if ((await redisCall(redis.set(key, storeId, 'NX'))) !== 'OK') return claimRedisNamespace(redis, keyPrefix, storeId, options);
 }
 
 /**
