@@ -87,22 +87,22 @@ describe('order summaries in Redis', () => {
 
   it('rebuilds orderSummaries beside the live generation under writes: readers never see fewer orders, and it ends equal to a build from scratch', async () => {
     const db = await database();
-    // small batches, so the rebuild of this short history spans several polls
+    // small batches, so the rebuild of this short history spans several steps
     const { shop, keyPrefix } = await shopOn(db, { daemon: { pollIntervalMs: 50, batchSize: 2 } });
     const base = shop.url;
     await request(base, 'POST', '/api/products', product('RB-1', 1_000_000));
     let last = 0;
-    for (let i = 0; i < 120; i++) last = (await place(base, `rb-${i}`, 'RB-1')).body.position;
-    const before = Array.from({ length: 120 }, (_, i) => `rb-${i}`);
+    for (let i = 0; i < 150; i++) last = (await place(base, `rb-${i}`, 'RB-1')).body.position;
+    const before = Array.from({ length: 150 }, (_, i) => `rb-${i}`);
     const visible = async (ids: readonly string[], token?: number): Promise<number> => {
       const replies = await Promise.all(ids.map((id) => request(base, 'GET', `/api/orders/${id}`, undefined, token === undefined ? {} : { 'X-Min-Position': String(token) })));
       return replies.filter((reply) => reply.status === 200).length;
     };
-    expect(await visible(before, last)).toBe(120);
+    expect(await visible(before, last)).toBe(150);
     expect(await projectionNamed(base, 'orderSummaries')).toMatchObject({ generation: 1 });
 
     let writing = true;
-    let written = 120;
+    let written = 150;
     const writer = (async () => {
       while (writing) {
         last = (await place(base, `rb-${written}`, 'RB-1')).body.position;
@@ -111,8 +111,13 @@ describe('order summaries in Redis', () => {
     })();
     let fewest = Number.POSITIVE_INFINITY;
     let polls = 0;
+    // paused first, so that readers are looked at at least once while the new generation holds nothing yet
+    expect((await request(base, 'POST', '/api/projections/orderSummaries/pause')).status).toBe(202);
     expect((await request(base, 'POST', '/api/projections/orderSummaries/rebuild')).status).toBe(202);
-    expect((await projectionNamed(base, 'orderSummaries')).status).toBe('rebuilding');
+    expect(await projectionNamed(base, 'orderSummaries')).toMatchObject({ status: 'rebuilding', rebuild: { generation: 2 } });
+    fewest = Math.min(fewest, await visible(before));
+    polls++;
+    expect((await request(base, 'POST', '/api/projections/orderSummaries/resume')).status).toBe(202);
     const deadline = Date.now() + 60_000;
     for (;;) {
       fewest = Math.min(fewest, await visible(before));
@@ -124,7 +129,7 @@ describe('order summaries in Redis', () => {
     writing = false;
     await writer;
     expect(polls).toBeGreaterThan(1);
-    expect(fewest).toBe(120);
+    expect(fewest).toBe(150);
     const all = Array.from({ length: written }, (_, i) => `rb-${i}`);
     expect(await visible(all, last)).toBe(written);
 
