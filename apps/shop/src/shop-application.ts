@@ -2,13 +2,16 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ProjectionOperations, TwofoldApplication } from '@twofold/cli';
+import type { ProjectionOperations, StoreOptions, TwofoldApplication } from '@twofold/cli';
 import { createCommandProcessor, logStart, NotFound } from '@twofold/core';
 import { logRedactions, parseApiKeys, parseRateLimit, projectionOverview } from '@twofold/http';
 import { migrate, openSqlClient, postgresEventStore, postgresProjectionStore, postgresSnapshotStore, storedSchemaVersions, type PostgresClient } from '@twofold/postgres';
-import { shopEventSchemas, shopEventStore } from './domain/event-schemas.js';
 import { pino } from 'pino';
+import { administrationByName } from './administration-by-name.js';
 import { seedShop } from './demo/seed-shop.js';
+import { shopEventSchemas, shopEventStore } from './domain/event-schemas.js';
+import { redisOrderSummaries } from './projections/index.js';
+import { keyValueNamespace, openKeyValueStore } from './shop-projector.js';
 import { shopProjections, startShop, type ShopOptions } from './shop-server.js';
 
 /** The dashboard's build, beside this app in the repository (from src/ and from dist/ alike). */
@@ -113,6 +116,7 @@ export const shopApplication: TwofoldApplication = {
       store: options.store,
       readStore: options.readStore,
       kv: options.kv,
+      kvKeyPrefix: options.kvPrefix,
       roles: options.roles,
       port: options.port,
       host: options.host,
@@ -176,47 +180,64 @@ export const shopApplication: TwofoldApplication = {
   },
 };
 
-const versions = Object.fromEntries(shopProjections.map((p) => [p.name, p.version]));
+const versions = new Map(shopProjections.map((p) => [p.name, p.version]));
 const thresholds = Object.fromEntries(shopProjections.flatMap((p) => (p.lagThresholdMs === undefined ? [] : [[p.name, p.lagThresholdMs]])));
 
-async function openShopProjections({ store, readStore }: { store: string; readStore: string | undefined }): Promise<ProjectionOperations> {
+async function openShopProjections(options: StoreOptions): Promise<ProjectionOperations> {
+  const { store, readStore, kv, kvPrefix } = options;
   const clients: PostgresClient[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const closer of closers.reverse()) await closer().catch(() => undefined);
+    for (const client of clients) await client.close();
+  };
   const open = async (url: string) => {
     const client = await openSqlClient(url === 'memory' ? 'pglite:memory' : url);
     clients.push(client);
     await migrate(client);
     return client;
   };
-  const writeClient = await open(store);
-  const readClient = readStore === undefined || readStore === store ? writeClient : await open(readStore);
-  // a store holding an event version this code cannot read is refused here, before anything reads it
-  shopEventSchemas.verify(await storedSchemaVersions(writeClient));
-  const eventStore = shopEventStore(postgresEventStore(writeClient));
-  const projectionStore = postgresProjectionStore(readClient);
-  const known = (name: string): number => {
-    const version = Object.hasOwn(versions, name) ? versions[name] : undefined;
-    if (version === undefined) throw new NotFound('projection', name);
-    return version;
-  };
-  return {
-    async list() {
-      const [checkpoints, head] = await Promise.all([projectionStore.readCheckpoints(), eventStore.head()]);
-      const first = head === undefined ? undefined : (await eventStore.readAll({ after: logStart, limit: 1 }))[0];
-      return {
-        headPosition: head?.cursor.position ?? 0,
-        projections: projectionOverview({ checkpoints, head, runners: [], firstEventAt: first?.recordedAt, lagThresholdsMs: thresholds }),
-      };
-    },
-    pause: async (name) => (known(name), projectionStore.setPaused(name, true)),
-    resume: async (name) => (known(name), projectionStore.setPaused(name, false)),
-    rebuild: async (name) => void (await projectionStore.requestRebuild(name, known(name))),
-    deadLetters: async (name) => (known(name), projectionStore.readDeadLetters(name)),
-    retryDeadLetters: async (name) => (known(name), projectionStore.requestDeadLetterRetry(name)),
-    dropDeadLetters: async (name) => (known(name), projectionStore.dropDeadLetters(name)),
-    async close() {
-      await projectionStore.close();
-      await eventStore.close();
-      for (const client of clients) await client.close();
-    },
-  };
+  try {
+    const writeClient = await open(store);
+    const readClient = readStore === undefined || readStore === store ? writeClient : await open(readStore);
+    // a store holding an event version this code cannot read is refused here, before anything reads it
+    shopEventSchemas.verify(await storedSchemaVersions(writeClient));
+    const eventStore = shopEventStore(postgresEventStore(writeClient));
+    const projectionStore = postgresProjectionStore(readClient);
+    closers.push(() => eventStore.close(), () => projectionStore.close());
+    // with --kv, order summaries live in Redis, in the deployment's namespace: the operations on them go there
+    const keyValue = kv === undefined ? undefined : await openKeyValueStore(kv, await keyValueNamespace(writeClient, eventStore, kvPrefix));
+    if (keyValue !== undefined) closers.push(() => keyValue.close());
+    const sqlNames = new Set(shopProjections.map((p) => p.name).filter((name) => keyValue === undefined || name !== redisOrderSummaries.name));
+    const administration = administrationByName([
+      { names: sqlNames, administration: projectionStore },
+      ...(keyValue === undefined ? [] : [{ names: new Set([redisOrderSummaries.name]), administration: keyValue.store }]),
+    ]);
+    const known = (name: string): number => {
+      const version = name === redisOrderSummaries.name && keyValue !== undefined ? redisOrderSummaries.version : versions.get(name);
+      if (version === undefined) throw new NotFound('projection', name);
+      return version;
+    };
+    return {
+      async list() {
+        const [sqlCheckpoints, keyValueCheckpoints, head] = await Promise.all([projectionStore.readCheckpoints(), keyValue?.store.readCheckpoints() ?? [], eventStore.head()]);
+        const checkpoints = [...sqlCheckpoints.filter((c) => sqlNames.has(c.name)), ...keyValueCheckpoints];
+        const first = head === undefined ? undefined : (await eventStore.readAll({ after: logStart, limit: 1 }))[0];
+        return {
+          headPosition: head?.cursor.position ?? 0,
+          projections: projectionOverview({ checkpoints, head, runners: [], firstEventAt: first?.recordedAt, lagThresholdsMs: thresholds }),
+        };
+      },
+      pause: async (name) => (known(name), administration.setPaused(name, true)),
+      resume: async (name) => (known(name), administration.setPaused(name, false)),
+      rebuild: async (name) => void (await administration.requestRebuild(name, known(name))),
+      deadLetters: async (name) => (known(name), administration.readDeadLetters(name)),
+      retryDeadLetters: async (name) => (known(name), administration.requestDeadLetterRetry(name)),
+      dropDeadLetters: async (name) => (known(name), administration.dropDeadLetters(name)),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

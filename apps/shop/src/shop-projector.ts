@@ -1,8 +1,8 @@
 // The shop's projector: which read models a deployment keeps where, and the daemons that keep them.
 import { createProjectionDaemon, type EventStore, type Logger, type ProjectionDaemon, type ProjectionDaemonOptions, type ProjectionDefinition } from '@twofold/core';
-import { postgresEventStore, postgresProjectionStore, type SqlSession } from '@twofold/postgres';
+import { postgresEventStore, postgresProjectionStore, storeIdentity, type PostgresClient, type SqlSession } from '@twofold/postgres';
+import { claimRedisNamespace, createRedisClient, defaultKeyPrefix, evictionWarning, redisProjectionStore, type RedisProjectionStore } from '@twofold/redis';
 import { shopEventStore } from './domain/event-schemas.js';
-import { createRedisClient, redisProjectionStore, type RedisProjectionStore } from '@twofold/redis';
 import {
   customerOrders,
   merchantBalances,
@@ -40,6 +40,7 @@ export interface ShopStorage {
   readonly readStore?: string | undefined;
   /** `redis://…`: orders by id in Redis. */
   readonly kv?: string | undefined;
+  /** The Redis namespace; default derived from the event store's identity, so two deployments never share keys. */
   readonly kvKeyPrefix?: string | undefined;
 }
 
@@ -63,15 +64,43 @@ export const daemonSettingsFor = (storage: ShopStorage, settings: Partial<Daemon
   ...(logger === undefined ? {} : { logger }),
 });
 
-/** Opens Redis for the orders-by-id read model: its client, its store, and what closes them. */
+/** Which namespace a deployment keeps its Redis read models in, and what it tells of the event store it belongs to. */
+export interface KeyValueNamespace {
+  readonly keyPrefix: string;
+  /** The event store's identity: a namespace that holds another store's read models is refused. */
+  readonly storeId: string;
+  /** The store's last position: a namespace from before owners were recorded, with checkpoints past it, is refused too. */
+  readonly headPosition: number;
+}
+
+/** The Redis namespace of the deployment whose event store `eventsClient` reaches: the one asked for, else one derived from the store. */
+export async function keyValueNamespace(eventsClient: PostgresClient, eventStore: Pick<EventStore, 'head'>, keyPrefix: string | undefined): Promise<KeyValueNamespace> {
+  const storeId = await storeIdentity(eventsClient);
+  const headPosition = (await eventStore.head())?.cursor.position ?? 0;
+  return { keyPrefix: keyPrefix ?? defaultKeyPrefix(storeId), storeId, headPosition };
+}
+
+export interface KeyValueStoreOptions extends KeyValueNamespace {
+  readonly logger?: Logger | undefined;
+  /** How long the read model's lease lasts unrenewed (the Redis store's default when absent). */
+  readonly leaseTtlMs?: number | undefined;
+}
+
+/**
+ * Opens Redis for the orders-by-id read model: its client, its store, and what closes them. Refuses a namespace of
+ * another event store; warns when Redis may evict keys.
+ */
 export async function openKeyValueStore(
   url: string,
-  keyPrefix: string | undefined,
-  leaseTtlMs?: number,
+  options: KeyValueStoreOptions,
 ): Promise<{ client: ReturnType<typeof createRedisClient>; store: RedisProjectionStore; close(): Promise<void> }> {
+  const { keyPrefix, storeId, headPosition, logger, leaseTtlMs } = options;
   const client = createRedisClient(url);
-  const store = redisProjectionStore(client, { ...(keyPrefix === undefined ? {} : { keyPrefix }), ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }) });
+  const store = redisProjectionStore(client, { keyPrefix, ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }) });
   try {
+    await claimRedisNamespace(client, keyPrefix, storeId, { headPosition });
+    const warning = await evictionWarning(client);
+    if (warning !== undefined) logger?.warn({ keyPrefix }, warning);
     await store.prepare(redisOrderSummaries);
   } catch (error) {
     await store.close().catch(() => undefined);
@@ -132,7 +161,8 @@ export async function openShopProjector(options: ShopProjectorOptions): Promise<
     if (ownClients) await clients.close();
   };
   try {
-    const eventStore: EventStore = shopEventStore(postgresEventStore(await clients.clientFor('projector', options.store)));
+    const eventsClient = await clients.clientFor('projector', options.store);
+    const eventStore: EventStore = shopEventStore(postgresEventStore(eventsClient));
     const projectionStore = postgresProjectionStore(await clients.clientFor('projector', options.readStore ?? options.store), lease);
     closers.push(() => eventStore.close(), () => projectionStore.close());
     const settings = daemonSettingsFor(options, options.daemon ?? {}, options.logger);
@@ -140,7 +170,8 @@ export async function openShopProjector(options: ShopProjectorOptions): Promise<
     for (const projection of projections) await projectionStore.prepare(projection);
     daemons.push(createProjectionDaemon({ eventStore, projectionStore, projections, ...settings }));
     if (options.kv !== undefined) {
-      const keyValue = await openKeyValueStore(options.kv, options.kvKeyPrefix, options.leaseTtlMs);
+      // the process that starts the projector has warned about the eviction policy already
+      const keyValue = await openKeyValueStore(options.kv, { ...(await keyValueNamespace(eventsClient, eventStore, options.kvKeyPrefix)), leaseTtlMs: options.leaseTtlMs });
       closers.push(() => keyValue.close());
       daemons.push(createProjectionDaemon({ eventStore, projectionStore: keyValue.store, projections: [redisOrderSummaries], ...settings }));
     }

@@ -49,8 +49,9 @@ import { commandRoutes } from './http/command-routes.js';
 import { queryRoutes } from './http/query-routes.js';
 import { shopRouteAccess } from './http/route-access.js';
 import { getRedisOrderSummary, redisOrderSummaries } from './projections/index.js';
+import { administrationByName } from './administration-by-name.js';
 import { shopClients, type PoolSizes, type SessionTimeouts } from './shop-clients.js';
-import { isEmbedded, openKeyValueStore, openShopProjector, shopProjections, sqlProjectionsOf } from './shop-projector.js';
+import { isEmbedded, keyValueNamespace, openKeyValueStore, openShopProjector, shopProjections, sqlProjectionsOf } from './shop-projector.js';
 import { threadedProjector, type ThreadedProjector } from './threaded-projector.js';
 
 export { shopProjections, shopProjectionsBesideTheLog } from './shop-projector.js';
@@ -173,7 +174,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
   const { store, readStore, kv, kvKeyPrefix, roles = allRoles, port = 3000, host = '127.0.0.1', logger = false } = options;
   const coreLogger: Logger | undefined = logger === false ? undefined : logger;
   const apiKeys = typeof options.apiKeys === 'object' ? options.apiKeys : parseApiKeys(options.apiKeys);
-  const storage = { store, readStore, kv, kvKeyPrefix };
+  const storage: { store: string; readStore: string | undefined; kv: string | undefined; kvKeyPrefix: string | undefined } = { store, readStore, kv, kvKeyPrefix };
   const modelsUrl = readStore ?? store;
   const clients = shopClients({
     ...(options.pools === undefined ? {} : { pools: options.pools }),
@@ -243,7 +244,10 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     // every role may read the read models, so their tables exist before the first query
     const sqlProjections = sqlProjectionsOf(storage);
     for (const projection of sqlProjections) await projectionStore.prepare(projection);
-    const keyValue = kv === undefined ? undefined : await openKeyValueStore(kv, kvKeyPrefix);
+    // the Redis namespace is settled here, once, so the projector (in a thread or not) writes where the queries read
+    const namespace = kv === undefined ? undefined : await keyValueNamespace(readsEvents, readEventStore, kvKeyPrefix);
+    if (namespace !== undefined) storage.kvKeyPrefix = namespace.keyPrefix;
+    const keyValue = kv === undefined || namespace === undefined ? undefined : await openKeyValueStore(kv, { ...namespace, logger: coreLogger, leaseTtlMs: options.leaseTtlMs });
     if (keyValue !== undefined) closers.push(() => keyValue.close());
 
     // the projector: in a thread of its own beside an HTTP server on a multi-core machine, else on this thread
@@ -323,8 +327,15 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     });
     projectionRoutes(app, { eventStore: readEventStore, projectionStore: checkpoints, daemon: daemon ?? noDaemon, lagThresholdsMs });
     liveMetricsRoutes(app, { eventStore: readEventStore, projectionStore: checkpoints, daemon: daemon ?? noDaemon, lagThresholdsMs, ...(commands === undefined ? {} : { commands }) });
-    // the SQL read store's projections; the Redis one cannot be paused or rebuilt beside itself
-    projectionAdminRoutes(app, { administration: projectionStore, versions: Object.fromEntries(sqlProjections.map((p) => [p.name, p.version])) });
+    // every projection can be paused, rebuilt and have its dead letters handled, wherever it lives
+    const redisNames = new Set(keyValue === undefined ? [] : [redisOrderSummaries.name]);
+    projectionAdminRoutes(app, {
+      administration: administrationByName([
+        { names: new Set(sqlProjections.map((p) => p.name)), administration: projectionStore },
+        ...(keyValue === undefined ? [] : [{ names: redisNames, administration: keyValue.store }]),
+      ]),
+      versions: Object.fromEntries([...sqlProjections, ...(keyValue === undefined ? [] : [redisOrderSummaries])].map((p) => [p.name, p.version])),
+    });
     if (commands !== undefined) commandRoutes(app, commands);
     if (roles.has('query')) {
       let orderSummaries: Parameters<typeof queryRoutes>[2] = {};

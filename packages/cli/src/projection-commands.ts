@@ -33,8 +33,16 @@ export interface ProjectionOperations {
   close(): Promise<void>;
 }
 
+/** Where the projections live: the stores' flags, as parsed. */
+export interface StoreFlags {
+  readonly store: string;
+  readonly readStore?: string;
+  readonly kv?: string;
+  readonly kvPrefix?: string;
+}
+
 export interface ProjectionCommandsContext {
-  readonly open: (flags: { store: string; readStore?: string }) => Promise<ProjectionOperations>;
+  readonly open: (flags: StoreFlags) => Promise<ProjectionOperations>;
   readonly out: (line: string) => void;
   readonly storeOptions: (command: Command) => Command;
   readonly pollIntervalMs?: number;
@@ -48,7 +56,7 @@ const table = (rows: readonly (readonly string[])[]): string[] => {
 export function addProjectionCommands(program: Command, context: ProjectionCommandsContext): void {
   const { open, out, storeOptions, pollIntervalMs = 500 } = context;
   const projections = program.command('projections').description('list, pause, resume, rebuild projections; manage their dead letters');
-  const withOps = async <T>(flags: { store: string; readStore?: string }, run: (ops: ProjectionOperations) => Promise<T>): Promise<T> => {
+  const withOps = async <T>(flags: StoreFlags, run: (ops: ProjectionOperations) => Promise<T>): Promise<T> => {
     const ops = await open(flags);
     try {
       return await run(ops);
@@ -95,7 +103,7 @@ export function addProjectionCommands(program: Command, context: ProjectionComma
       .command('rebuild <name>')
       .description('build the projection anew beside the live one; readers switch when it has caught up')
       .option('--no-wait', 'ask for the rebuild and return at once'),
-  ).action(async (name: string, flags: { store: string; readStore?: string; wait: boolean }) =>
+  ).action(async (name: string, flags: StoreFlags & { wait: boolean }) =>
     withOps(flags, async (ops) => {
       await ops.rebuild(name);
       if (!flags.wait) return out(`${name}: rebuild requested; a running projector builds it`);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OptionError, checkExposure, checkStoreUrl, parsePort, parseRoles } from './serve-options.js';
+import { OptionError, checkExposure, checkKvPrefix, checkStoreUrl, parsePort, parseRoles } from './serve-options.js';
 
 describe('parseRoles', () => {
   it('expands all and accepts comma lists', () => {
@@ -39,5 +39,19 @@ describe('checkStoreUrl', () => {
   it('accepts the documented forms and names the flag otherwise', () => {
     for (const url of ['pglite:./data', 'pglite:memory', 'memory', 'postgres://u@h/db', 'postgresql://h/db']) expect(() => checkStoreUrl('--store', url)).not.toThrow();
     expect(() => checkStoreUrl('--store', 'mysql://x')).toThrow(/--store must be/);
+  });
+});
+
+describe('checkKvPrefix', () => {
+  it('accepts plain prefixes and names the flag for the rest', () => {
+    for (const prefix of ['twofold:', 'shop-eu:', 'a']) expect(checkKvPrefix(prefix)).toBe(prefix);
+    for (const bad of ['', 'has space:', 'star*:', 'q?', '[x]', 'back\\slash', 'x'.repeat(101), 'tab\t']) expect(() => checkKvPrefix(bad), bad).toThrow(/--kv-prefix must be/);
+  });
+  it('refuses every prefix holding a glob character (property)', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.constantFrom('*', '?', '[', ']', '\\'), fc.string(), (before, glob, after) => {
+        expect(() => checkKvPrefix(`${before}${glob}${after}`)).toThrow(OptionError);
+      }),
+    );
   });
 });

@@ -9,6 +9,8 @@ export interface ServeOptions {
   /** Read models; defaults to the store. */
   readonly readStore: string | undefined;
   readonly kv: string | undefined;
+  /** Prefix of every Redis key (a namespace); undefined: derived from the event store's identity. */
+  readonly kvPrefix: string | undefined;
   readonly bus: string | undefined;
   readonly roles: ReadonlySet<Role>;
   readonly port: number;
@@ -51,4 +53,12 @@ export function checkStoreUrl(flag: string, url: string): void {
   if (!/^(pglite:.+|memory|postgres(ql)?:\/\/.+)$/.test(url)) {
     throw new OptionError(`${flag} must be pglite:DIR, pglite:memory, memory or postgres://…, not "${url}"`);
   }
+}
+
+/** A Redis key prefix: 1 to 100 printable characters, none of them a glob character (the prefix is swept with SCAN MATCH). */
+export function checkKvPrefix(value: string): string {
+  if (!/^[\x21-\x7e]{1,100}$/.test(value) || /[*?[\]\\]/.test(value)) {
+    throw new OptionError(`--kv-prefix must be 1 to 100 printable characters without spaces, *, ?, [, ] or \\, not "${value}"`);
+  }
+  return value;
 }

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { addProjectionCommands, type ProjectionOperations } from './projection-commands.js';
 import { addSeedCommand, seedFromEnv, type SeedOperation } from './seed-command.js';
-import { OptionError, checkExposure, checkStoreUrl, parsePort, parseRoles, type ServeOptions } from './serve-options.js';
+import { OptionError, checkExposure, checkKvPrefix, checkStoreUrl, parsePort, parseRoles, type ServeOptions } from './serve-options.js';
 
 export interface RunningServer {
   /** Where it listens, e.g. http://127.0.0.1:3000, or undefined for a process with no HTTP role. */
@@ -13,6 +13,9 @@ export interface RunningServer {
 export interface StoreOptions {
   readonly store: string;
   readonly readStore: string | undefined;
+  /** Redis of the key-value read models, for the projection commands. */
+  readonly kv?: string | undefined;
+  readonly kvPrefix?: string | undefined;
 }
 
 /** What an application built with Twofold provides to the command line. */
@@ -40,23 +43,28 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
   program.configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   const storeOption = () => new Option('--store <url>', 'write side: pglite:DIR, pglite:memory or postgres://…').env('TWOFOLD_STORE').default('pglite:./data');
   const readStoreOption = () => new Option('--read-store <url>', 'read models (default: the store)').env('TWOFOLD_READ_STORE');
+  const kvOption = () => new Option('--kv <url>', 'key-value read models, redis://…').env('TWOFOLD_KV');
+  const kvPrefixOption = () =>
+    new Option('--kv-prefix <prefix>', "prefix of every Redis key, one per deployment (default: derived from the store's identity)").env('TWOFOLD_KV_PREFIX');
 
   program
     .command('serve')
     .description('run the HTTP API, the projection daemon, or both')
     .addOption(storeOption())
     .addOption(readStoreOption())
-    .addOption(new Option('--kv <url>', 'key-value read models, redis://…').env('TWOFOLD_KV'))
+    .addOption(kvOption())
+    .addOption(kvPrefixOption())
     .addOption(new Option('--bus <url>', 'JetStream carrier, nats://…').env('TWOFOLD_BUS'))
     .addOption(new Option('--role <roles>', 'all, or a comma list of command, query, projector').env('TWOFOLD_ROLE').default('all'))
     .addOption(new Option('--port <port>', 'HTTP port').env('PORT').default('3000'))
     .addOption(new Option('--host <host>', 'HTTP host').env('HOST').default('127.0.0.1'))
     .addOption(new Option('--no-seed', 'do not seed demo data into a store with no events (env TWOFOLD_SEED=0)'))
-    .action(async (flags: { store: string; readStore?: string; kv?: string; bus?: string; role: string; port: string; host: string; seed: boolean }) => {
+    .action(async (flags: { store: string; readStore?: string; kv?: string; kvPrefix?: string; bus?: string; role: string; port: string; host: string; seed: boolean }) => {
       const options: ServeOptions = {
         store: flags.store,
         readStore: flags.readStore,
         kv: flags.kv,
+        kvPrefix: flags.kvPrefix === undefined ? undefined : checkKvPrefix(flags.kvPrefix),
         bus: flags.bus,
         roles: parseRoles(flags.role),
         port: parsePort(flags.port),
@@ -81,7 +89,13 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
       deadline.unref();
       const secondSignal = (): void => exitNow('signalled again while shutting down');
       process.once('SIGINT', secondSignal).once('SIGTERM', secondSignal);
-      await server.close();
+      try {
+        await server.close();
+      } finally {
+        // stopped: a later signal is someone else's (a process that serves again), and the deadline is moot
+        clearTimeout(deadline);
+        process.off('SIGINT', secondSignal).off('SIGTERM', secondSignal);
+      }
       io.out('stopped');
     });
 
@@ -101,11 +115,16 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
   if (openProjections !== undefined) {
     addProjectionCommands(program, {
       out: io.out,
-      storeOptions: (command) => command.addOption(storeOption()).addOption(readStoreOption()),
+      storeOptions: (command) => command.addOption(storeOption()).addOption(readStoreOption()).addOption(kvOption()).addOption(kvPrefixOption()),
       open: async (flags) => {
         checkStoreUrl('--store', flags.store);
         if (flags.readStore !== undefined) checkStoreUrl('--read-store', flags.readStore);
-        return openProjections({ store: flags.store, readStore: flags.readStore });
+        return openProjections({
+          store: flags.store,
+          readStore: flags.readStore,
+          kv: flags.kv,
+          kvPrefix: flags.kvPrefix === undefined ? undefined : checkKvPrefix(flags.kvPrefix),
+        });
       },
     });
   }

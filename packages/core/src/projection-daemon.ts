@@ -309,6 +309,25 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
       parked = new Set((admin === undefined ? [] : await admin.readDeadLetters(name)).map((letter) => letter.event.streamId));
     }
 
+    /**
+     * The stored checkpoint is gone (an operator deleted it, or a store with a memory policy evicted it): how far the
+     * read model reflects the log is unknown. Says so (failed, with the reason), waits `backoffMs`, then prepares the
+     * projection again, which stores a checkpoint at the log start: the read model is rebuilt in place by replaying
+     * the log, which projections, idempotent by contract, apply over what is left without changing what already
+     * reflects an event, and readers keep being served meanwhile, told how far behind it is.
+     */
+    async function restoreMissingCheckpoint(backoffMs: number, current: ProjectionCheckpoint): Promise<ProjectionCheckpoint> {
+      const reason = `the checkpoint of ${name} is missing from the projection store (deleted by hand, or evicted by the store's memory policy); rebuilding the read model from the log start`;
+      fail(new Error(reason), 'failed');
+      logger.error({ projection: name, backoffMs }, reason);
+      await sleep(backoffMs, signal);
+      if (signal.aborted) return current;
+      const restored = await projectionStore.prepare(projection);
+      await loadParked();
+      status.cursor = restored.cursor;
+      return restored;
+    }
+
     /** Runs until `leaseSignal` aborts or the lease is lost (checked before every step: a holder resumed after a stall stops at once). */
     return async function runWithLease(leaseSignal: AbortSignal, leaseLost: () => boolean): Promise<void> {
       signal = leaseSignal;
@@ -322,6 +341,9 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
       status.cursor = checkpoint.cursor;
       logger.info({ projection: name, position: checkpoint.cursor.position }, 'projection running');
       let backoff = retryBackoffMs;
+      // a checkpoint found missing again waits longer each time, for as long as this instance holds the lease
+      let missingBackoff = retryBackoffMs;
+      let movesInARow = 0;
       let sawRetryRequest = false;
       // after a batch it committed itself, with no operator's change since, the runner knows its checkpoint
       let known = false;
@@ -333,7 +355,13 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
             const operatorChanged = control.changed && projectionStore.subscribeToControl !== undefined;
             control.changed = projectionStore.subscribeToControl === undefined;
             readAt = Date.now();
-            checkpoint = (await projectionStore.readCheckpoints([name]))[0] ?? checkpoint;
+            const stored = (await projectionStore.readCheckpoints([name]))[0];
+            if (stored === undefined) {
+              checkpoint = await restoreMissingCheckpoint(missingBackoff, checkpoint);
+              missingBackoff = Math.min(missingBackoff * 2, maxRetryBackoffMs);
+              continue;
+            }
+            checkpoint = stored;
             if (operatorChanged) await loadParked();
           }
           known = false;
@@ -363,6 +391,7 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
           status.state = checkpoint.rebuild !== undefined ? 'rebuilding' : 'running';
           status.lastError = undefined;
           backoff = retryBackoffMs;
+          movesInARow = 0;
           if (!progressed) await waitForWake(pollIntervalMs);
           else if (taken > 0 && !full && !rebuilt && minBatchIntervalMs > 0) {
             // caught up: let the next events gather rather than take them one append at a time
@@ -371,7 +400,15 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
           }
         } catch (error) {
           if (error instanceof CheckpointMoved) {
-            logger.warn({ projection: name }, 'checkpoint moved by another instance; reloading');
+            // the loop reads the stored checkpoint again before the next step; moves again and again without a step
+            // in between (an instance that keeps winning, a checkpoint that keeps vanishing) back off
+            movesInARow++;
+            logger.warn({ projection: name, movesInARow }, 'checkpoint moved elsewhere; reading it again');
+            if (movesInARow > 1) {
+              fail(error);
+              await sleep(backoff, signal);
+              backoff = Math.min(backoff * 2, maxRetryBackoffMs);
+            }
             continue;
           }
           if (status.state !== 'failed') fail(error);

@@ -25,5 +25,6 @@ export { postgresSnapshotStore } from './postgres-snapshot-store.js';
 export type { HoldbackHolder, ReaderHoldback } from './reader-holdback.js';
 export type { ReaderHoldbackWatch, ReaderHoldbackWatchOptions } from './reader-holdback-watch.js';
 export { watchReaderHoldback } from './reader-holdback-watch.js';
+export { storeIdentity } from './store-identity.js';
 export { readerHoldback } from './reader-holdback.js';
 export { storedSchemaVersions } from './stored-schema-versions.js';

@@ -1,12 +1,12 @@
-// The projection store contract on PGlite (in memory) and on a fresh PostgreSQL database.
-import { createTestDatabase, projectionStoreContract, sqlKeyValueReadModel } from '@twofold/testing';
+// The projection store and administration contracts on PGlite (in memory) and on a fresh PostgreSQL database.
+import { createTestDatabase, projectionAdministrationContract, projectionStoreContract, sqlKeyValueReadModel } from '@twofold/testing';
 import { migrate } from './migrate.js';
 import { createPgClient } from './pg-client.js';
 import { createPgliteClient } from './pglite-client.js';
 import { postgresProjectionStore } from './postgres-projection-store.js';
 import type { SqlSession } from './sql-client.js';
 
-projectionStoreContract<SqlSession>('PGlite', async () => {
+const pgliteFixture = async () => {
   const client = await createPgliteClient();
   await migrate(client);
   const store = postgresProjectionStore(client);
@@ -18,9 +18,9 @@ projectionStoreContract<SqlSession>('PGlite', async () => {
       await client.close();
     },
   };
-});
+};
 
-projectionStoreContract<SqlSession>('PostgreSQL', async () => {
+const postgresFixture = async () => {
   const database = await createTestDatabase();
   const client = createPgClient(database.url);
   await migrate(client);
@@ -34,4 +34,9 @@ projectionStoreContract<SqlSession>('PostgreSQL', async () => {
       await database.drop();
     },
   };
-});
+};
+
+projectionStoreContract<SqlSession>('PGlite', pgliteFixture);
+projectionStoreContract<SqlSession>('PostgreSQL', postgresFixture);
+projectionAdministrationContract<SqlSession>('PGlite', pgliteFixture);
+projectionAdministrationContract<SqlSession>('PostgreSQL', postgresFixture);

@@ -1,7 +1,7 @@
-// The projection store contract on Redis, and what Redis adds: per-key cursors that make redelivery harmless.
+// The projection store and administration contracts on Redis, and what Redis adds: per-key cursors that make redelivery harmless.
 import { randomBytes } from 'node:crypto';
 import { CheckpointMoved, logStart, StoreUnavailable, type CheckpointAdvance, type LogCursor, type ProjectionDefinition } from '@twofold/core';
-import { projectionStoreContract } from '@twofold/testing';
+import { projectionAdministrationContract, projectionStoreContract, type AdministeredStoreFixture } from '@twofold/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient } from './redis-client.js';
@@ -20,7 +20,7 @@ async function dropKeys(redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0');
 }
 
-projectionStoreContract<RedisSession>('Redis', async () => {
+const redisFixture = async (): Promise<AdministeredStoreFixture<RedisSession>> => {
   const redis = createRedisClient(redisUrl);
   const keyPrefix = testPrefix();
   const store = redisProjectionStore(redis, { keyPrefix });
@@ -30,9 +30,9 @@ projectionStoreContract<RedisSession>('Redis', async () => {
     store,
     readModel: {
       async setup() {},
-      async put(session, _projection, key, value) {
+      async put(session, _projection, key, value, at) {
         position++;
-        session.set(key, value, { transactionId: position, position });
+        session.set(key, value, at ?? { transactionId: position, position });
       },
       get: (projection, key) => store.reader(projection).get<string>(key),
     },
@@ -42,7 +42,10 @@ projectionStoreContract<RedisSession>('Redis', async () => {
       await redis.quit();
     },
   };
-});
+};
+
+projectionStoreContract<RedisSession>('Redis', redisFixture);
+projectionAdministrationContract<RedisSession>('Redis', redisFixture);
 
 describe('redisProjectionStore', () => {
   let redis: Redis;
@@ -185,13 +188,62 @@ describe('redisProjectionStore', () => {
     expect(() => kept!.set('late', 1, at(2))).toThrow(/after its batch ended/);
   });
 
-  it('refuses dead letters and rebuild generations, which it cannot keep', async () => {
+  it('parks dead letters with the batch that passes them, one per event, numbered in sequence', async () => {
     const store = open();
     await store.prepare(projection());
-    const event = { type: 'Happened', data: {}, metadata: {}, streamId: 's', streamVersion: 1, globalPosition: 1, transactionId: 1, eventId: 'e', recordedAt: new Date() };
-    await expect(store.commitBatch('counters', logStart, advance(1), async () => undefined, { deadLetters: [{ event, error: 'boom' }] })).rejects.toThrow(/dead letters/);
-    await expect(store.commitBatch('counters', logStart, advance(1), async () => undefined, { generation: 2 })).rejects.toThrow(/generations/);
-    expect((await store.readCheckpoints(['counters']))[0]?.cursor).toEqual(logStart);
+    const event = (n: number) => ({ type: 'Happened', data: { n }, metadata: {}, streamId: 's', streamVersion: n, globalPosition: n, transactionId: n, eventId: `e${n}`, recordedAt: new Date(1_700_000_000_000 + n) });
+    await store.commitBatch('counters', logStart, advance(2), async () => undefined, { deadLetters: [{ event: event(1), error: 'boom' }, { event: event(2), error: 'behind' }] });
+    // a rebuild meets the same events again: still one letter each
+    await store.commitBatch('counters', at(2), advance(3), async () => undefined, { deadLetters: [{ event: event(2), error: 'again' }] });
+    const letters = await store.readDeadLetters('counters');
+    expect(letters.map((l) => [l.event.eventId, l.error])).toEqual([
+      ['e1', 'boom'],
+      ['e2', 'behind'],
+    ]);
+    expect(Number(letters[1]!.id)).toBeGreaterThan(Number(letters[0]!.id));
+    expect(letters[0]!.event.recordedAt).toEqual(new Date(1_700_000_000_001));
+    expect((await store.readCheckpoints(['counters']))[0]).toMatchObject({ deadLetterCount: 2, cursor: at(3) });
+    expect(await store.dropDeadLetters('counters', [letters[0]!.id])).toBe(1);
+    expect((await store.readDeadLetters('counters')).map((l) => l.event.eventId)).toEqual(['e2']);
+  });
+
+  it('writes a rebuild in a generation of its own, switches readers atomically, and sweeps the old keys', async () => {
+    const store = open({ sweepChunkSize: 2 });
+    const { keyPrefix } = opened.at(-1)!;
+    await store.prepare(projection());
+    await store.commitBatch('counters', logStart, advance(3), async (session) => {
+      for (const n of [1, 2, 3]) session.set(`k${n}`, `old${n}`, at(n));
+    });
+    const rebuild = await store.requestRebuild('counters', 2);
+    expect(rebuild.generation).toBe(2);
+    await store.commitBatch('counters', logStart, advance(3), async (session) => session.set('k1', 'new1', at(1)), { generation: 2 });
+    expect(await store.reader('counters').get('k1')).toBe('old1');
+    // the live generation cannot be switched from before both are at the same place
+    await expect(store.completeRebuild('counters', 2, at(2))).rejects.toBeInstanceOf(CheckpointMoved);
+    await store.completeRebuild('counters', 2, at(3));
+    expect(await store.reader('counters').mget(['k1', 'k2'])).toEqual(['new1', undefined]);
+    expect((await store.readCheckpoints(['counters']))[0]).toMatchObject({ generation: 2, version: 2, rebuild: undefined });
+    // live batches now write the new generation
+    await expect(store.commitBatch('counters', at(3), advance(4), async (session) => session.set('k9', 'x', at(4)))).resolves.toBeUndefined();
+    await store.swept();
+    expect(await redis.keys(`${keyPrefix}rm:counters:*`)).toEqual([]);
+    expect((await redis.keys(`${keyPrefix}rm:counters@2:*`)).sort()).toEqual([`${keyPrefix}rm:counters@2:k1`, `${keyPrefix}rm:counters@2:k9`]);
+  });
+
+  it('sweeps a rebuild lost with a vanished checkpoint, and never builds in a generation used before', async () => {
+    const store = open();
+    const { keyPrefix } = opened.at(-1)!;
+    await store.prepare(projection());
+    await store.commitBatch('counters', logStart, advance(1), async (session) => session.set('k', 'live', at(1)));
+    expect((await store.requestRebuild('counters', 1)).generation).toBe(2);
+    await store.commitBatch('counters', logStart, advance(1), async (session) => session.set('k', 'half-built', at(1)), { generation: 2 });
+    await redis.del(`${keyPrefix}checkpoints`);
+    // prepared again (as the daemon does when it finds the checkpoint gone): live generation kept, the lost rebuild swept
+    expect(await store.prepare(projection())).toMatchObject({ generation: 1, rebuild: undefined, cursor: logStart });
+    await store.swept();
+    expect(await redis.keys(`${keyPrefix}rm:counters@*`)).toEqual([]);
+    expect(await store.reader('counters').get('k')).toBe('live');
+    expect((await store.requestRebuild('counters', 1)).generation).toBe(3);
   });
 
   it('wakes a subscriber of another store on the same keys, and leaves the caller’s client open on close', async () => {

@@ -1,7 +1,8 @@
 // The session a Redis projection writes through: reads see the batch's own writes, and writes are buffered, guarded per key by log cursor.
 import { compareCursors, type LogCursor, type StoredEvent } from '@twofold/core';
-import type { Redis } from './redis-client.js';
+import { runScript, type Redis } from './redis-client.js';
 import { redisCall } from './redis-errors.js';
+import { readScript } from './scripts.js';
 
 /** Reads of committed values of one projection's read model. */
 export interface RedisReader {
@@ -54,7 +55,19 @@ export interface BufferedRedisSession extends RedisSession {
 
 const parse = <T>(json: string | null | undefined): T | undefined => (json === null || json === undefined ? undefined : (JSON.parse(json) as T));
 
-export const readModelKey = (keyPrefix: string, projection: string, key: string): string => `${keyPrefix}rm:${projection}:${key}`;
+/**
+ * The Redis key of a read-model key in one generation (a rebuild writes a new generation beside the live one). The
+ * first generation keeps the layout of stores that had no generations; `readScript` builds the same names.
+ */
+export const readModelKey = (keyPrefix: string, projection: string, key: string, generation = 1): string =>
+  `${generationKeyPrefix(keyPrefix, projection, generation)}${key}`;
+
+/** What every key of one generation of a projection's read model starts with. */
+export const generationKeyPrefix = (keyPrefix: string, projection: string, generation: number): string =>
+  `${keyPrefix}rm:${projection}${generation === 1 ? '' : `@${generation}`}:`;
+
+/** The hash of each projection's live generation, which readers resolve on every read. */
+export const generationsKey = (keyPrefix: string): string => `${keyPrefix}generations`;
 
 export function cursorOfPosition(at: WritePosition): LogCursor {
   const cursor = 'globalPosition' in at ? { transactionId: at.transactionId, position: at.globalPosition } : { transactionId: at.transactionId, position: at.position };
@@ -65,25 +78,22 @@ export function cursorOfPosition(at: WritePosition): LogCursor {
 }
 
 export function redisReader(redis: Redis, keyPrefix: string, projection: string): RedisReader {
-  const fullKey = (key: string): string => readModelKey(keyPrefix, projection, key);
+  // one script resolves the live generation and reads in it: a switch lands wholly before or after a read
+  const read = async (keys: readonly string[]): Promise<(string | null)[]> =>
+    (await redisCall(runScript(redis, readScript, [generationsKey(keyPrefix)], [keyPrefix, projection, ...keys]))) as (string | null)[];
   return {
     async get<T>(key: string) {
-      return parse<T>(await redisCall(redis.hget(fullKey(key), 'v')));
+      return parse<T>((await read([key]))[0]);
     },
     async mget<T>(keys: readonly string[]) {
       if (keys.length === 0) return [];
-      const pipeline = redis.pipeline();
-      for (const key of keys) pipeline.hget(fullKey(key), 'v');
-      const results = (await redisCall(pipeline.exec())) ?? [];
-      return results.map(([error, json]) => {
-        if (error !== null) throw error;
-        return parse<T>(json as string | null);
-      });
+      return (await read(keys)).map((json) => parse<T>(json));
     },
   };
 }
 
-export function bufferedRedisSession(redis: Redis, keyPrefix: string, projection: string): BufferedRedisSession {
+/** A session writing to `generation` of the projection's read model (the live one, or a rebuild's). */
+export function bufferedRedisSession(redis: Redis, keyPrefix: string, projection: string, generation: number): BufferedRedisSession {
   const entries = new Map<string, Entry>();
   let sealed = false;
   const open = (): void => {
@@ -95,7 +105,7 @@ export function bufferedRedisSession(redis: Redis, keyPrefix: string, projection
     const missing = [...new Set(keys)].filter((key) => entries.get(key)?.loaded !== true);
     if (missing.length === 0) return;
     const pipeline = redis.pipeline();
-    for (const key of missing) pipeline.hmget(readModelKey(keyPrefix, projection, key), 'v', 't', 'p');
+    for (const key of missing) pipeline.hmget(readModelKey(keyPrefix, projection, key, generation), 'v', 't', 'p');
     const results = (await redisCall(pipeline.exec())) ?? [];
     missing.forEach((key, i) => {
       const [error, reply] = results[i] ?? [new Error('no reply')];
@@ -162,7 +172,7 @@ export function bufferedRedisSession(redis: Redis, keyPrefix: string, projection
       return [...entries]
         .filter(([, entry]) => entry.dirty)
         .map(([key, entry]) => ({
-          key: readModelKey(keyPrefix, projection, key),
+          key: readModelKey(keyPrefix, projection, key, generation),
           op: entry.json === undefined ? 'd' : 's',
           cursor: entry.cursor!,
           json: entry.json ?? '',

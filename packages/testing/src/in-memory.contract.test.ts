@@ -1,7 +1,8 @@
 // The event store, projection store and snapshot store contracts, run on the in-memory stores of core.
 import { groupCommit, inMemoryEventStore, inMemoryProjectionStore, inMemorySnapshotStore, type InMemoryReadModel } from '@twofold/core';
 import { eventStoreContract } from './event-store-contract.js';
-import { projectionStoreContract } from './projection-store-contract.js';
+import { projectionAdministrationContract } from './projection-administration-contract.js';
+import { projectionStoreContract, type KeyValueReadModel } from './projection-store-contract.js';
 import { snapshotStoreContract } from './snapshot-store-contract.js';
 
 eventStoreContract('in memory', async () => ({ store: inMemoryEventStore(), close: async () => undefined }));
@@ -11,19 +12,19 @@ eventStoreContract('in memory, group commit', async () => ({ store: groupCommit(
 
 snapshotStoreContract('in memory', async () => ({ store: inMemorySnapshotStore(), close: async () => undefined }));
 
-projectionStoreContract<InMemoryReadModel>('in memory', async () => {
+const inMemoryFixture = async () => {
   const store = inMemoryProjectionStore();
-  return {
-    store,
-    readModel: {
-      async setup() {},
-      async put(model, _projection, key, value) {
-        model.set(key, value);
-      },
-      async get(projection, key) {
-        return store.readModel(projection).get(key) as string | undefined;
-      },
+  const readModel: KeyValueReadModel<InMemoryReadModel> = {
+    async setup() {},
+    async put(model, _projection, key, value) {
+      model.set(key, value);
     },
-    close: () => store.close(),
+    async get(projection, key) {
+      return store.readModel(projection).get(key) as string | undefined;
+    },
   };
-});
+  return { store, readModel, close: () => store.close() };
+};
+
+projectionStoreContract<InMemoryReadModel>('in memory', inMemoryFixture);
+projectionAdministrationContract<InMemoryReadModel>('in memory', inMemoryFixture);

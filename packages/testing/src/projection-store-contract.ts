@@ -14,9 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 export interface KeyValueReadModel<Session> {
   /** Creates the projection's read model; idempotent. */
   setup(session: Session, projection: string): Promise<void>;
-  put(session: Session, projection: string, key: string, value: string): Promise<void>;
+  /** Writes `value`; `at` is the log cursor of the event it comes from (where the store keys writes by position). */
+  put(session: Session, projection: string, key: string, value: string, at?: LogCursor): Promise<void>;
   /** Reads a committed value. */
   get(projection: string, key: string): Promise<string | undefined>;
+  /** The tables the read model keeps, for stores that rebuild by table (SQL); none elsewhere. */
+  tables?(projection: string): readonly string[];
 }
 
 export interface ProjectionStoreFixture<Session> {
@@ -34,6 +37,7 @@ export function sqlKeyValueReadModel<Session extends SqlQueryable>(client: SqlQu
     return `${projection}_kv`;
   };
   return {
+    tables: (projection) => [table(projection)],
     async setup(session, projection) {
       await session.query(`CREATE TABLE IF NOT EXISTS ${table(projection)} (key text PRIMARY KEY, value text NOT NULL)`);
     },
