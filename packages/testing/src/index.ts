@@ -21,3 +21,5 @@ export { snapshotStoreContract } from './snapshot-store-contract.js';
 export type { SnapshotStoreFactory, SnapshotStoreFixture } from './snapshot-store-contract.js';
 export { projectionStoreContract, sqlKeyValueReadModel } from './projection-store-contract.js';
 export type { KeyValueReadModel, ProjectionStoreFactory, ProjectionStoreFixture, SqlQueryable } from './projection-store-contract.js';
+export { natsServerBinary, startNatsServers } from './nats-servers.js';
+export type { NatsTestNode, NatsTestServers, NatsTestServersOptions } from './nats-servers.js';
