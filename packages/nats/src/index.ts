@@ -18,3 +18,5 @@ export {
 } from './partition-subjects.js';
 export type { RelayedBody } from './relayed-event.js';
 export { cursorOfMessage, decodeRelayedEvent, messageIdHeader, relayedMessage, relayHeaders, streamIdOfMessage } from './relayed-event.js';
+export type { EventStreamLocation, EventStreamState, RelayedMessage } from './event-stream-reader.js';
+export { readEventStreamState, readRelayedEvents } from './event-stream-reader.js';
