@@ -45,6 +45,16 @@ async function untilPublished(location: { servers: string; streamName: string; s
   }
 }
 
+/** A stream as the relay would create it, with another duplicate window (in nanoseconds). */
+async function createStream(name: string, subjectPrefix: string, duplicateWindowNanos: number): Promise<void> {
+  const nc = await connect({ servers: parseBusUrl(nats.urls) });
+  try {
+    await (await jetstreamManager(nc)).streams.add({ name, subjects: [`${subjectPrefix}.>`], duplicate_window: duplicateWindowNanos, num_replicas: 1 });
+  } finally {
+    await nc.close();
+  }
+}
+
 const allEvents = async (store: EventStore): Promise<readonly StoredEvent[]> => store.readAll({ after: { transactionId: 0, position: 0 }, limit: 1_000_000 });
 
 describe('JetStream relay on one node', () => {
@@ -88,10 +98,8 @@ describe('JetStream relay on one node', () => {
   it('resumes from the stream, not the duplicate window: after it expired, a restart republishes nothing', async () => {
     const eventStore = inMemoryEventStore();
     const { streamName, subjectPrefix } = uniqueStream();
-    const nc = await connect({ servers: parseBusUrl(nats.urls) });
     // a stream as the relay would create it, but with a duplicate window of 100 ms
-    await (await jetstreamManager(nc)).streams.add({ name: streamName, subjects: [`${subjectPrefix}.>`], duplicate_window: 100_000_000, num_replicas: 1 });
-    await nc.close();
+    await createStream(streamName, subjectPrefix, 100_000_000);
     const location = { servers: nats.urls, streamName, subjectPrefix };
     await appendEvents(eventStore, 100);
     const first = relay({ eventStore, streamName, subjectPrefix });
@@ -120,6 +128,37 @@ describe('JetStream relay on one node', () => {
     const messages = await readRelayedEvents(location);
     expect(messages.map((m) => m.event)).toEqual(await allEvents(eventStore));
     expect(a.stats().published + b.stats().published).toBe(4_000);
+  });
+
+  it('refuses a relay that lags behind another, even after the duplicate window', async () => {
+    const eventStore = inMemoryEventStore();
+    const { streamName, subjectPrefix } = uniqueStream();
+    const location = { servers: nats.urls, streamName, subjectPrefix };
+    // the shortest duplicate window JetStream takes (100 ms): Nats-Msg-Id alone does not stop a late copy
+    await createStream(streamName, subjectPrefix, 100_000_000);
+    await appendEvents(eventStore, 500);
+    const leader = relay({ eventStore, streamName, subjectPrefix });
+    await untilPublished(location, 500);
+    // a relay that read the stream's tail, then stalled (a long GC pause, a lost lease it has not noticed yet) ...
+    let stalled = true;
+    const stalling: EventStore = {
+      ...eventStore,
+      readAll: async (options) => {
+        if (stalled) await new Promise((resolve) => setTimeout(resolve, 800));
+        stalled = false;
+        return eventStore.readAll(options);
+      },
+    };
+    const late = relay({ eventStore: stalling, streamName, subjectPrefix });
+    while (late.stats().streamSequence === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    // ... while the other published what came next, long enough ago for the duplicate window to have passed
+    await appendEvents(eventStore, 300);
+    await untilPublished(location, 800);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await Promise.all([leader.stop(), late.stop()]);
+    expect(late.stats().resumes).toBeGreaterThan(0);
+    expect(late.stats().published).toBe(0);
+    expect((await readRelayedEvents(location)).map((m) => m.event)).toEqual(await allEvents(eventStore));
   });
 
   it('publishes nothing while another relay holds the lease, and takes over when it is released', async () => {
