@@ -15,6 +15,7 @@ import {
 } from '@twofold/core';
 import type { Role } from '@twofold/cli';
 import { createHttpApp, healthRoutes, metricsRoutes, projectionAdminRoutes, projectionRoutes, streamRoutes, type HttpApp } from '@twofold/http';
+import { createJetStreamRelay, type JetStreamRelay } from '@twofold/nats';
 import { migrate, postgresEventStore, postgresProjectionStore, postgresSnapshotStore, readerHoldback, type PostgresClient, type SqlSession } from '@twofold/postgres';
 import type { FastifyBaseLogger } from 'fastify';
 import { commandRoutes } from './http/command-routes.js';
@@ -36,6 +37,10 @@ export interface ShopOptions {
   /** Prefix of every Redis key the shop writes (default `twofold:`), so several deployments can share one Redis. */
   readonly kvKeyPrefix?: string | undefined;
   readonly roles?: ReadonlySet<Role>;
+  /** `nats://host:port[,host:port…]`: the JetStream carrier; the relay role needs it. */
+  readonly bus?: string | undefined;
+  /** The relay's JetStream stream: replicas when it creates it (1; 3 in a cluster) and the fixed partition count (32). */
+  readonly relay?: { readonly replicas?: number; readonly partitions?: number };
   readonly port?: number;
   readonly host?: string;
   /** pino-compatible; false for none. */
@@ -68,6 +73,8 @@ export interface Shop {
   readonly daemon: ProjectionDaemon | undefined;
   /** The command processor, when this process takes commands. */
   readonly commands: CommandProcessor | undefined;
+  /** The relay to JetStream, when this process has the relay role (active or standing by). */
+  readonly relay: JetStreamRelay | undefined;
   close(): Promise<void>;
 }
 
@@ -111,7 +118,7 @@ function checkpointFeed(
 }
 
 export async function startShop(options: ShopOptions): Promise<Shop> {
-  const { store, readStore, kv, kvKeyPrefix, roles = allRoles, port = 3000, host = '127.0.0.1', logger = false } = options;
+  const { store, readStore, kv, kvKeyPrefix, bus, roles = allRoles, port = 3000, host = '127.0.0.1', logger = false } = options;
   const coreLogger: Logger | undefined = logger === false ? undefined : logger;
   const storage = { store, readStore, kv, kvKeyPrefix };
   const modelsUrl = readStore ?? store;
@@ -120,17 +127,20 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
   let app: HttpApp | undefined;
   let commands: CommandProcessor | undefined;
   let daemon: ProjectionDaemon | undefined;
+  let relay: JetStreamRelay | undefined;
   const gates: ConsistencyGate[] = [];
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     await app?.close().catch(() => undefined);
     await commands?.close().catch(() => undefined);
     await daemon?.stop().catch(() => undefined);
+    await relay?.stop().catch(() => undefined);
     gates.forEach((gate) => gate.close());
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
     await clients.close();
   };
 
+  if (roles.has('relay') && bus === undefined) throw new Error('the relay role needs a bus (nats://host:port)');
   try {
     // reads: queries, the gate, health and metrics, on their own pool
     const readsEvents = await clients.clientFor('reads', store);
@@ -231,8 +241,21 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       queryRoutes(app, readsModels, { ...orderSummaries, history: readEventStore });
       streamRoutes(app, { eventStore: readEventStore });
     }
+    // the relay: publishes the log to JetStream while it holds the lease `relay:<stream>` in the read store's
+    // database (one active relay per deployment; the others stand by)
+    if (roles.has('relay')) {
+      relay = createJetStreamRelay({
+        servers: bus!,
+        eventStore: readEventStore,
+        tryAcquireLease: (name) => projectionStore.tryAcquireLease(name),
+        ...(options.relay?.replicas === undefined ? {} : { replicas: options.relay.replicas }),
+        ...(options.relay?.partitions === undefined ? {} : { partitions: options.relay.partitions }),
+        ...(coreLogger === undefined ? {} : { logger: coreLogger }),
+      });
+    }
     await app.listen({ port, host });
     daemon?.start();
+    relay?.start();
 
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address !== null ? address.port : port;
@@ -246,6 +269,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       readClient: readsModels,
       daemon,
       commands,
+      relay,
       close: () => (closing ??= closeAll()),
     };
   } catch (error) {

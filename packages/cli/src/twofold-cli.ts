@@ -1,7 +1,7 @@
 // The `twofold` command: parses flags (each with an environment twin) and hands them to an application.
 import { Command, Option } from 'commander';
 import { addProjectionCommands, type ProjectionOperations } from './projection-commands.js';
-import { OptionError, checkExposure, checkStoreUrl, parsePort, parseRoles, type ServeOptions } from './serve-options.js';
+import { OptionError, checkBusUrl, checkExposure, checkStoreUrl, parsePort, parseRoles, type ServeOptions } from './serve-options.js';
 
 export interface RunningServer {
   /** Where it listens, e.g. http://127.0.0.1:3000, or undefined for a process with no HTTP role. */
@@ -44,8 +44,8 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
     .addOption(storeOption())
     .addOption(readStoreOption())
     .addOption(new Option('--kv <url>', 'key-value read models, redis://…').env('TWOFOLD_KV'))
-    .addOption(new Option('--bus <url>', 'JetStream carrier, nats://…').env('TWOFOLD_BUS'))
-    .addOption(new Option('--role <roles>', 'all, or a comma list of command, query, projector').env('TWOFOLD_ROLE').default('all'))
+    .addOption(new Option('--bus <url>', 'JetStream carrier, nats://host:port[,host:port…]').env('TWOFOLD_BUS'))
+    .addOption(new Option('--role <roles>', 'all, or a comma list of command, query, projector, relay (all includes relay when --bus is given)').env('TWOFOLD_ROLE').default('all'))
     .addOption(new Option('--port <port>', 'HTTP port').env('PORT').default('3000'))
     .addOption(new Option('--host <host>', 'HTTP host').env('HOST').default('127.0.0.1'))
     .action(async (flags: { store: string; readStore?: string; kv?: string; bus?: string; role: string; port: string; host: string }) => {
@@ -54,13 +54,14 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
         readStore: flags.readStore,
         kv: flags.kv,
         bus: flags.bus,
-        roles: parseRoles(flags.role),
+        roles: parseRoles(flags.role, { bus: flags.bus !== undefined }),
         port: parsePort(flags.port),
         host: flags.host,
         apiKeys: process.env.TWOFOLD_API_KEYS,
       };
       checkStoreUrl('--store', options.store);
       if (options.readStore !== undefined) checkStoreUrl('--read-store', options.readStore);
+      if (options.bus !== undefined) checkBusUrl(options.bus);
       checkExposure(options.host, options.apiKeys);
       const server = await app.serve(options);
       io.out(`${app.name} serving${server.url === undefined ? '' : ` on ${server.url}`} (roles: ${[...options.roles].join(', ')}; store: ${redact(options.store)})`);
