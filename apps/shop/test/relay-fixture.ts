@@ -62,7 +62,19 @@ export async function writeEvents(store: EventStore, count: number, { writers = 
   return appendedAt;
 }
 
-export const wholeLog = async (store: EventStore): Promise<readonly StoredEvent[]> => store.readAll({ after: logStart, limit: 10_000_000 });
+/**
+ * The whole log once it holds `count` events: readers see only what no open transaction can still precede (and
+ * transaction ids are shared by every database of the server, so other tests' transactions hold readers back a moment).
+ */
+export async function wholeLog(store: EventStore, count: number, timeoutMs = 60_000): Promise<readonly StoredEvent[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const events = await store.readAll({ after: logStart, limit: 10_000_000 });
+    if (events.length >= count) return events;
+    if (Date.now() > deadline) throw new Error(`the log shows ${events.length} of ${count} events after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 export async function untilStreamHolds(location: EventStreamLocation, count: number, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
