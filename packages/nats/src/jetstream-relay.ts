@@ -40,7 +40,7 @@ export interface JetStreamRelayOptions {
   readonly batchSize?: number;
   /** Publishes awaiting their acknowledgement at most (default 256). */
   readonly maxInFlight?: number;
-  /** How long a publish waits for its acknowledgement (default 5000 ms). */
+  /** How long a publish (and a stream API call) waits for its answer (default 2000 ms): bounds the stall when a server dies with publishes in flight. */
   readonly publishTimeoutMs?: number;
   /** Fallback when no wake-up arrives (default 1000 ms). */
   readonly pollIntervalMs?: number;
@@ -110,7 +110,7 @@ export function createJetStreamRelay(options: JetStreamRelayOptions): JetStreamR
     replicas = 1,
     batchSize = 500,
     maxInFlight = 256,
-    publishTimeoutMs = 5_000,
+    publishTimeoutMs = 2_000,
     pollIntervalMs = 1_000,
     leaseRetryMs = 1_000,
     retryBackoffMs = 100,
