@@ -3,9 +3,10 @@
 // leave each event in the stream exactly once.
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { inMemoryEventStore, inMemoryProjectionStore, type EventStore, type ProjectionLease, type StoredEvent } from '@twofold/core';
+import { inMemoryEventStore, inMemoryProjectionStore, silentLogger, type EventStore, type ProjectionLease, type StoredEvent } from '@twofold/core';
 import { startNatsServers, type NatsTestServers } from '@twofold/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureEventStream } from './event-stream.js';
 import { readEventStreamState, readRelayedEvents } from './event-stream-reader.js';
 import { createJetStreamRelay, type JetStreamRelay, type JetStreamRelayOptions } from './jetstream-relay.js';
 import { parseBusUrl } from './bus-url.js';
@@ -179,5 +180,25 @@ describe('JetStream relay on one node', () => {
     await untilPublished(location, 500);
     expect(standby.stats().published).toBe(100);
     expect((await readRelayedEvents(location)).map((m) => m.event)).toEqual(await allEvents(eventStore));
+  });
+
+  it('creates its stream once and refuses one that would discard events or partitions differently', async () => {
+    const nc = await connect({ servers: parseBusUrl(nats.urls) });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const { streamName, subjectPrefix } = uniqueStream();
+      const settings = { name: streamName, subjectPrefix, partitions: 32, replicas: 1 };
+      await ensureEventStream(jsm, settings, silentLogger);
+      await ensureEventStream(jsm, settings, silentLogger);
+      const { config } = await jsm.streams.info(streamName);
+      expect(config).toMatchObject({ subjects: [`${subjectPrefix}.>`], max_age: 0, num_replicas: 1, description: 'twofold events; partitions=32' });
+      await expect(ensureEventStream(jsm, { ...settings, partitions: 16 }, silentLogger)).rejects.toThrow(/created with 32 partitions, not 16/);
+
+      const aging = uniqueStream();
+      await jsm.streams.add({ name: aging.streamName, subjects: [`${aging.subjectPrefix}.>`], max_age: 3_600_000_000_000 });
+      await expect(ensureEventStream(jsm, { ...settings, name: aging.streamName, subjectPrefix: aging.subjectPrefix }, silentLogger)).rejects.toThrow(/max_age/);
+    } finally {
+      await nc.close();
+    }
   });
 });
