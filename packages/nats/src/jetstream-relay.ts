@@ -153,8 +153,9 @@ export function createJetStreamRelay(options: JetStreamRelayOptions): JetStreamR
   /**
    * Publishes the log after the stream's tail until `signal` ends it. Each publish expects the sequence before it,
    * so the stream takes the events in order or not at all: a lost publish fails every one after it (no gap), and a
-   * relay that lost its lease is refused once another wrote. Resolves when stopped; throws on a failed publish,
-   * after the acknowledgements still in flight came in (those that succeeded count).
+   * relay that lost its lease is refused once another wrote. Resolves when stopped; throws on a failed publish once
+   * the rest in flight came back (a publish that timed out may still have been stored: the stream's tail, read next,
+   * is the truth, not these counts).
    */
   async function pump(js: JetStreamClient, tail: StreamTail, signal: AbortSignal, wake: ReturnType<typeof createWakeSignal>): Promise<void> {
     let sequence = tail.sequence;
@@ -176,7 +177,7 @@ export function createJetStreamRelay(options: JetStreamRelayOptions): JetStreamR
       }
       const { ack } = outcome;
       if (ack.duplicate || ack.seq !== pending.sequence) {
-        failure = new RelayOutOfStep(`event ${pending.event.eventId} was acknowledged as ${ack.duplicate ? 'a duplicate at' : ''} sequence ${ack.seq}, expected ${pending.sequence}`);
+        failure = new RelayOutOfStep(`event ${pending.event.eventId} was acknowledged ${ack.duplicate ? 'as a duplicate ' : ''}at sequence ${ack.seq}, expected ${pending.sequence}`);
         return;
       }
       const latencyMs = performance.now() - pending.sentAt;
