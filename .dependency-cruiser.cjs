@@ -1,6 +1,6 @@
 // The direction of dependencies, enforced by `npm test` (npm run lint:deps): everything points inward to
 // packages/core; adapters never know each other; nothing reaches into the apps; test support stays in tests.
-const adapters = '(postgres|redis|http|cli)';
+const adapters = '(postgres|redis|nats|http|cli)';
 const tests = '[.](int[.])?test[.]ts$|[.]fixture[.]ts$|/test/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

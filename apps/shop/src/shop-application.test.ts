@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundsFromEnv, commandSettingsFromEnv, daemonSettingsFromEnv, poolSettingsFromEnv, projectorThreadFromEnv } from './shop-application.js';
+import { boundsFromEnv, commandSettingsFromEnv, daemonSettingsFromEnv, poolSettingsFromEnv, projectorThreadFromEnv, relaySettingsFromEnv } from './shop-application.js';
 import { defaultSessionTimeouts, sessionSettingsFor } from './shop-clients.js';
 
 describe('daemonSettingsFromEnv', () => {
@@ -19,6 +19,15 @@ describe('daemonSettingsFromEnv', () => {
     expect(() => daemonSettingsFromEnv({ TWOFOLD_PROJECTION_BATCH_SIZE: '0' })).toThrow(/TWOFOLD_PROJECTION_BATCH_SIZE must be a positive integer/);
     expect(() => daemonSettingsFromEnv({ TWOFOLD_PROJECTION_POLL_MS: '1.5' })).toThrow(/TWOFOLD_PROJECTION_POLL_MS/);
     expect(() => daemonSettingsFromEnv({ TWOFOLD_PROJECTION_MIN_BATCH_INTERVAL_MS: '-5' })).toThrow(/non-negative integer/);
+  });
+});
+
+describe('relaySettingsFromEnv', () => {
+  it('reads the relay stream’s replicas and partitions, and refuses nonsense naming the variable', () => {
+    expect(relaySettingsFromEnv({})).toEqual({});
+    expect(relaySettingsFromEnv({ TWOFOLD_BUS_REPLICAS: '3', TWOFOLD_BUS_PARTITIONS: '64' })).toEqual({ replicas: 3, partitions: 64 });
+    expect(() => relaySettingsFromEnv({ TWOFOLD_BUS_REPLICAS: '7' })).toThrow(/TWOFOLD_BUS_REPLICAS must be from 1 to 5/);
+    expect(() => relaySettingsFromEnv({ TWOFOLD_BUS_PARTITIONS: '0' })).toThrow(/TWOFOLD_BUS_PARTITIONS/);
   });
 });
 

@@ -102,10 +102,16 @@ export function projectorThreadFromEnv(env: NodeJS.ProcessEnv): boolean | undefi
   return value === '1';
 }
 
+/** The relay's JetStream stream from the environment: TWOFOLD_BUS_REPLICAS (1 to 5) and TWOFOLD_BUS_PARTITIONS (fixed once the stream exists). */
+export function relaySettingsFromEnv(env: NodeJS.ProcessEnv): NonNullable<ShopOptions['relay']> {
+  const replicas = integerFromEnv(env, 'TWOFOLD_BUS_REPLICAS');
+  if (replicas !== undefined && replicas > 5) throw new Error(`TWOFOLD_BUS_REPLICAS must be from 1 to 5, not "${replicas}"`);
+  return defined({ replicas, partitions: integerFromEnv(env, 'TWOFOLD_BUS_PARTITIONS') });
+}
+
 export const shopApplication: TwofoldApplication = {
   name: 'Twofold shop',
   async serve(options) {
-    if (options.bus !== undefined) throw new Error('--bus (NATS JetStream) is not available yet in this version of the shop');
     // a bad key list stops the start, naming the entry
     const apiKeys = parseApiKeys(options.apiKeys);
     const http = httpSettingsFromEnv(process.env);
@@ -117,6 +123,8 @@ export const shopApplication: TwofoldApplication = {
       readStore: options.readStore,
       kv: options.kv,
       kvKeyPrefix: options.kvPrefix,
+      bus: options.bus,
+      relay: relaySettingsFromEnv(process.env),
       roles: options.roles,
       port: options.port,
       host: options.host,

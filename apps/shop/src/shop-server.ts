@@ -29,6 +29,7 @@ import {
   type HttpApp,
   type RateLimit,
 } from '@twofold/http';
+import { createJetStreamRelay, type JetStreamRelay } from '@twofold/nats';
 import {
   defaultIdempotencyKeyTtlMs,
   migrate,
@@ -66,6 +67,10 @@ export interface ShopOptions {
   /** Prefix of every Redis key the shop writes (default `twofold:`), so several deployments can share one Redis. */
   readonly kvKeyPrefix?: string | undefined;
   readonly roles?: ReadonlySet<Role>;
+  /** `nats://host:port[,host:port…]`: the JetStream carrier; the relay role needs it. */
+  readonly bus?: string | undefined;
+  /** The relay's JetStream stream: replicas when it creates it (1; 3 in a cluster) and the fixed partition count (32). */
+  readonly relay?: { readonly replicas?: number; readonly partitions?: number };
   readonly port?: number;
   readonly host?: string;
   /** pino-compatible; false for none. */
@@ -128,6 +133,8 @@ export interface Shop {
   readonly daemon: ProjectionDaemon | undefined;
   /** The command processor, when this process takes commands. */
   readonly commands: CommandProcessor | undefined;
+  /** The relay to JetStream, when this process has the relay role (active or standing by). */
+  readonly relay: JetStreamRelay | undefined;
   close(): Promise<void>;
 }
 
@@ -171,7 +178,7 @@ function checkpointFeed(
 }
 
 export async function startShop(options: ShopOptions): Promise<Shop> {
-  const { store, readStore, kv, kvKeyPrefix, roles = allRoles, port = 3000, host = '127.0.0.1', logger = false } = options;
+  const { store, readStore, kv, kvKeyPrefix, bus, roles = allRoles, port = 3000, host = '127.0.0.1', logger = false } = options;
   const coreLogger: Logger | undefined = logger === false ? undefined : logger;
   const apiKeys = typeof options.apiKeys === 'object' ? options.apiKeys : parseApiKeys(options.apiKeys);
   const storage: { store: string; readStore: string | undefined; kv: string | undefined; kvKeyPrefix: string | undefined } = { store, readStore, kv, kvKeyPrefix };
@@ -190,6 +197,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
   let commands: CommandProcessor | undefined;
   let daemon: ProjectionDaemon | undefined;
   let seeding: { stop(): Promise<void> } | undefined;
+  let relay: JetStreamRelay | undefined;
   const gates: ConsistencyGate[] = [];
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
@@ -197,11 +205,13 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     await app?.close().catch(() => undefined);
     await commands?.close().catch(() => undefined);
     await daemon?.stop().catch(() => undefined);
+    await relay?.stop().catch(() => undefined);
     gates.forEach((gate) => gate.close());
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
     await clients.close();
   };
 
+  if (roles.has('relay') && bus === undefined) throw new Error('the relay role needs a bus (nats://host:port)');
   try {
     // reads: queries, the gate, health and metrics, on their own pool
     const readsEvents = await clients.clientFor('reads', store);
@@ -349,8 +359,21 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       streamRoutes(app, { eventStore: readEventStore });
     }
     if (options.dashboardDir !== undefined) staticSiteRoutes(app, { root: options.dashboardDir, notBuiltHint: 'The dashboard is not built: run `npm run build` in the repository.' });
+    // the relay: publishes the log to JetStream while it holds the lease `relay:<stream>` in the read store's
+    // database (one active relay per deployment; the others stand by)
+    if (roles.has('relay')) {
+      relay = createJetStreamRelay({
+        servers: bus!,
+        eventStore: readEventStore,
+        tryAcquireLease: (name) => projectionStore.tryAcquireLease(name),
+        ...(options.relay?.replicas === undefined ? {} : { replicas: options.relay.replicas }),
+        ...(options.relay?.partitions === undefined ? {} : { partitions: options.relay.partitions }),
+        ...(coreLogger === undefined ? {} : { logger: coreLogger }),
+      });
+    }
     await app.listen({ port, host });
     daemon?.start();
+    relay?.start();
     if (options.seed !== undefined && options.seed !== false && commands !== undefined) {
       seeding = seedWhenEmpty(commands, eventStore, options.seed === true ? {} : options.seed, coreLogger);
     }
@@ -367,6 +390,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       readClient: readsModels,
       daemon,
       commands,
+      relay,
       close: () => (closing ??= closeAll()),
     };
   } catch (error) {

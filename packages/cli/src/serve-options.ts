@@ -1,7 +1,9 @@
 // The options of `twofold serve`, parsed and checked before anything opens.
 
-export const roles = ['command', 'query', 'projector'] as const;
+export const roles = ['command', 'query', 'projector', 'relay'] as const;
 export type Role = (typeof roles)[number];
+/** What `all` runs: every role but the relay, which joins them when a bus is given. */
+const allButRelay: readonly Role[] = ['command', 'query', 'projector'];
 
 export interface ServeOptions {
   /** Write side: `pglite:DIR`, `pglite:memory` or `postgres://…`. */
@@ -22,16 +24,27 @@ export interface ServeOptions {
 
 export class OptionError extends Error {}
 
-export function parseRoles(value: string): ReadonlySet<Role> {
+/** The roles of `--role`; `all` includes the relay when there is a bus (`--bus`), and `relay` needs one. */
+export function parseRoles(value: string, { bus = false }: { bus?: boolean } = {}): ReadonlySet<Role> {
   const parts = value.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
-  if (parts.length === 0) throw new OptionError('--role needs at least one of all, command, query, projector');
+  if (parts.length === 0) throw new OptionError('--role needs at least one of all, command, query, projector, relay');
   const chosen = new Set<Role>();
   for (const part of parts) {
-    if (part === 'all') roles.forEach((role) => chosen.add(role));
+    if (part === 'all') [...allButRelay, ...(bus ? (['relay'] as const) : [])].forEach((role) => chosen.add(role));
     else if ((roles as readonly string[]).includes(part)) chosen.add(part as Role);
-    else throw new OptionError(`unknown role "${part}": use all, command, query or projector`);
+    else throw new OptionError(`unknown role "${part}": use all, command, query, projector or relay`);
   }
+  if (chosen.has('relay') && !bus) throw new OptionError('--role relay needs a bus: --bus nats://host:port[,host:port…] (or TWOFOLD_BUS)');
   return chosen;
+}
+
+/** `nats://host:port`, or several seed servers of one cluster: `nats://a:4222,b:4222` (each may repeat `nats://`). */
+export function checkBusUrl(url: string): void {
+  const servers = url.startsWith('nats://') ? url.slice('nats://'.length).split(',').map((server) => server.trim().replace(/^nats:\/\//, '')) : [];
+  const hostPort = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/;
+  if (servers.length === 0 || !servers.every((server) => hostPort.test(server) && Number(/:(\d+)$/.exec(server)?.[1] ?? 0) <= 65_535)) {
+    throw new OptionError(`--bus must be nats://host:port[,host:port…], not "${url}"`);
+  }
 }
 
 export function parsePort(value: string): number {

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { addProjectionCommands, type ProjectionOperations } from './projection-commands.js';
 import { addSeedCommand, seedFromEnv, type SeedOperation } from './seed-command.js';
-import { OptionError, checkExposure, checkKvPrefix, checkStoreUrl, parsePort, parseRoles, type ServeOptions } from './serve-options.js';
+import { OptionError, checkBusUrl, checkExposure, checkKvPrefix, checkStoreUrl, parsePort, parseRoles, type ServeOptions } from './serve-options.js';
 
 export interface RunningServer {
   /** Where it listens, e.g. http://127.0.0.1:3000, or undefined for a process with no HTTP role. */
@@ -54,8 +54,8 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
     .addOption(readStoreOption())
     .addOption(kvOption())
     .addOption(kvPrefixOption())
-    .addOption(new Option('--bus <url>', 'JetStream carrier, nats://…').env('TWOFOLD_BUS'))
-    .addOption(new Option('--role <roles>', 'all, or a comma list of command, query, projector').env('TWOFOLD_ROLE').default('all'))
+    .addOption(new Option('--bus <url>', 'JetStream carrier, nats://host:port[,host:port…]').env('TWOFOLD_BUS'))
+    .addOption(new Option('--role <roles>', 'all, or a comma list of command, query, projector, relay (all includes relay when --bus is given)').env('TWOFOLD_ROLE').default('all'))
     .addOption(new Option('--port <port>', 'HTTP port').env('PORT').default('3000'))
     .addOption(new Option('--host <host>', 'HTTP host').env('HOST').default('127.0.0.1'))
     .addOption(new Option('--no-seed', 'do not seed demo data into a store with no events (env TWOFOLD_SEED=0)'))
@@ -66,7 +66,7 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
         kv: flags.kv,
         kvPrefix: flags.kvPrefix === undefined ? undefined : checkKvPrefix(flags.kvPrefix),
         bus: flags.bus,
-        roles: parseRoles(flags.role),
+        roles: parseRoles(flags.role, { bus: flags.bus !== undefined }),
         port: parsePort(flags.port),
         host: flags.host,
         apiKeys: process.env.TWOFOLD_API_KEYS,
@@ -74,6 +74,7 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
       };
       checkStoreUrl('--store', options.store);
       if (options.readStore !== undefined) checkStoreUrl('--read-store', options.readStore);
+      if (options.bus !== undefined) checkBusUrl(options.bus);
       checkExposure(options.host, options.apiKeys);
       const deadlineMs = shutdownDeadlineMs(process.env);
       const server = await app.serve(options);

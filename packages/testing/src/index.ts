@@ -23,3 +23,5 @@ export { projectionStoreContract, sqlKeyValueReadModel } from './projection-stor
 export type { KeyValueReadModel, ProjectionStoreFactory, ProjectionStoreFixture, SqlQueryable } from './projection-store-contract.js';
 export { projectionAdministrationContract } from './projection-administration-contract.js';
 export type { AdministeredStoreFactory, AdministeredStoreFixture } from './projection-administration-contract.js';
+export { natsServerBinary, startNatsServers } from './nats-servers.js';
+export type { NatsTestNode, NatsTestServers, NatsTestServersOptions } from './nats-servers.js';

@@ -1,0 +1,22 @@
+// @twofold/nats: the JetStream carrier. The relay publishes the log to a partitioned JetStream stream.
+export type { JetStreamRelay, JetStreamRelayOptions, PublishedEvent, RelayState, RelayStats } from './jetstream-relay.js';
+export { createJetStreamRelay, RelayOutOfStep } from './jetstream-relay.js';
+export { parseBusUrl } from './bus-url.js';
+export type { EventStreamSettings, StreamTail } from './event-stream.js';
+export { describePartitions, ensureEventStream, readStreamTail } from './event-stream.js';
+export {
+  checkPartitions,
+  checkSubjectPrefix,
+  decodeStreamIdToken,
+  defaultPartitions,
+  encodeStreamIdToken,
+  eventSubject,
+  fnv1a32,
+  parseEventSubject,
+  partitionFilter,
+  partitionOf,
+} from './partition-subjects.js';
+export type { RelayedBody } from './relayed-event.js';
+export { cursorOfMessage, decodeRelayedEvent, messageIdHeader, relayedMessage, relayHeaders, streamIdOfMessage } from './relayed-event.js';
+export type { EventStreamLocation, EventStreamState, RelayedMessage } from './event-stream-reader.js';
+export { readEventStreamState, readRelayedEvents } from './event-stream-reader.js';
