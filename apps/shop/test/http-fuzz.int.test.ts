@@ -23,6 +23,15 @@ async function logState(running: RunningShop): Promise<string> {
   return `${rows[0]!.n} events up to ${rows[0]!.p ?? 0}`;
 }
 
+const hasErrorShape = (body: string): boolean => {
+  try {
+    const { error } = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
+    return typeof error?.code === 'string' && typeof error.message === 'string';
+  } catch {
+    return false;
+  }
+};
+
 const shown = (r: FuzzRequest): string => {
   const payload = r.payload === undefined ? '' : typeof r.payload === 'string' ? r.payload : r.payload.toString('latin1');
   return `${r.method} ${r.url} ${JSON.stringify(r.headers)} ${JSON.stringify(payload.length > 300 ? `${payload.slice(0, 300)}…(${payload.length})` : payload)} [${r.mutation}]`;
@@ -63,7 +72,7 @@ describe.each(backends)('fuzzing the HTTP API on $name', (backend) => {
     }
   });
 
-  it(`answers ${runs} malformed requests without a 5xx, changing the log only by an accepted command`, async () => {
+  it(`answers ${runs} malformed requests without a 5xx or a shapeless error, changing the log only by an accepted command`, async () => {
     const findings: Finding[] = [];
     let accepted = 0;
     let before = await logState(running);
@@ -74,6 +83,7 @@ describe.each(backends)('fuzzing the HTTP API on $name', (backend) => {
         const after = await logState(running);
         const report = (problem: string) => findings.push({ request: fuzz, status: reply.statusCode, body: reply.body.slice(0, 500), problem });
         if (reply.statusCode >= 500) report('5xx');
+        if (reply.statusCode >= 400 && !hasErrorShape(reply.body)) report('no error body');
         if (reply.statusCode === 202 && fuzz.method === 'POST') accepted++;
         else if (after !== before) report(`log changed from ${before} to ${after}`);
         before = after;

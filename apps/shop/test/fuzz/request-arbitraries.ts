@@ -143,7 +143,10 @@ function placesIn(value: unknown, at: Path = []): Path[] {
   return [at, ...children.flatMap((key) => placesIn((value as Record<string | number, unknown>)[key], [...at, key]))];
 }
 
-const mutations = ['replace', 'remove', 'add', 'duplicate-key', 'malformed'] as const;
+const mutations = ['replace', 'remove', 'add', 'duplicate-key', 'malformed', 'poison'] as const;
+
+/** Text that passes a schema's length and non-blank checks but that PostgreSQL cannot store, made of the text it replaces. */
+const poisons = [(s: string) => `${s.slice(0, -1)}\u0000`, (s: string) => `\ud800${s.slice(1)}`, (s: string) => `${s.slice(0, -1)}\udc00`, (s: string) => `a\u0000${s.slice(2)}`];
 
 /** Breaks a valid value in one place; the duplicated-key and malformed forms exist only as raw JSON text. */
 function broken(valid: unknown, choice: number, mutation: (typeof mutations)[number], hostile: unknown, extraKey: string): { text: string; mutation: string } {
@@ -154,6 +157,15 @@ function broken(valid: unknown, choice: number, mutation: (typeof mutations)[num
   const key = place.at(-1);
   const where = place.join('.') || '(body)';
   switch (mutation) {
+    case 'poison': {
+      const texts = places.filter((p) => typeof p.slice(0, -1).reduce<unknown>((node, k) => (node as Record<string | number, unknown>)[k], copy) === 'object' && typeof p.reduce<unknown>((node, k) => (node as Record<string | number, unknown>)[k], copy) === 'string');
+      const target = texts[choice % Math.max(texts.length, 1)];
+      if (target === undefined || target.length === 0) return broken(valid, choice, 'replace', hostile, extraKey);
+      const holder = target.slice(0, -1).reduce<unknown>((node, k) => (node as Record<string | number, unknown>)[k], copy) as Record<string | number, unknown>;
+      const last = target.at(-1)!;
+      holder[last] = poisons[choice % poisons.length]!(String(holder[last]));
+      return { text: JSON.stringify(copy), mutation: `${target.join('.')} poisoned` };
+    }
     case 'replace':
       if (parent === undefined || key === undefined) return { text: JSON.stringify(hostile) ?? 'null', mutation: 'body replaced' };
       parent[key] = hostile;
