@@ -43,7 +43,7 @@ async function dumpReadModels(client: PostgresClient): Promise<Map<string, strin
 }
 
 /** Waits until every read model of the server has applied the whole log. */
-async function untilCaughtUp(url: string, timeoutMs = 60_000): Promise<void> {
+async function untilCaughtUp(url: string, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await fetch(`${url}/api/projections`);
@@ -66,10 +66,8 @@ export async function checkHistory(history: History, store: string): Promise<His
          FROM twofold_events ORDER BY global_position`,
       )
     ).rows;
-    const byCorrelation = new Map<string, StoredRow[]>();
-    for (const event of events) byCorrelation.set(event.correlation_id ?? '(none)', [...(byCorrelation.get(event.correlation_id ?? '(none)') ?? []), event]);
-    const byStream = new Map<string, StoredRow[]>();
-    for (const event of events) byStream.set(event.stream_id, [...(byStream.get(event.stream_id) ?? []), event]);
+    const byCorrelation = groupBy(events, (e) => e.correlation_id ?? '(none)');
+    const byStream = groupBy(events, (e) => e.stream_id);
     for (const stream of byStream.values()) stream.sort((a, b) => a.stream_version - b.stream_version);
     const byId = new Map(operations.map((op) => [op.correlationId, op]));
 
@@ -106,6 +104,20 @@ export async function checkHistory(history: History, store: string): Promise<His
 
     // 2. every read sent with a token and answered caught-up reflects the write the token came from
     const reads = { withToken: 0, caughtUp: 0, stale: 0, checked: 0 };
+    // the balances after each version of a merchant's stream (index = version), computed once per stream
+    const balanceCache = new Map<string, string[]>();
+    const balancesByVersion = (streamId: string, stream: readonly StoredRow[]): string[] => {
+      const cached = balanceCache.get(streamId);
+      if (cached !== undefined) return cached;
+      const totals = { MerchantCharged: 0, MerchantRefunded: 0, PayoutSent: 0 } as Record<string, number>;
+      const states = ['0/0/0'];
+      for (const event of stream) {
+        if (event.data.currency === 'EUR' && event.event_type in totals) totals[event.event_type]! += Number(event.data.amountCents);
+        states[event.stream_version] = `${totals.MerchantCharged}/${totals.MerchantRefunded}/${totals.PayoutSent}`;
+      }
+      balanceCache.set(streamId, states);
+      return states;
+    };
     for (const op of operations.filter((o) => o.tokenOf !== undefined && o.outcome !== 'unknown')) {
       reads.withToken++;
       if (op.headers['x-consistency'] !== 'caught-up') {
@@ -135,7 +147,7 @@ export async function checkHistory(history: History, store: string): Promise<His
         const shown = read === undefined ? '0/0/0' : `${read.chargesCents}/${read.refundsCents}/${read.payoutsCents}`;
         // the balances after some prefix of the merchant's stream that includes the write
         const from = write?.stream_version ?? 0;
-        const prefixes = [0, ...stream.map((e) => e.stream_version)].filter((v) => v >= from).map((v) => balancesOf(stream.filter((e) => e.stream_version <= v)));
+        const prefixes = balancesByVersion(op.tokenOf!.streamId, stream).filter((_, version) => version >= from);
         if (!prefixes.includes(shown)) anomaly(`${describe(op)}: charges/refunds/payouts ${shown} match no state of the merchant at or after its write (${prefixes.join(' | ')})`);
       }
     }
@@ -213,7 +225,7 @@ async function compareWithRebuild(client: PostgresClient, store: string, anomaly
     const daemon = createProjectionDaemon({ eventStore, projectionStore, projections: shopProjections });
     daemon.start();
     const head = (await eventStore.head())!.cursor.position;
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + 600_000;
     for (;;) {
       const checkpoints = await projectionStore.readCheckpoints(shopProjections.map((p) => p.name));
       if (checkpoints.length === shopProjections.length && checkpoints.every((c) => c.cursor.position >= head)) break;
@@ -227,8 +239,9 @@ async function compareWithRebuild(client: PostgresClient, store: string, anomaly
     for (const name of new Set([...live.keys(), ...rebuilt.keys()])) {
       const a = live.get(name) ?? [];
       const b = rebuilt.get(name) ?? [];
-      const onlyLive = a.filter((row) => !b.includes(row));
-      const onlyRebuilt = b.filter((row) => !a.includes(row));
+      const [inA, inB] = [new Set(a), new Set(b)];
+      const onlyLive = a.filter((row) => !inB.has(row));
+      const onlyRebuilt = b.filter((row) => !inA.has(row));
       if (onlyLive.length > 0 || onlyRebuilt.length > 0 || a.length !== b.length) {
         anomaly(`read model ${name} differs from a rebuild: ${a.length} vs ${b.length} rows; live only ${onlyLive.slice(0, 3).join(' ')}; rebuilt only ${onlyRebuilt.slice(0, 3).join(' ')}`);
       }
@@ -239,6 +252,16 @@ async function compareWithRebuild(client: PostgresClient, store: string, anomaly
     await freshClient.close();
     await fresh.drop();
   }
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group === undefined) groups.set(key(item), [item]);
+    else group.push(item);
+  }
+  return groups;
 }
 
 const describe = (op: Operation): string => `#${op.seq} ${op.kind} ${op.method} ${op.path} (${op.correlationId}, ${op.outcome}${op.status === undefined ? '' : ` ${op.status}`})`;
