@@ -1,7 +1,7 @@
 // Checks a recorded history against what the database holds afterwards (Jepsen-style): acknowledged commands stored
 // exactly once, token reads reflecting their write, stock never negative and equal to restocks minus live
 // reservations, merchant balances equal to a recomputation from the orders, every read model equal to a rebuild.
-import { createProjectionDaemon } from '@twofold/core';
+import { compareCursors, createProjectionDaemon } from '@twofold/core';
 import { migrate, openSqlClient, postgresEventStore, postgresProjectionStore, type PostgresClient } from '@twofold/postgres';
 import { createTestDatabase } from '@twofold/testing';
 import { shopProjections } from '../../src/shop-server.js';
@@ -42,14 +42,22 @@ async function dumpReadModels(client: PostgresClient): Promise<Map<string, strin
   return dumps;
 }
 
-/** Waits until every read model of the server has applied the whole log. */
-async function untilCaughtUp(url: string, timeoutMs = 300_000): Promise<void> {
+/**
+ * Waits until every read model has applied the whole log: each checkpoint at the last event in commit order. Not the
+ * lag /api/projections shows: that is measured to the head readers can see, which any transaction still open on the
+ * server holds back (transaction ids are server-wide: another database's transaction too), so it can read 0 while
+ * committed events wait to be applied.
+ */
+async function untilCaughtUp(client: PostgresClient, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const response = await fetch(`${url}/api/projections`);
-    const { projections } = (await response.json()) as { projections: { name: string; lagEvents: number; status: string }[] };
-    if (projections.every((p) => p.lagEvents === 0)) return;
-    if (Date.now() > deadline) throw new Error(`read models did not catch up: ${JSON.stringify(projections)}`);
+    const { rows } = await client.query<{ behind: string; names: string }>(
+      `WITH last AS (SELECT transaction_id::text::bigint AS xid, global_position FROM twofold_events ORDER BY transaction_id DESC, global_position DESC LIMIT 1)
+       SELECT count(*) FILTER (WHERE (c.transaction_id, c.position) < (last.xid, last.global_position)) AS behind, count(*) AS names
+       FROM twofold_checkpoints c, last`,
+    );
+    if (Number(rows[0]!.behind) === 0 && Number(rows[0]!.names) >= shopProjections.length) return;
+    if (Date.now() > deadline) throw new Error(`read models did not catch up: ${rows[0]!.behind} behind the last event`);
     await pause(100);
   }
 }
@@ -155,7 +163,7 @@ export async function checkHistory(history: History, store: string): Promise<His
     // 3. stock is never negative, and equals restocks minus live reservations
     const orderStreams = [...byStream].filter(([id]) => id.startsWith('order-')).map(([, stream]) => stream);
     // the read models are compared once they have applied the whole log
-    await untilCaughtUp(history.server.url);
+    await untilCaughtUp(client);
     const catalog = new Map((await client.query<{ sku: string; stock_on_hand: string; reserved: string }>('SELECT sku, stock_on_hand, reserved FROM product_catalog')).rows.map((r) => [r.sku, r]));
     for (const product of history.products) {
       const stream = byStream.get(`product-${product.sku}`) ?? [];
@@ -224,11 +232,15 @@ async function compareWithRebuild(client: PostgresClient, store: string, anomaly
     const projectionStore = postgresProjectionStore(freshClient);
     const daemon = createProjectionDaemon({ eventStore, projectionStore, projections: shopProjections });
     daemon.start();
-    const head = (await eventStore.head())!.cursor.position;
+    // the last event in commit order, read directly: head() is held back while any transaction on the server is open
+    const { rows } = await client.query<{ xid: string; position: string }>(
+      `SELECT transaction_id::text AS xid, global_position AS position FROM twofold_events ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+    );
+    const last = { transactionId: Number(rows[0]!.xid), position: Number(rows[0]!.position) };
     const deadline = Date.now() + 600_000;
     for (;;) {
       const checkpoints = await projectionStore.readCheckpoints(shopProjections.map((p) => p.name));
-      if (checkpoints.length === shopProjections.length && checkpoints.every((c) => c.cursor.position >= head)) break;
+      if (checkpoints.length === shopProjections.length && checkpoints.every((c) => compareCursors(c.cursor, last) >= 0)) break;
       if (Date.now() > deadline) throw new Error('the rebuild from scratch did not catch up');
       await pause(50);
     }

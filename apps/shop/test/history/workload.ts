@@ -34,7 +34,10 @@ export interface WorkloadOptions {
   /** `postgres://…` of a database of the run's own. */
   readonly store: string;
   readonly operations: number;
+  /** SIGKILLs of the server (with its projector, unless that runs apart). */
   readonly kills: number;
+  /** When above 0, the projector runs in a process of its own (`--role projector`), SIGKILLed this many times. */
+  readonly projectorKills?: number;
   readonly concurrency?: number;
   readonly products?: number;
   readonly merchants?: number;
@@ -46,12 +49,16 @@ export interface WorkloadOptions {
 export interface History {
   readonly operations: readonly Operation[];
   readonly kills: number;
+  readonly projectorKills: number;
   readonly seed: number;
   readonly products: readonly { readonly sku: string; readonly priceCents: number; readonly merchantId: string; readonly stock: number }[];
   /** How long each restart took, from the kill to the new process serving. */
   readonly restartMs: readonly number[];
-  /** The server process running when the workload ended (the checker reads through it; stop it afterwards). */
+  /** The server process running when the workload ended (the checker reads through it), and the projector's if apart. */
   readonly server: ShopProcess;
+  readonly projector: ShopProcess | undefined;
+  /** Kills both. */
+  stop(): Promise<void>;
 }
 
 /** The part of an answer the checker reads: the token of a command, the state a read showed, the error of a refusal. */
@@ -84,7 +91,7 @@ interface KnownOrder {
 }
 
 export async function runWorkload(options: WorkloadOptions): Promise<History> {
-  const { store, operations: total, kills, concurrency = 8, products: productCount = 5, merchants: merchantCount = 2, seed = Date.now() % 2 ** 31, log = () => undefined } = options;
+  const { store, operations: total, kills, projectorKills = 0, concurrency = 8, products: productCount = 5, merchants: merchantCount = 2, seed = Date.now() % 2 ** 31, log = () => undefined } = options;
   const random = randomFrom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const run = `h${seed.toString(36)}`;
@@ -95,7 +102,11 @@ export async function runWorkload(options: WorkloadOptions): Promise<History> {
   const history: Operation[] = [];
   const restartMs: number[] = [];
 
-  let server = await spawnShop(['--store', store]);
+  const apart = projectorKills > 0;
+  const startServer = () => spawnShop(['--store', store, ...(apart ? ['--role', 'command,query'] : [])]);
+  const startProjector = () => spawnShop(['--store', store, '--role', 'projector']);
+  let server = await startServer();
+  let projector = apart ? await startProjector() : undefined;
   let serving: Promise<ShopProcess> = Promise.resolve(server);
 
   async function send(kind: OperationKind, method: 'GET' | 'POST', path: string, body: unknown, tokenOf?: { position: number; correlationId: string; streamId: string }): Promise<Operation> {
@@ -191,9 +202,17 @@ export async function runWorkload(options: WorkloadOptions): Promise<History> {
     serving = new Promise((resolve) => (restarted = resolve));
     await server.kill('SIGKILL');
     log(`killed the server after ${history.length} operations`);
-    server = await spawnShop(['--store', store]);
+    server = await startServer();
     restartMs.push(Date.now() - killedAt);
     restarted(server);
+  }
+
+  async function killProjector(): Promise<void> {
+    await projector!.kill('SIGKILL');
+    log(`killed the projector after ${history.length} operations`);
+    // a crashed projector is restarted by its supervisor after a moment; reads meanwhile wait or answer stale
+    await new Promise((r) => setTimeout(r, 200 + random() * 800));
+    projector = await startProjector();
   }
 
   try {
@@ -203,20 +222,27 @@ export async function runWorkload(options: WorkloadOptions): Promise<History> {
     }
     // kills at random moments, spread over the run: each after a random share of its slice of the operations
     const killAt = Array.from({ length: kills }, (_, i) => Math.floor(((i + 0.2 + 0.6 * random()) * total) / kills));
+    const projectorKillAt = Array.from({ length: projectorKills }, (_, i) => Math.floor(((i + 0.1 + 0.8 * random()) * total) / projectorKills));
     let issued = 0;
     let killing: Promise<void> = Promise.resolve();
     const worker = async (): Promise<void> => {
       while (issued < total) {
         issued++;
         if (killAt.includes(issued)) killing = killing.then(() => new Promise((r) => setTimeout(r, random() * 100))).then(killAndRestart);
+        if (projectorKillAt.includes(issued)) killing = killing.then(killProjector);
         await step();
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     await killing;
-    return { operations: history, kills, seed, products, restartMs, server };
+    const stop = async () => {
+      await server.kill('SIGKILL');
+      await projector?.kill('SIGKILL');
+    };
+    return { operations: history, kills, projectorKills, seed, products, restartMs, server, projector, stop };
   } catch (error) {
     await server.kill('SIGKILL');
+    await projector?.kill('SIGKILL');
     throw error;
   }
 }
