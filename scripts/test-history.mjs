@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run test:history -- --ops N [--kills K] [--projector-kills K] [--concurrency C] [--seed S]`: a long run of the consistency history
-// checker (apps/shop/test/history), through the same test file CI runs short. Default kills: one per 1,000 operations, of the
+// checker (apps/shop/test/faults/history), through the same test file CI runs short. Default kills: one per 1,000 operations, of the
 // server in the one-process run and of the projector process in the other.
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -24,5 +24,5 @@ const env = {
 const run = (command, args) => spawnSync(command, args, { stdio: 'inherit', env }).status ?? 1;
 const status =
   run('npm', ['run', 'build', '--silent']) ||
-  run('npx', ['vitest', 'run', '--project', 'integration', 'apps/shop/test/history/history.int.test.ts', '-t', 'operations with SIGKILLs']);
+  run('npx', ['vitest', 'run', '--project', 'integration', 'apps/shop/test/faults/history/history.int.test.ts', '-t', 'operations with SIGKILLs']);
 process.exit(status);

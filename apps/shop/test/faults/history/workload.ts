@@ -1,7 +1,7 @@
 // A randomized workload against a shop server process: concurrent commands (place, pay, cancel, restock, payout) and
 // reads carrying consistency tokens, with the server SIGKILLed and restarted on the same database at random moments.
 // Every operation is recorded (request, response, token, time) for the history checker.
-import { spawnShop, type ShopProcess } from '../spawn-shop.js';
+import { spawnShop, type ShopProcess } from '../../spawn-shop.js';
 
 export type OperationKind = 'add' | 'place' | 'pay' | 'cancel' | 'restock' | 'payout' | 'read-order' | 'read-balances';
 

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestsFor, type FuzzRequest, type KnownValues } from './fuzz/request-arbitraries.js';
 import { routeTable, type Route } from './fuzz/route-table.js';
-import { backends, product, request, type RunningShop } from './shop-fixture.js';
+import { backends, product, request, type RunningShop } from '../shop-fixture.js';
 
 const runs = Number(process.env.TWOFOLD_FUZZ_RUNS ?? 5_000);
 const seed = Number(process.env.TWOFOLD_FUZZ_SEED ?? Date.now() % 2 ** 31);

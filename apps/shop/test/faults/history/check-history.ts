@@ -4,7 +4,7 @@
 import { compareCursors, createProjectionDaemon } from '@twofold/core';
 import { migrate, openSqlClient, postgresEventStore, postgresProjectionStore, type PostgresClient } from '@twofold/postgres';
 import { createTestDatabase } from '@twofold/testing';
-import { shopProjections } from '../../src/shop-server.js';
+import { shopProjections } from '../../../src/shop-server.js';
 import type { History, Operation } from './workload.js';
 
 interface StoredRow {

@@ -5,9 +5,9 @@
 import { openSqlClient } from '@twofold/postgres';
 import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startShop, type Shop } from '../src/shop-server.js';
-import { startTcpProxy, throughProxy, type TcpProxy } from './faults/tcp-proxy.js';
-import { product, request } from './shop-fixture.js';
+import { startShop, type Shop } from '../../src/shop-server.js';
+import { startTcpProxy, throughProxy, type TcpProxy } from './tcp-proxy.js';
+import { product, request } from '../shop-fixture.js';
 
 const ratePerSecond = 200;
 const cutMs = 3_000;
@@ -111,6 +111,7 @@ it.each(['reset', 'silent'] as const)(`cut (%s) for ${cutMs / 1000} s under ${ra
     expect(lost.map((s) => s.correlationId)).toEqual([]);
     expect(sent.filter((s) => s.status !== undefined && s.status >= 500 && s.status !== 503)).toEqual([]);
     expect(sent.filter((s) => s.status === undefined)).toEqual([]);
+    expect(sent.filter((s) => s.status === 503 && s.retryAfter === null)).toEqual([]);
     expect(recoveryMs).toBeDefined();
     expect(recoveryMs!).toBeLessThan(5_000);
   } finally {
