@@ -61,7 +61,8 @@ interface OpenApiOperation {
 
 /** Every method of every route the router knows (HEAD aside: Fastify derives it from GET), with what the OpenAPI document says of it. */
 export function routeTable(app: FastifyInstance): Route[] {
-  const document = app.swagger() as { paths?: Record<string, Record<string, OpenApiOperation>> };
+  // swagger() is @fastify/swagger's, which createHttpApp registers (a dependency of @twofold/http, not of the shop)
+  const document = (app as FastifyInstance & { swagger(): unknown }).swagger() as { paths?: Record<string, Record<string, OpenApiOperation>> };
   const operations = new Map<string, OpenApiOperation>();
   for (const [path, methods] of Object.entries(document.paths ?? {})) {
     for (const [method, operation] of Object.entries(methods)) operations.set(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`, operation);
