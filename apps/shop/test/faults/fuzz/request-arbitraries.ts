@@ -136,6 +136,8 @@ export function validValue(schema: JsonSchema, known: KnownValues, name = ''): f
 
 type Path = readonly (string | number)[];
 
+const valueAt = (value: unknown, path: Path): unknown => path.reduce<unknown>((node, key) => (node as Record<string | number, unknown>)[key], value);
+
 /** Every place inside a JSON value: the value itself, and each property and item, recursively. */
 function placesIn(value: unknown, at: Path = []): Path[] {
   if (typeof value !== 'object' || value === null) return [at];
@@ -153,15 +155,15 @@ function broken(valid: unknown, choice: number, mutation: (typeof mutations)[num
   const copy: unknown = structuredClone(valid);
   const places = placesIn(copy);
   const place = places[choice % places.length]!;
-  const parent = place.slice(0, -1).reduce<unknown>((node, key) => (node as Record<string | number, unknown>)[key], copy) as Record<string | number, unknown> | undefined;
+  const parent = valueAt(copy, place.slice(0, -1)) as Record<string | number, unknown> | undefined;
   const key = place.at(-1);
   const where = place.join('.') || '(body)';
   switch (mutation) {
     case 'poison': {
-      const texts = places.filter((p) => typeof p.slice(0, -1).reduce<unknown>((node, k) => (node as Record<string | number, unknown>)[k], copy) === 'object' && typeof p.reduce<unknown>((node, k) => (node as Record<string | number, unknown>)[k], copy) === 'string');
+      const texts = places.filter((p) => p.length > 0 && typeof valueAt(copy, p) === 'string');
       const target = texts[choice % Math.max(texts.length, 1)];
-      if (target === undefined || target.length === 0) return broken(valid, choice, 'replace', hostile, extraKey);
-      const holder = target.slice(0, -1).reduce<unknown>((node, k) => (node as Record<string | number, unknown>)[k], copy) as Record<string | number, unknown>;
+      if (target === undefined) return broken(valid, choice, 'replace', hostile, extraKey);
+      const holder = valueAt(copy, target.slice(0, -1)) as Record<string | number, unknown>;
       const last = target.at(-1)!;
       holder[last] = poisons[choice % poisons.length]!(String(holder[last]));
       return { text: JSON.stringify(copy), mutation: `${target.join('.')} poisoned` };
@@ -197,12 +199,12 @@ function broken(valid: unknown, choice: number, mutation: (typeof mutations)[num
         `${text},`,
         text.replace(/"/g, "'"),
         `${text}${text}`,
-        '[' .repeat(5_000) + ']'.repeat(5_000),
-        '{"a":' .repeat(2_000) + '1' + '}'.repeat(2_000),
+        `${'['.repeat(5_000)}${']'.repeat(5_000)}`,
+        `${'{"a":'.repeat(2_000)}1${'}'.repeat(2_000)}`,
         '{"n": 1e99999}',
         '{"n": -}',
         'NaN',
-        '\ufeff' + text,
+        `\ufeff${text}`,
         '{"a":"\\ud800"}',
         '{"a":"\\u0000"}',
         '{"__proto__": {"admin": true}}',
