@@ -47,7 +47,8 @@ it.each(['reset', 'silent'] as const)(`cut (%s) for ${cutMs / 1000} s under ${ra
     sent.push(record);
     const body = n % 2 === 0 ? { quantity: 1 } : { orderId: `cut-${mode}-o${n}`, customerId: 'c', currency: 'EUR', lines: [{ sku, quantity: 1 }] };
     const path = n % 2 === 0 ? `/api/products/${sku}/restock` : '/api/orders';
-    return fetch(`${shop.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-correlation-id': record.correlationId }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) })
+    // unanswered after 30 s counts as a hang: the test fails on it
+    return fetch(`${shop.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-correlation-id': record.correlationId }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) })
       .then(async (response) => {
         record.status = response.status;
         record.retryAfter = response.headers.get('retry-after');
