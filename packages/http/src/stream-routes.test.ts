@@ -43,4 +43,14 @@ describe('GET /api/streams/:id', () => {
     expect(response.statusCode).toBe(400);
     expect(response.json().error.code).toBe('invalid_input');
   });
+
+  it('answers a stream id holding NUL with 400 naming the parameter (the database cannot hold it)', async () => {
+    fixture = await createTestApp();
+    for (const id of ['%00', 'a%00b']) {
+      const response = await fixture.app.inject({ method: 'GET', url: `/api/streams/${id}` });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error).toMatchObject({ code: 'invalid_input', message: expect.stringContaining('id') });
+    }
+    expect((await fixture.app.inject({ method: 'GET', url: `/api/streams/${encodeURIComponent('counter-😀')}` })).statusCode).toBe(404);
+  });
 });

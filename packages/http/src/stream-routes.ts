@@ -25,6 +25,9 @@ export const StreamHistory = Type.Object({
 });
 export type StreamHistory = Static<typeof StreamHistory>;
 
+/** A stream id a store can hold: PostgreSQL refuses NUL and unpaired surrogates in text (Ajv matches with the `u` flag, so a pair is one character). */
+const StreamId = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000\\uD800-\\uDFFF]*$' });
+
 export function streamRoutes(app: HttpApp, options: StreamRoutesOptions): void {
   const { eventStore } = options;
   app.get(
@@ -33,7 +36,7 @@ export function streamRoutes(app: HttpApp, options: StreamRoutesOptions): void {
       schema: {
         tags: ['audit'],
         summary: 'The full event history of one stream',
-        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }),
+        params: Type.Object({ id: StreamId }),
         response: { 200: StreamHistory, '4xx': errorResponseRef, '5xx': errorResponseRef },
       },
     },
