@@ -7,6 +7,9 @@ import { createTestDatabase } from '@twofold/testing';
 import { shopProjections } from '../../../src/shop-server.js';
 import type { History, Operation } from './workload.js';
 
+/** The units a raw ProductRestocked row added: v2 calls them `added`, v1 `quantity` (the checker reads rows, not upcast events). */
+const restockedBy = (data: { added?: number; quantity?: number }): number => data.added ?? data.quantity ?? 0;
+
 interface StoredRow {
   readonly stream_id: string;
   readonly stream_version: number;
@@ -171,7 +174,7 @@ export async function checkHistory(history: History, store: string): Promise<His
       let reserved = 0;
       for (const event of stream) {
         if (event.event_type === 'ProductAdded') onHand = event.data.stock;
-        if (event.event_type === 'ProductRestocked') onHand += event.data.quantity;
+        if (event.event_type === 'ProductRestocked') onHand += restockedBy(event.data);
         if (event.event_type === 'StockReserved') reserved += event.data.quantity;
         if (event.event_type === 'StockReleased') reserved -= event.data.quantity;
         if (reserved < 0 || onHand - reserved < 0) anomaly(`${product.sku}: at version ${event.stream_version} on hand ${onHand}, reserved ${reserved}: negative stock`);
@@ -182,7 +185,7 @@ export async function checkHistory(history: History, store: string): Promise<His
         .filter((line) => line.sku === product.sku)
         .reduce((sum, line) => sum + line.quantity, 0);
       if (reserved !== live) anomaly(`${product.sku}: ${reserved} units reserved on the product, but live orders hold ${live}`);
-      const restocks = stream.filter((e) => e.event_type === 'ProductRestocked').reduce((sum, e) => sum + e.data.quantity, product.stock);
+      const restocks = stream.filter((e) => e.event_type === 'ProductRestocked').reduce((sum, e) => sum + restockedBy(e.data), product.stock);
       if (onHand !== restocks) anomaly(`${product.sku}: on hand ${onHand}, restocks add up to ${restocks}`);
       const row = catalog.get(product.sku);
       if (row === undefined || Number(row.stock_on_hand) !== onHand || Number(row.reserved) !== live) {
