@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Makes sure the servers the tests need are reachable: starts one that is installed but stopped and,
+// Makes sure the servers the tests need are reachable (PostgreSQL, Redis, and NATS, whose binary the relay tests run
+// clusters of): starts one that is installed but stopped and,
 // as root on Debian, installs one that is missing (and wrk, the benchmarks' load generator). Under CI a service that cannot be had fails the run.
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 
-const wanted = (process.env.TWOFOLD_SERVICES ?? 'postgres,redis').split(',').map((s) => s.trim()).filter(Boolean);
+const wanted = (process.env.TWOFOLD_SERVICES ?? 'postgres,redis,nats').split(',').map((s) => s.trim()).filter(Boolean);
 
 const services = {
   postgres: {
