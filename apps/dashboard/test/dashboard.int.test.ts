@@ -19,7 +19,25 @@ interface Backend {
   /** Prefixes the screenshots' names. */
   readonly slug: string;
   readonly options: Partial<ShopOptions>;
+  /** The keys holding an order's summary outside PostgreSQL, when it is kept there. */
+  readonly keysOfOrder?: (orderId: string) => Promise<string[]>;
   readonly cleanup?: () => Promise<void>;
+}
+
+async function redisKeys(pattern: string): Promise<string[]> {
+  const redis = createRedisClient(redisUrl);
+  try {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      found.push(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    return found;
+  } finally {
+    await redis.quit();
+  }
 }
 
 /** Order summaries in the shared Redis under a namespace of this run's own, deleted afterwards. */
@@ -29,15 +47,12 @@ function redisBackend(): Backend {
     name: 'order summaries in Redis',
     slug: 'redis-',
     options: { kv: redisUrl, kvKeyPrefix },
+    keysOfOrder: (orderId) => redisKeys(`${kvKeyPrefix}*order:${orderId}`),
     async cleanup() {
+      const keys = await redisKeys(`${kvKeyPrefix}*`);
       const redis = createRedisClient(redisUrl);
       try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${kvKeyPrefix}*`, 'COUNT', 1000);
-          if (keys.length > 0) await redis.unlink(...keys);
-          cursor = next;
-        } while (cursor !== '0');
+        if (keys.length > 0) await redis.unlink(...keys);
       } finally {
         await redis.quit();
       }
@@ -200,6 +215,8 @@ describe.each(backends)('the dashboard in Chromium, $name', (backend) => {
     await expect.poll(async () => Number(await row.locator('[data-cell="generation"]').textContent()), { timeout: 30_000 }).toBe(before + 1);
     await expect.poll(() => row.locator('[data-cell="rebuild-progress"]').textContent()).toMatch(/swapped in/);
     expect(await row.locator('.status').textContent()).not.toBe('rebuilding');
+    // in the Redis run, the new generation was built in Redis, under a key prefix of its own
+    if (backend.keysOfOrder !== undefined) expect((await backend.keysOfOrder(orderId)).some((key) => key.includes(`orderSummaries@${before + 1}:`))).toBe(true);
     await shot('projections-rebuilt');
   });
 
