@@ -1,39 +1,91 @@
-// End to end: the built dashboard in Debian's Chromium (playwright-core) against the shop on PGlite, through its public API.
+// End to end: the built dashboard in Debian's Chromium (playwright-core) against the shop on PGlite, through its public API,
+// once with every read model in PGlite and once with order summaries in Redis (--kv).
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createRedisClient } from '@twofold/redis';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startShop, type Shop } from '../../shop/src/shop-server.js';
+import { startShop, type Shop, type ShopOptions } from '../../shop/src/shop-server.js';
 
 const dashboardDir = fileURLToPath(new URL('../dist', import.meta.url));
 const artifacts = fileURLToPath(new URL('../../../test-artifacts', import.meta.url));
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const redisUrl = process.env['TWOFOLD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
-let shop: Shop;
-let browser: Browser;
-let page: Page;
-const consoleErrors: string[] = [];
-const pageErrors: string[] = [];
-
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
-  const response = await fetch(`${shop.url}${path}`, {
-    method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text), headers: response.headers };
+interface Backend {
+  readonly name: string;
+  /** Prefixes the screenshots' names. */
+  readonly slug: string;
+  readonly options: Partial<ShopOptions>;
+  /** The keys holding an order's summary outside PostgreSQL, when it is kept there. */
+  readonly keysOfOrder?: (orderId: string) => Promise<string[]>;
+  readonly cleanup?: () => Promise<void>;
 }
 
-const product = (sku: string, name: string, stock: number) => ({ sku, name, description: `${name} for the browser test`, category: 'kitchen', priceCents: 1_250, currency: 'EUR', merchantId: 'm-e2e', stock });
-const shot = (name: string) => page.screenshot({ path: `${artifacts}/dashboard-${name}.png`, fullPage: true });
+async function redisKeys(pattern: string): Promise<string[]> {
+  const redis = createRedisClient(redisUrl);
+  try {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      found.push(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    return found;
+  } finally {
+    await redis.quit();
+  }
+}
 
-describe('the dashboard in Chromium', () => {
+/** Order summaries in the shared Redis under a namespace of this run's own, deleted afterwards. */
+function redisBackend(): Backend {
+  const kvKeyPrefix = `twofold-e2e-${randomBytes(6).toString('hex')}:`;
+  return {
+    name: 'order summaries in Redis',
+    slug: 'redis-',
+    options: { kv: redisUrl, kvKeyPrefix },
+    keysOfOrder: (orderId) => redisKeys(`${kvKeyPrefix}*order:${orderId}`),
+    async cleanup() {
+      const keys = await redisKeys(`${kvKeyPrefix}*`);
+      const redis = createRedisClient(redisUrl);
+      try {
+        if (keys.length > 0) await redis.unlink(...keys);
+      } finally {
+        await redis.quit();
+      }
+    },
+  };
+}
+
+const backends: readonly Backend[] = [{ name: 'every read model in PGlite', slug: '', options: {} }, redisBackend()];
+
+describe.each(backends)('the dashboard in Chromium, $name', (backend) => {
+  let shop: Shop;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+  const pageErrors: string[] = [];
+
+  async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
+    const response = await fetch(`${shop.url}${path}`, {
+      method,
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? undefined : JSON.parse(text), headers: response.headers };
+  }
+
+  const product = (sku: string, name: string, stock: number) => ({ sku, name, description: `${name} for the browser test`, category: 'kitchen', priceCents: 1_250, currency: 'EUR', merchantId: 'm-e2e', stock });
+  const shot = (name: string) => page.screenshot({ path: `${artifacts}/dashboard-${backend.slug}${name}.png`, fullPage: true });
+
   beforeAll(async () => {
     // npm test builds the page first; a run of this file alone builds it when missing
     if (!existsSync(`${dashboardDir}/index.html`)) execFileSync('npm', ['run', 'build', '--workspace', '@twofold/dashboard', '--silent'], { stdio: 'inherit' });
     mkdirSync(artifacts, { recursive: true });
-    shop = await startShop({ store: 'pglite:memory', port: 0, daemon: { pollIntervalMs: 50 }, dashboardDir });
+    shop = await startShop({ store: 'pglite:memory', port: 0, daemon: { pollIntervalMs: 50 }, dashboardDir, ...backend.options });
     for (const p of [product('e2e-kettle', 'Copper kettle', 5), product('e2e-mug', 'Stoneware mug', 100)]) expect((await api('POST', '/api/products', p)).status).toBe(202);
     browser = await chromium.launch({
       executablePath: chromiumPath,
@@ -51,6 +103,7 @@ describe('the dashboard in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await shop?.close();
+    await backend.cleanup?.();
   });
 
   it('loads with no console errors and shows every projection, live', async () => {
@@ -137,6 +190,23 @@ describe('the dashboard in Chromium', () => {
     }, { timeout: 10_000 }).toBe(0);
   });
 
+  it('says the order may be delayed while order summaries are paused, and stops saying it when resumed', async () => {
+    expect((await api('POST', '/api/projections/orderSummaries/pause')).status).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await api('POST', '/api/orders', { customerId: 'cust-later', currency: 'EUR', lines: [{ sku: 'e2e-mug', quantity: 1 }] })).status).toBe(202);
+    const banner = page.getByRole('alert').filter({ hasText: 'This order may be delayed' });
+    const shown = async () => {
+      await page.goto(`${shop.url}/#/orders/${encodeURIComponent(orderId)}`);
+      await page.reload();
+      await page.getByTestId('order-status').waitFor();
+      return banner.count();
+    };
+    await expect.poll(shown).toBe(1);
+    await shot('order-delayed');
+    expect((await api('POST', '/api/projections/orderSummaries/resume')).status).toBe(202);
+    await expect.poll(shown, { timeout: 10_000 }).toBe(0);
+  });
+
   it('rebuilds a projection from the page: it finishes and the table shows the new generation', async () => {
     await page.goto(`${shop.url}/#/projections`);
     const row = page.locator('tr[data-projection="orderSummaries"]');
@@ -145,6 +215,8 @@ describe('the dashboard in Chromium', () => {
     await expect.poll(async () => Number(await row.locator('[data-cell="generation"]').textContent()), { timeout: 30_000 }).toBe(before + 1);
     await expect.poll(() => row.locator('[data-cell="rebuild-progress"]').textContent()).toMatch(/swapped in/);
     expect(await row.locator('.status').textContent()).not.toBe('rebuilding');
+    // in the Redis run, the new generation was built in Redis, under a key prefix of its own
+    if (backend.keysOfOrder !== undefined) expect((await backend.keysOfOrder(orderId)).some((key) => key.includes(`orderSummaries@${before + 1}:`))).toBe(true);
     await shot('projections-rebuilt');
   });
 
