@@ -36,7 +36,8 @@ function drain(raw: IncomingMessage, maxBytes: number, maxMs: number): void {
   const stop = (): void => {
     clearTimeout(timer);
     raw.off('data', onData);
-    raw.socket?.destroy();
+    // through the message, which ends its socket: an injected request (tests) has a socket without destroy()
+    raw.destroy();
   };
   const onData = (chunk: Buffer): void => {
     bytes += chunk.length;
