@@ -175,9 +175,13 @@ export function createPgClient(config: string | PoolConfig, options: PgClientOpt
         await session.query('COMMIT');
         return result;
       } catch (error) {
-        await connection.query('ROLLBACK').catch((rollbackError: Error) => {
-          broken = rollbackError;
-        });
+        // a lost connection is discarded (the server rolls back on its own): a ROLLBACK on a silent link would hang
+        if (isConnectionError(error)) broken = error as Error;
+        else {
+          await connection.query('ROLLBACK').catch((rollbackError: Error) => {
+            broken = rollbackError;
+          });
+        }
         // only a COMMIT that was sent can have applied the transaction; before it, a lost connection rolls it back
         throw committing ? translateConnectionError(error, what) : notApplied(translateConnectionError(error, what));
       } finally {

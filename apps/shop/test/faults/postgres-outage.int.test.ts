@@ -11,9 +11,9 @@ import { product, request, type Reply } from '../shop-fixture.js';
 import { startTcpProxy, throughProxy, type TcpProxy } from './tcp-proxy.js';
 
 const redisUrl = process.env['TWOFOLD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const outageMs = 8_000;
-/** The bound on any answer during the outage: well below the outage, so waiting for the database counts as a hang. */
-const requestTimeoutMs = 5_000;
+const outageMs = 12_000;
+/** The bound on any answer during the outage: below the outage, so waiting for the database counts as a hang. */
+const requestTimeoutMs = 10_000;
 const recoveryBoundMs = 5_000;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,7 +26,17 @@ beforeAll(async () => {
   database = await createTestDatabase();
   redis = createRedisClient(redisUrl);
   proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(database.url).port || 5432) });
-  shop = await startShop({ store: throughProxy(database.url, proxy), kv: redisUrl, kvKeyPrefix: keyPrefix, port: 0, requestTimeoutMs, daemon: { pollIntervalMs: 50 } });
+  // statements bounded at 2 s, so one unanswered for 3 s means the link is lost; with the 3 s look-up of a lost
+  // append's outcome, every command is answered well within the request timeout
+  shop = await startShop({
+    store: throughProxy(database.url, proxy),
+    kv: redisUrl,
+    kvKeyPrefix: keyPrefix,
+    port: 0,
+    requestTimeoutMs,
+    timeouts: { statementMs: 2_000, connectMs: 1_000 },
+    daemon: { pollIntervalMs: 50 },
+  });
   expect((await request(shop.url, 'POST', '/api/products', product('OUT-1', 1_000_000))).status).toBe(202);
 }, 60_000);
 afterAll(async () => {
@@ -128,11 +138,12 @@ it.each(['reset', 'silent'] as const)(`PostgreSQL unreachable (%s) for ${outageM
       `after the link returned: first 202 at ${commandBackMs} ms, ready at ${readyBackMs} ms, a new order read from Redis at ${projectedBackMs} ms`,
   );
 
-  // commands: 503 with Retry-After (or, for one sent as the link went, 202), never a hang, never a 500
+  // commands: 503, never a hang, never a 500; with Retry-After, except outcome_unknown: an append written into the
+  // silent link may yet arrive, so a blind retry could apply it twice (a retry with an Idempotency-Key is safe)
   expect(commands.filter((t) => t.reply === undefined || t.ms > requestTimeoutMs).map(describeAnswer)).toEqual([]);
-  expect(commands.filter((t) => t.reply!.status !== 503 && t.reply!.status !== 202).map(describeAnswer)).toEqual([]);
-  expect(commands.filter((t) => t.reply!.status === 503 && t.reply!.headers.get('retry-after') === null).map(describeAnswer)).toEqual([]);
-  expect(commands.filter((t) => t.reply!.status === 503).length).toBeGreaterThan(commands.length / 2);
+  expect(commands.map(describeAnswer).filter((a) => a !== '503 store_unavailable' && a !== '503 outcome_unknown')).toEqual([]);
+  expect(commands.filter((t) => describeAnswer(t) === '503 store_unavailable' && t.reply!.headers.get('retry-after') === null).map(describeAnswer)).toEqual([]);
+  expect(commands.filter((t) => describeAnswer(t) === '503 store_unavailable').length).toBeGreaterThan(commands.length / 2);
   // readiness: 503 throughout
   expect(readiness.map(describeAnswer).filter((a) => a !== '503 store_unavailable')).toEqual([]);
   expect(slowest(readiness)).toBeLessThan(requestTimeoutMs);
