@@ -80,7 +80,7 @@ function pooledQueries(pool: pg.Pool, what: string): Queryable {
 }
 
 export function createPgClient(config: string | PoolConfig, options: PgClientOptions = {}): PostgresClient {
-  const { logger = silentLogger, notifyIntervalMs = 5, reconnectDelayMs = 100, maxReconnectDelayMs = 5_000 } = options;
+  const { logger = silentLogger, notifyIntervalMs = 5, reconnectDelayMs = 100, maxReconnectDelayMs = 1_000 } = options;
   const poolConfig: PoolConfig = typeof config === 'string' ? { connectionString: config } : config;
   const clientConfig: ClientConfig = { ...poolConfig, keepAlive: poolConfig.keepAlive ?? true };
   const what = 'PostgreSQL';
