@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { boundsFromEnv, commandSettingsFromEnv, daemonSettingsFromEnv, poolSettingsFromEnv, projectorThreadFromEnv, relaySettingsFromEnv } from './shop-application.js';
-import { defaultSessionTimeouts, sessionSettingsFor } from './shop-clients.js';
+import { connectionBoundsFor, defaultSessionTimeouts, sessionSettingsFor } from './shop-clients.js';
 
 describe('daemonSettingsFromEnv', () => {
   it('reads the tuning variables that are set, and nothing else', () => {
@@ -58,8 +58,10 @@ describe('poolSettingsFromEnv and projectorThreadFromEnv', () => {
 describe('boundsFromEnv and sessionSettingsFor', () => {
   it('read the session bounds and the lease ttl, 0 turning a bound off, and refuse nonsense', () => {
     expect(boundsFromEnv({})).toEqual({});
-    expect(boundsFromEnv({ TWOFOLD_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS: '0', TWOFOLD_PG_STATEMENT_TIMEOUT_MS: '10000', TWOFOLD_LEASE_TTL_MS: '3000' })).toEqual({
-      timeouts: { idleInTransactionMs: 0, statementMs: 10_000 },
+    expect(
+      boundsFromEnv({ TWOFOLD_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS: '0', TWOFOLD_PG_STATEMENT_TIMEOUT_MS: '10000', TWOFOLD_PG_CONNECT_TIMEOUT_MS: '2000', TWOFOLD_LEASE_TTL_MS: '3000' }),
+    ).toEqual({
+      timeouts: { idleInTransactionMs: 0, statementMs: 10_000, connectMs: 2_000 },
       leaseTtlMs: 3_000,
     });
     expect(() => boundsFromEnv({ TWOFOLD_LEASE_TTL_MS: '10' })).toThrow(/TWOFOLD_LEASE_TTL_MS/);
@@ -74,5 +76,12 @@ describe('boundsFromEnv and sessionSettingsFor', () => {
       synchronous_commit: 'off',
     });
     expect(sessionSettingsFor('reads', defaultSessionTimeouts)).toEqual({});
+  });
+
+  it('bound the wait for a connection everywhere, and an unanswered statement 1 s past statement_timeout where there is one', () => {
+    expect(connectionBoundsFor('commands', defaultSessionTimeouts)).toEqual({ connectTimeoutMs: 5_000, readTimeoutMs: 31_000 });
+    expect(connectionBoundsFor('projector', { ...defaultSessionTimeouts, statementMs: 2_000 })).toEqual({ connectTimeoutMs: 5_000, readTimeoutMs: 3_000 });
+    expect(connectionBoundsFor('commands', { ...defaultSessionTimeouts, statementMs: 0 })).toEqual({ connectTimeoutMs: 5_000, readTimeoutMs: 0 });
+    expect(connectionBoundsFor('reads', defaultSessionTimeouts)).toEqual({ connectTimeoutMs: 5_000, readTimeoutMs: 0 });
   });
 });

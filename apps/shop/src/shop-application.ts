@@ -84,12 +84,14 @@ export function httpSettingsFromEnv(env: NodeJS.ProcessEnv): Pick<ShopOptions, '
 
 /**
  * Bounds against stalled processes: TWOFOLD_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS and TWOFOLD_PG_STATEMENT_TIMEOUT_MS
- * (the command and projector sessions; 0 turns one off) and TWOFOLD_LEASE_TTL_MS (projection leases).
+ * (the command and projector sessions; 0 turns one off), TWOFOLD_PG_CONNECT_TIMEOUT_MS (the wait for a connection)
+ * and TWOFOLD_LEASE_TTL_MS (projection leases).
  */
 export function boundsFromEnv(env: NodeJS.ProcessEnv): Pick<ShopOptions, 'timeouts' | 'leaseTtlMs'> {
   const timeouts = defined({
     idleInTransactionMs: integerFromEnv(env, 'TWOFOLD_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS', 0),
     statementMs: integerFromEnv(env, 'TWOFOLD_PG_STATEMENT_TIMEOUT_MS', 0),
+    connectMs: integerFromEnv(env, 'TWOFOLD_PG_CONNECT_TIMEOUT_MS', 0),
   });
   return defined({ timeouts: Object.keys(timeouts).length === 0 ? undefined : timeouts, leaseTtlMs: integerFromEnv(env, 'TWOFOLD_LEASE_TTL_MS', 30) });
 }

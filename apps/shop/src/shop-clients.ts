@@ -27,11 +27,25 @@ export const defaultPoolSizes: PoolSizes = { commands: 6, projector: 6, reads: 8
 export interface SessionTimeouts {
   /** A transaction left idle this long is ended by the server (its connection closed). */
   readonly idleInTransactionMs: number;
-  /** A statement running this long is cancelled. */
+  /**
+   * A statement running this long is cancelled. One unanswered 1 s longer fails as StoreUnavailable and its connection
+   * is discarded: the server would have answered by then, so the link is lost (a partition that answers nothing).
+   */
   readonly statementMs: number;
+  /** The longest wait for a connection (opening one, or a free one from the pool); beyond, StoreUnavailable (503). */
+  readonly connectMs: number;
 }
 
-export const defaultSessionTimeouts: SessionTimeouts = { idleInTransactionMs: 5_000, statementMs: 30_000 };
+export const defaultSessionTimeouts: SessionTimeouts = { idleInTransactionMs: 5_000, statementMs: 30_000, connectMs: 5_000 };
+
+/**
+ * Client-side bounds of a role's connections. Reads have no statement_timeout (a migration, or a search, may run
+ * long), so no read bound either: only their connecting is bounded.
+ */
+export function connectionBoundsFor(role: ClientRole, timeouts: SessionTimeouts): { connectTimeoutMs: number; readTimeoutMs: number } {
+  const readTimeoutMs = role === 'reads' || timeouts.statementMs === 0 ? 0 : timeouts.statementMs + 1_000;
+  return { connectTimeoutMs: timeouts.connectMs, readTimeoutMs };
+}
 
 /** The settings every session of a role's pool starts with, on a PostgreSQL server. */
 export function sessionSettingsFor(role: ClientRole, timeouts: SessionTimeouts): Record<string, string> {
@@ -69,7 +83,7 @@ export function shopClients(options: { readonly pools?: Partial<PoolSizes>; read
         client = openSqlClient(location, {
           ...(options.logger === undefined ? {} : { logger: options.logger }),
           ...(server ? { maxConnections: pools[role], applicationName: `twofold ${role} pid ${process.pid}` } : {}),
-          ...(server ? { sessionSettings: sessionSettingsFor(role, timeouts) } : {}),
+          ...(server ? { sessionSettings: sessionSettingsFor(role, timeouts), ...connectionBoundsFor(role, timeouts) } : {}),
         });
         opened.set(key, client);
         // a client that failed to open is not kept: the caller sees the error, the next call tries again

@@ -90,17 +90,20 @@ export class StoreUnavailable extends TwofoldError {
  */
 export class OutcomeUnknown extends TwofoldError {
   readonly code = 'outcome_unknown';
+  /** The command carried an idempotency key: a retry with it is applied at most once, so it may simply be retried. */
+  readonly retrySafe: boolean;
   constructor(
     readonly commandId: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retrySafe?: boolean },
   ) {
     super(
       `the command was sent to the store but the connection broke before its outcome was known, and it could not be looked up: ` +
         `retry with the same Idempotency-Key (it is applied at most once), or look for events whose metadata.commandId is ${commandId} ` +
         `(GET /api/streams/:id) before sending it again`,
       { commandId },
-      options,
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
+    this.retrySafe = options?.retrySafe ?? false;
   }
 }
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { StoreUnavailable } from './errors.js';
 import { inMemoryEventStore } from './in-memory-event-store.js';
 import { inMemoryProjectionStore, type InMemoryReadModel } from './in-memory-projection-store.js';
 import type { ProjectionDefinition } from './projection.js';
@@ -86,6 +87,25 @@ describe('createProjectionDaemon', () => {
     expect(projectionStore.readModel('counts').get('s')).toBe(1);
     expect(daemon.statuses()[0]).toMatchObject({ state: 'running', lastError: undefined });
   });
+
+  it('resumes within about a second of an unreachable store\'s return, however long it was away', async () => {
+    const eventStore = inMemoryEventStore();
+    const projectionStore = inMemoryProjectionStore();
+    let unreachable = true;
+    const outage: typeof eventStore = {
+      ...eventStore,
+      readAll: (options) => (unreachable ? Promise.reject(new StoreUnavailable('PostgreSQL is unavailable: ECONNREFUSED')) : eventStore.readAll(options)),
+    };
+    await eventStore.appendToStream('s', [{ type: 'Counted', data: {} }], { expectedVersion: 'any' });
+    // backoff from 100 ms, doubling: after 4 s of failures the next pause alone would be 3.2 s, and grow to 10 s
+    start(createProjectionDaemon({ eventStore: outage, projectionStore, projections: [counting()], retryBackoffMs: 100, maxRetryBackoffMs: 10_000 }));
+    await new Promise((r) => setTimeout(r, 4_000));
+    expect(projectionStore.readModel('counts').get('s')).toBeUndefined();
+    unreachable = false;
+    const back = Date.now();
+    await until(() => projectionStore.readModel('counts').get('s') === 1, 5_000);
+    expect(Date.now() - back).toBeLessThan(1_500);
+  }, 15_000);
 
   it('runs a projection in one instance only; the standby takes over when the active one stops', async () => {
     const eventStore = inMemoryEventStore();

@@ -41,6 +41,11 @@ export interface ProjectionDaemonOptions<Session> {
   /** First pause after a failed batch; doubles up to `maxRetryBackoffMs`. */
   readonly retryBackoffMs?: number;
   readonly maxRetryBackoffMs?: number;
+  /**
+   * The longest pause while a store is unreachable (StoreUnavailable; default 1,000 ms): a retry then costs one failed
+   * connect, and the projection must resume within about this long of the store's return, however long it was away.
+   */
+  readonly maxUnavailableBackoffMs?: number;
   /** How often a batch whose projection throws is tried before its events are isolated (and parked or stopped on). */
   readonly maxApplyAttempts?: number;
   readonly logger?: Logger;
@@ -100,6 +105,7 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
     leaseRetryMs = 1000,
     retryBackoffMs = 100,
     maxRetryBackoffMs = 10_000,
+    maxUnavailableBackoffMs = 1_000,
     maxApplyAttempts = 3,
     logger = silentLogger,
   } = options;
@@ -412,9 +418,10 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
             continue;
           }
           if (status.state !== 'failed') fail(error);
+          if (error instanceof StoreUnavailable) backoff = Math.min(backoff, maxUnavailableBackoffMs);
           logger.error({ projection: name, err: error, backoffMs: backoff }, 'projection step failed; retrying');
           await sleep(backoff, signal);
-          backoff = Math.min(backoff * 2, maxRetryBackoffMs);
+          backoff = Math.min(backoff * 2, error instanceof StoreUnavailable ? maxUnavailableBackoffMs : maxRetryBackoffMs);
         }
       }
     };

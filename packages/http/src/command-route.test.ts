@@ -1,5 +1,5 @@
 // commandRoute: the 202 acknowledgement, correlation ids, handler input, business rule refusals.
-import { inMemoryEventStore } from '@twofold/core';
+import { inMemoryEventStore, OutcomeUnknown, type IdempotencyStore } from '@twofold/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commandRoute } from './command-route.js';
 import { createHttpApp } from './create-http-app.js';
@@ -77,6 +77,26 @@ describe('commandRoute', () => {
     expect(response.statusCode).toBe(202);
     expect(response.json()).toEqual({ correlationId: 'c-1', streamId: 'order-o-1', streamVersion: 1, position: 2 });
     expect(seen).toEqual([{ params: { orderId: 'o-1' }, body: { sku: 's-1', quantity: 3 }, metadata: { now, correlationId: 'c-1', commandId: expect.any(String) } }]);
+  });
+
+  it('answers an unknown outcome with Retry-After only when the command carried an Idempotency-Key (a retry with it is safe)', async () => {
+    const keys: IdempotencyStore = { ttlMs: 60_000, find: async () => undefined, recordResponse: async () => undefined, deleteExpired: async () => 0 };
+    app = await createHttpApp({ idempotencyStore: keys });
+    commandRoute(app, {
+      url: '/lost',
+      summary: 'A command whose append answer is lost',
+      handler: async ({ metadata }) => {
+        throw new OutcomeUnknown(metadata.commandId!);
+      },
+    });
+    const keyed = await app.inject({ method: 'POST', url: '/lost', payload: {}, headers: { 'idempotency-key': 'k-1' } });
+    expect(keyed.statusCode).toBe(503);
+    expect(keyed.json().error.code).toBe('outcome_unknown');
+    expect(keyed.headers['retry-after']).toBe('1');
+    const unkeyed = await app.inject({ method: 'POST', url: '/lost', payload: {} });
+    expect(unkeyed.statusCode).toBe(503);
+    expect(unkeyed.json().error.code).toBe('outcome_unknown');
+    expect(unkeyed.headers['retry-after']).toBeUndefined();
   });
 
   it('refuses to be declared on an app not made by createHttpApp', async () => {

@@ -1,7 +1,7 @@
 // commandRoute: declares a command endpoint that answers 202 with the correlation id and the consistency token.
 import { Type, type Static, type TObject, type TSchema, type TUnknown } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
-import { CommandRejected, IdempotencyKeyUsed, InvalidCommand, sleep, type AppendResult, type CommandMetadata, type IdempotencyEntry, type IdempotencyStore } from '@twofold/core';
+import { CommandRejected, IdempotencyKeyUsed, InvalidCommand, OutcomeUnknown, sleep, type AppendResult, type CommandMetadata, type IdempotencyEntry, type IdempotencyStore } from '@twofold/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorResponseRef } from './error-response.js';
 import { settingsOf, type HttpApp } from './http-app.js';
@@ -111,6 +111,8 @@ export function commandRoute<P extends TSchema = TObject<Record<never, never>>, 
       try {
         outcome = await handler({ params: request.params as Static<P>, body: request.body as Static<B>, metadata, request });
       } catch (error) {
+        // with a key, a retry after an unknown outcome is applied at most once: the answer may invite it
+        if (keyed !== undefined && error instanceof OutcomeUnknown) throw new OutcomeUnknown(error.commandId, { cause: error.cause, retrySafe: true });
         // a retry that ran while the first of its key committed: the first one's answer is the answer
         if (keyed === undefined || !(error instanceof IdempotencyKeyUsed)) throw error;
         const entry = await keyed.store.find(scope, keyed.key);

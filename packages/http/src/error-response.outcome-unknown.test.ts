@@ -12,6 +12,13 @@ describe('describeError for lost connections', () => {
     expect(reply.body.error.message).toMatch(/Idempotency-Key/);
   });
 
+  it('invites a retry (Retry-After) of an unknown outcome only when the command carried an Idempotency-Key', () => {
+    const reply = describeError(new OutcomeUnknown('cmd-1', { retrySafe: true }));
+    expect(reply.status).toBe(503);
+    expect(reply.headers).toEqual({ 'retry-after': '1' });
+    expect(reply.body.error).toMatchObject({ code: 'outcome_unknown', details: { commandId: 'cmd-1' } });
+  });
+
   it('keeps Retry-After on store_unavailable, whether or not the statement was sent', () => {
     for (const statementSent of [false, true]) {
       const reply = describeError(new StoreUnavailable('PostgreSQL is unavailable', { statementSent }));

@@ -1,5 +1,5 @@
 // The JSON error shape `{ error: { code, message, details } }` and the translation of any thrown value into it.
-import { Overloaded, StoreUnavailable, TwofoldError } from '@twofold/core';
+import { OutcomeUnknown, Overloaded, StoreUnavailable, TwofoldError } from '@twofold/core';
 import { Type, type Static } from '@sinclair/typebox';
 import { statusOfError } from './error-statuses.js';
 
@@ -80,7 +80,9 @@ const reply = (status: number, code: string, message: string, details: Record<st
 export function describeError(error: unknown): ErrorReply {
   const status = statusOfError(error);
   if (status !== undefined && error instanceof TwofoldError) {
-    const headers: Record<string, string> = error instanceof StoreUnavailable || error instanceof Overloaded ? { 'retry-after': '1' } : {};
+    // an unknown outcome invites a retry only when the command carried an Idempotency-Key (applied at most once)
+    const retry = error instanceof StoreUnavailable || error instanceof Overloaded || (error instanceof OutcomeUnknown && error.retrySafe);
+    const headers: Record<string, string> = retry ? { 'retry-after': '1' } : {};
     return reply(status, error.code, error.message, { ...error.details }, headers);
   }
   if (typeof error !== 'object' || error === null || error instanceof TwofoldError) return internal();

@@ -12,6 +12,8 @@ const messages = [
   'Cannot use a pool after calling end on the pool',
   'Client was closed and is not queryable',
   'PGlite is closed',
+  // pg's query_timeout (our read timeout): no answer in time, the link is presumed lost and the connection discarded
+  'Query read timeout',
 ];
 
 /** True when the error says the database could not be reached, rather than that a statement failed. */

@@ -28,10 +28,24 @@ export interface OpenSqlClientOptions {
   readonly applicationName?: string;
   /** PostgreSQL: settings every session of the client starts with (`SET name = value`), e.g. `synchronous_commit: 'off'`. */
   readonly sessionSettings?: Readonly<Record<string, string>>;
+  /**
+   * PostgreSQL: the longest wait for a connection (opening one, or a free one from a full pool); beyond, the query
+   * fails with StoreUnavailable, as when the server refuses. Default none: a partition that answers nothing would
+   * hold every caller until it heals.
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * PostgreSQL: a statement unanswered this long is failed with StoreUnavailable and its connection discarded (the
+   * link is presumed lost). Set it above the sessions' statement_timeout, so only a silent link trips it. Default none.
+   */
+  readonly readTimeoutMs?: number;
 }
 
 export function openSqlClient(url: string, options: OpenSqlClientOptions = {}): Promise<PostgresClient> {
-  const { logger, maxConnections, applicationName, sessionSettings = {} } = options;
+  const { logger, maxConnections, applicationName, sessionSettings = {}, connectTimeoutMs, readTimeoutMs } = options;
+  for (const [name, value] of Object.entries({ connectTimeoutMs, readTimeoutMs })) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 0)) throw new RangeError(`${name} must be a non-negative integer (ms), not ${value}`);
+  }
   for (const [name, value] of Object.entries(sessionSettings)) {
     if (!/^[a-z_][a-z0-9_.]*$/.test(name) || !/^[A-Za-z0-9_.:-]+$/.test(value)) throw new RangeError(`invalid session setting ${name}=${value}`);
   }
@@ -45,6 +59,8 @@ export function openSqlClient(url: string, options: OpenSqlClientOptions = {}): 
         ...(maxConnections === undefined ? {} : { max: maxConnections }),
         ...(applicationName === undefined ? {} : { application_name: applicationName }),
         ...(settings === '' ? {} : { options: settings }),
+        ...(connectTimeoutMs === undefined || connectTimeoutMs === 0 ? {} : { connectionTimeoutMillis: connectTimeoutMs }),
+        ...(readTimeoutMs === undefined || readTimeoutMs === 0 ? {} : { query_timeout: readTimeoutMs }),
       },
       logger === undefined ? {} : { logger },
     ),

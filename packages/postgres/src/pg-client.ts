@@ -80,7 +80,7 @@ function pooledQueries(pool: pg.Pool, what: string): Queryable {
 }
 
 export function createPgClient(config: string | PoolConfig, options: PgClientOptions = {}): PostgresClient {
-  const { logger = silentLogger, notifyIntervalMs = 5, reconnectDelayMs = 100, maxReconnectDelayMs = 5_000 } = options;
+  const { logger = silentLogger, notifyIntervalMs = 5, reconnectDelayMs = 100, maxReconnectDelayMs = 1_000 } = options;
   const poolConfig: PoolConfig = typeof config === 'string' ? { connectionString: config } : config;
   const clientConfig: ClientConfig = { ...poolConfig, keepAlive: poolConfig.keepAlive ?? true };
   const what = 'PostgreSQL';
@@ -175,9 +175,13 @@ export function createPgClient(config: string | PoolConfig, options: PgClientOpt
         await session.query('COMMIT');
         return result;
       } catch (error) {
-        await connection.query('ROLLBACK').catch((rollbackError: Error) => {
-          broken = rollbackError;
-        });
+        // a lost connection is discarded (the server rolls back on its own): a ROLLBACK on a silent link would hang
+        if (isConnectionError(error)) broken = error as Error;
+        else {
+          await connection.query('ROLLBACK').catch((rollbackError: Error) => {
+            broken = rollbackError;
+          });
+        }
         // only a COMMIT that was sent can have applied the transaction; before it, a lost connection rolls it back
         throw committing ? translateConnectionError(error, what) : notApplied(translateConnectionError(error, what));
       } finally {

@@ -48,7 +48,10 @@ it.each(['reset', 'silent'] as const)(`cut (%s) for ${cutMs / 1000} s under ${ra
     const body = n % 2 === 0 ? { quantity: 1 } : { orderId: `cut-${mode}-o${n}`, customerId: 'c', currency: 'EUR', lines: [{ sku, quantity: 1 }] };
     const path = n % 2 === 0 ? `/api/products/${sku}/restock` : '/api/orders';
     // unanswered after 30 s counts as a hang: the test fails on it
-    return fetch(`${shop.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-correlation-id': record.correlationId }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) })
+    // with an Idempotency-Key, as a client that retries should send: then even a command whose append was lost with
+    // the link (outcome_unknown) may be retried, and its 503 says so with Retry-After
+    const headers = { 'content-type': 'application/json', 'x-correlation-id': record.correlationId, 'idempotency-key': record.correlationId };
+    return fetch(`${shop.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) })
       .then(async (response) => {
         record.status = response.status;
         record.retryAfter = response.headers.get('retry-after');

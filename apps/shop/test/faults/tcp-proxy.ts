@@ -11,6 +11,9 @@ export interface TcpProxy {
    * partition; when it heals, what was held back is delivered (TCP retransmits) and the held connections go through.
    */
   cut(ms: number, mode?: 'reset' | 'silent'): Promise<void>;
+  /** Cuts the link as `cut` does, until `heal()`: for a test that acts while the link is down. */
+  sever(mode?: 'reset' | 'silent'): void;
+  heal(): void;
   /** Connections accepted so far (dropped ones included). */
   readonly accepted: () => number;
   close(): Promise<void>;
@@ -59,33 +62,41 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     if (silent) client.pause();
     else connect(link);
   });
+  const sever = (mode: 'reset' | 'silent' = 'reset'): void => {
+    if (mode === 'silent') {
+      silent = true;
+      for (const link of links) hold(link);
+      return;
+    }
+    refusing = true;
+    // a reset, as a broken network or a crashed server leaves it: the client learns at its next read or write
+    for (const link of links) {
+      link.client.resetAndDestroy();
+      link.upstream?.resetAndDestroy();
+    }
+    links.clear();
+  };
+  const heal = (): void => {
+    refusing = false;
+    if (!silent) return;
+    silent = false;
+    for (const link of links) {
+      if (link.upstream === undefined) connect(link);
+      else flow(link);
+    }
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
   return {
     port,
     accepted: () => accepted,
     async cut(ms, mode = 'reset') {
-      if (mode === 'silent') {
-        silent = true;
-        for (const link of links) hold(link);
-        await new Promise((r) => setTimeout(r, ms));
-        silent = false;
-        for (const link of links) {
-          if (link.upstream === undefined) connect(link);
-          else flow(link);
-        }
-        return;
-      }
-      refusing = true;
-      // a reset, as a broken network or a crashed server leaves it: the client learns at its next read or write
-      for (const link of links) {
-        link.client.resetAndDestroy();
-        link.upstream?.resetAndDestroy();
-      }
-      links.clear();
+      sever(mode);
       await new Promise((r) => setTimeout(r, ms));
-      refusing = false;
+      heal();
     },
+    sever,
+    heal,
     async close() {
       for (const link of links) end(link);
       await new Promise<void>((resolve) => server.close(() => resolve()));

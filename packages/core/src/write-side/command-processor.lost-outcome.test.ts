@@ -77,6 +77,15 @@ describe('a command whose append answer was lost', () => {
     expect(unknown).toBeInstanceOf(OutcomeUnknown);
   });
 
+  it('is OutcomeUnknown within outcomeLookupMs when the look-up itself never answers (a partition)', async () => {
+    const { store } = losingStore('lost', () => false);
+    const silent: EventStore = { ...store, findCommands: () => new Promise(() => undefined) };
+    const started = Date.now();
+    const error = await createCommandProcessor({ eventStore: silent, outcomeLookupMs: 200 }).execute(countDecider, count('a')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutcomeUnknown);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('is OutcomeUnknown when the store cannot look commands up', async () => {
     const { store } = losingStore('committed');
     const processor = createCommandProcessor({ eventStore: { ...store, findCommands: undefined } as EventStore });

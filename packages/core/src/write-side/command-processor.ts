@@ -211,8 +211,8 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
     for (let pauseMs = 50; eventStore.findCommands !== undefined && wrote.length > 0; pauseMs = Math.min(pauseMs * 2, 500)) {
       try {
         // first whether the lost session has ended (else its transaction may still commit after the lookup)
-        const ended = lostSession !== undefined && eventStore.sessionEnded !== undefined && (await eventStore.sessionEnded(lostSession));
-        found = await eventStore.findCommands(wrote);
+        const ended = lostSession !== undefined && eventStore.sessionEnded !== undefined && (await beforeDeadline(eventStore.sessionEnded(lostSession), deadline));
+        found = await beforeDeadline(eventStore.findCommands(wrote), deadline);
         settled = ended;
         if (settled || wrote.every((id) => found!.has(id)) || lostSession === undefined || eventStore.sessionEnded === undefined) break;
         if (Date.now() + pauseMs > deadline) break;
@@ -313,4 +313,17 @@ function idempotencyKeysOf(batch: readonly QueuedCommand[], outcomes: readonly O
 
 function isStateCache(value: StateCache | StateCacheOptions | undefined): value is StateCache {
   return typeof (value as Partial<StateCache> | undefined)?.get === 'function';
+}
+
+/**
+ * The promise, or StoreUnavailable once the deadline passes: a look-up over a link that answers nothing (a partition)
+ * must not hold the commands' answers past the time they were promised one.
+ */
+function beforeDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreUnavailable('the store did not answer the outcome look-up in time')), Math.max(0, deadline - Date.now()));
+  });
+  promise.catch(() => undefined);
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
