@@ -70,8 +70,17 @@ describe('rebuilding orderSearch under write load on PostgreSQL', () => {
       const placed = await request(base, 'POST', '/api/orders', { orderId: `rb-${i}`, customerId: i % 3 === 0 ? 'fixed' : `c-${i}`, currency: 'EUR', lines: [{ sku: 'RB-1', quantity: 1 }] });
       last = placed.body.position;
     }
-    const count = async (token?: number) =>
-      (await request(base, 'GET', '/api/orders?customerId=fixed&limit=200', undefined, token === undefined ? {} : { 'X-Min-Position': String(token) })).body.items.length as number;
+    // every page of the fixed customer's orders (the writer may outrun one page while the rebuild runs)
+    const count = async (token?: number) => {
+      let total = 0;
+      let cursor: string | undefined;
+      do {
+        const page = await request(base, 'GET', `/api/orders?customerId=fixed&limit=200${cursor === undefined ? '' : `&cursor=${cursor}`}`, undefined, token === undefined ? {} : { 'X-Min-Position': String(token) });
+        total += page.body.items.length as number;
+        cursor = page.body.nextCursor;
+      } while (cursor !== undefined);
+      return total;
+    };
     const before = await count(last);
     expect(before).toBe(50);
 

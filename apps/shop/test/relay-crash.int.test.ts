@@ -28,7 +28,10 @@ describe('relay crash safety', () => {
     const location = { servers: nats.urls };
     await writeEvents(log.eventStore, events / 2, { writers: 8 });
     const started = performance.now();
-    const writing = writeEvents(log.eventStore, events / 2, { writers: 2, paceMs: 1, offset: events / 2 });
+    // the second half arrives over about 5 s per kill (~2.5 s a run), so the kills land while there is still log to
+    // relay however fast the machine is
+    const paceMs = Math.max(1, Math.ceil((kills * 5_000) / (events / 4)));
+    const writing = writeEvents(log.eventStore, events / 2, { writers: 2, paceMs, offset: events / 2 });
     let killedMidRun = 0;
     let restarts = 0;
     const random = (min: number, max: number): number => min + Math.floor(Math.random() * (max - min));
