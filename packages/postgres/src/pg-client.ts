@@ -49,29 +49,20 @@ function sessionOver(target: Queryable, what: string, connection?: unknown): Pre
 }
 
 /**
- * Checks a connection out of the pool; failing here, nothing was sent. A checked-out connection that dies between
- * queries emits 'error': `ignore` swallows it (the next query reports it) until the caller removes it.
- */
-async function checkOut(pool: pg.Pool, what: string): Promise<{ connection: PoolClient; ignore: () => void }> {
-  let connection: PoolClient;
-  try {
-    connection = await pool.connect();
-  } catch (error) {
-    throw translateConnectionError(error, what);
-  }
-  const ignore = (): void => undefined;
-  connection.on('error', ignore);
-  return { connection, ignore };
-}
-
-/**
  * Queries on pooled connections, each checked out for one statement. Unlike `pool.query`, a failure to check a
  * connection out (nothing was sent) is told apart from a failure after the statement was written (it may have run).
  */
 function pooledQueries(pool: pg.Pool, what: string): Queryable {
   return {
     async query(config) {
-      const { connection, ignore } = await checkOut(pool, what);
+      let connection: PoolClient;
+      try {
+        connection = await pool.connect();
+      } catch (error) {
+        throw translateConnectionError(error, what);
+      }
+      const ignore = (): void => undefined;
+      connection.on('error', ignore);
       let broken: Error | undefined;
       try {
         return await connection.query(config);
@@ -165,7 +156,15 @@ export function createPgClient(config: string | PoolConfig, options: PgClientOpt
     queryPrepared: pooled.queryPrepared,
 
     async transaction(fn) {
-      const { connection, ignore } = await checkOut(pool, what);
+      let connection: PoolClient;
+      try {
+        connection = await pool.connect();
+      } catch (error) {
+        throw translateConnectionError(error, what);
+      }
+      // a checked-out connection that dies between queries emits 'error'; the next query reports it
+      const ignore = (): void => undefined;
+      connection.on('error', ignore);
       let broken: Error | undefined;
       const session = sessionOver(connection as unknown as Queryable, what);
       let committing = false;
