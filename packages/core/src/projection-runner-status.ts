@@ -1,0 +1,27 @@
+// What a projection daemon reports: each runner's status, and each batch it committed.
+import type { LogCursor, StoredEvent } from './messages.js';
+
+export type RunnerState = 'idle' | 'standby' | 'running' | 'rebuilding' | 'paused' | 'failing' | 'failed' | 'stopped';
+
+export interface ProjectionRunnerStatus {
+  readonly name: string;
+  readonly state: RunnerState;
+  readonly cursor: LogCursor | undefined;
+  readonly lastError: string | undefined;
+}
+
+export type AppliedEvent = Pick<StoredEvent, 'globalPosition' | 'recordedAt'>;
+
+export interface AppliedBatch {
+  readonly name: string;
+  readonly generation: number | undefined;
+  /** True for the generation readers see, false for a rebuild. */
+  readonly live: boolean;
+  readonly cursor: LogCursor;
+  /** Commit time of the event at `cursor`. */
+  readonly lastEventAt: Date;
+  /** Events passed to the projection (the ones it handles), not parked ones: what listeners may rely on of each. */
+  readonly applied: readonly AppliedEvent[];
+  readonly parked: number;
+  readonly committedAt: Date;
+}
