@@ -2,7 +2,8 @@
 // It implements the administration port too (pause, dead letters, rebuild generations), for tests.
 import { randomUUID } from 'node:crypto';
 import { CheckpointMoved, NotFound } from './errors.js';
-import { holdExpiringLease, inMemoryLeaseTable, leaseTiming, type LeaseTiming } from './expiring-lease.js';
+import { inMemoryLeaseTable, leaseTiming, type LeaseTiming } from './expiring-lease.js';
+import { holdLeasesThrough } from './held-leases.js';
 import { compareCursors, cursorOf, logStart, type LogCursor } from './messages.js';
 import type {
   AdministeredProjectionStore,
@@ -31,8 +32,7 @@ export interface InMemoryProjectionStoreOptions {
 
 export function inMemoryProjectionStore(options: InMemoryProjectionStoreOptions = {}): InMemoryProjectionStore {
   const timing = leaseTiming(options.lease);
-  const leaseTable = inMemoryLeaseTable();
-  const holder = randomUUID();
+  const leases = holdLeasesThrough(inMemoryLeaseTable(), randomUUID(), timing);
   const checkpoints = new Map<string, Mutable<ProjectionCheckpoint>>();
   const models = new Map<string, InMemoryReadModel>();
   const deadLetters = new Map<string, DeadLetter[]>();
@@ -108,7 +108,7 @@ export function inMemoryProjectionStore(options: InMemoryProjectionStoreOptions 
       notify(live ? [{ name, cursor: to.cursor, lastEventAt: to.lastEventAt }] : undefined);
     },
     tryAcquireLease(name): Promise<ProjectionLease | undefined> {
-      return holdExpiringLease(leaseTable, name, holder, timing);
+      return leases.tryAcquire(name);
     },
     subscribe(listener) {
       listeners.add(listener);
@@ -122,7 +122,9 @@ export function inMemoryProjectionStore(options: InMemoryProjectionStoreOptions 
       const checkpoint = checkpoints.get(name);
       return structuredClone(models.get(key(name, checkpoint?.generation ?? 1)) ?? new Map());
     },
-    async close() {},
+    async close() {
+      await leases.releaseAll();
+    },
 
     async setPaused(name, paused) {
       checkpointOf(name).paused = paused;

@@ -76,6 +76,8 @@ export { inMemoryProjectionStore } from './in-memory-projection-store.js';
 export type { InMemoryProjectionStore, InMemoryProjectionStoreOptions, InMemoryReadModel } from './in-memory-projection-store.js';
 export type { ExpiringLease, LeaseTable, LeaseTiming } from './expiring-lease.js';
 export { defaultLeaseTiming, holdExpiringLease, inMemoryLeaseTable, leaseTiming } from './expiring-lease.js';
+export type { HeldLeases } from './held-leases.js';
+export { holdLeasesThrough } from './held-leases.js';
 export type { SnapshotPolicy, StreamModel } from './write-side/stream-model.js';
 export { streamModel } from './write-side/stream-model.js';
 export type { Snapshot, SnapshotStore } from './write-side/snapshot-store.js';

@@ -1,0 +1,5 @@
+// For the rest of the transaction, resolves unqualified names in a generation's schema first, then in the readers' schema.
+import { quoteIdentifier } from '../sql-identifier.js';
+
+export const useGenerationSchema = (generationSchema: string, readerSchema: string): string =>
+  `SET LOCAL search_path TO ${quoteIdentifier(generationSchema)}, ${quoteIdentifier(readerSchema)}`;
