@@ -192,6 +192,19 @@ end
 return values
 `);
 
+/**
+ * KEYS[1]: the lease, KEYS[2]: the hash of the last token granted per lease; ARGV: name, ttl in ms. Grants the lease
+ * if no one holds it (held means the key exists: it expires with its ttl): the new token, one more than the last, else nil.
+ */
+export const takeLeaseScript = luaScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return false
+end
+local token = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
+return token
+`);
+
 /** KEYS[1]: the lease; ARGV: token, ttl in ms. 1 if still ours (and extended), else 0. */
 export const renewLeaseScript = luaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then
