@@ -17,8 +17,13 @@ eventStoreContract('PGlite', async () => {
       await store.close();
       await client.close();
     },
+    // PGlite is one database in this process: a second store opens it through the same client
+    async openSibling() {
+      const sibling = postgresEventStore(client);
+      return { store: sibling, close: () => sibling.close() };
+    },
   };
-});
+}, { gapSafeReadAll: true, sharedStorage: true });
 
 /** A fresh PostgreSQL database with the store on it, optionally wrapped (the contract holds either way). */
 const onPostgres = (wrap: (store: EventStore) => EventStore) => async () => {
@@ -33,11 +38,24 @@ const onPostgres = (wrap: (store: EventStore) => EventStore) => async () => {
       await client.close();
       await database.drop();
     },
+    // another process would open a client of its own on the same database
+    async openSibling() {
+      const siblingClient = createPgClient(database.url);
+      const sibling = postgresEventStore(siblingClient);
+      return {
+        store: sibling,
+        async close() {
+          await sibling.close();
+          await siblingClient.close();
+        },
+      };
+    },
   };
 };
 
-eventStoreContract('PostgreSQL', onPostgres((store) => store));
-eventStoreContract('PostgreSQL, group commit', onPostgres(groupCommit));
+const onPostgresCapabilities = { gapSafeReadAll: true, sharedStorage: true } as const;
+eventStoreContract('PostgreSQL', onPostgres((store) => store), onPostgresCapabilities);
+eventStoreContract('PostgreSQL, group commit', onPostgres(groupCommit), onPostgresCapabilities);
 
 it('leaves out the data and metadata of the types a reader does not use, so it costs nothing to decode', async () => {
   const client = await createPgliteClient();

@@ -11,11 +11,14 @@ import {
   type StoredEvent,
 } from '@twofold/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allEventStoreCapabilities, eventStoreCapabilityTests, type EventStoreCapabilities, type SiblingStore } from './event-store-capabilities.js';
 
 export interface EventStoreFixture {
   readonly store: EventStore;
   /** Closes the store and whatever the factory opened for it. */
   close(): Promise<void>;
+  /** Opens another store over the same storage (for backends with the sharedStorage capability). */
+  openSibling?(): Promise<SiblingStore>;
 }
 
 /** Opens a store over fresh, empty storage. */
@@ -35,9 +38,10 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /**
  * Defines the suite. Tests share one store (each writes to its own streams); the ones that need an
- * empty store open another through the factory. Tests within the suite run one at a time.
+ * empty store open another through the factory. Tests within the suite run one at a time. The tests of a
+ * capability the backend lacks are reported as skipped, with its reason; a backend that declares nothing runs them all.
  */
-export function eventStoreContract(name: string, factory: EventStoreFactory): void {
+export function eventStoreContract(name: string, factory: EventStoreFactory, capabilities: EventStoreCapabilities = allEventStoreCapabilities): void {
   describe(`EventStore contract: ${name}`, () => {
     let fixture: EventStoreFixture | undefined;
     const store = (): EventStore => fixture!.store;
@@ -389,6 +393,16 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
         expect(await store().cursorAt(result.position + 1_000_000)).toBeUndefined();
       });
     });
+
+    eventStoreCapabilityTests(
+      {
+        store,
+        get openSibling() {
+          return fixture?.openSibling?.bind(fixture);
+        },
+      },
+      capabilities,
+    );
 
     describe('subscribing', () => {
       it('wakes a subscriber after an append, and no longer once it unsubscribed', async () => {

@@ -1,14 +1,20 @@
 // The event store, projection store and snapshot store contracts, run on the in-memory stores of core.
 import { groupCommit, inMemoryEventStore, inMemoryProjectionStore, inMemorySnapshotStore, type InMemoryReadModel } from '@twofold/core';
+import type { EventStoreCapabilities } from './event-store-capabilities.js';
 import { eventStoreContract } from './event-store-contract.js';
 import { projectionAdministrationContract } from './projection-administration-contract.js';
 import { projectionStoreContract, type KeyValueReadModel } from './projection-store-contract.js';
 import { snapshotStoreContract } from './snapshot-store-contract.js';
 
-eventStoreContract('in memory', async () => ({ store: inMemoryEventStore(), close: async () => undefined }));
+const inMemory: EventStoreCapabilities = {
+  gapSafeReadAll: true,
+  sharedStorage: 'an in-memory store keeps its log in its own instance: no other store, in this process or another, can open it',
+};
+
+eventStoreContract('in memory', async () => ({ store: inMemoryEventStore(), close: async () => undefined }), inMemory);
 
 // group commit changes how appends reach the store, never what they mean
-eventStoreContract('in memory, group commit', async () => ({ store: groupCommit(inMemoryEventStore()), close: async () => undefined }));
+eventStoreContract('in memory, group commit', async () => ({ store: groupCommit(inMemoryEventStore()), close: async () => undefined }), inMemory);
 
 snapshotStoreContract('in memory', async () => ({ store: inMemorySnapshotStore(), close: async () => undefined }));
 

@@ -17,6 +17,8 @@ export { createTestDatabase, defaultTestServerUrl } from './test-database.js';
 export type { TestDatabase, TestDatabaseOptions } from './test-database.js';
 export { eventStoreContract } from './event-store-contract.js';
 export type { EventStoreFactory, EventStoreFixture } from './event-store-contract.js';
+export { allEventStoreCapabilities } from './event-store-capabilities.js';
+export type { Capability, EventStoreCapabilities, SiblingStore } from './event-store-capabilities.js';
 export { snapshotStoreContract } from './snapshot-store-contract.js';
 export type { SnapshotStoreFactory, SnapshotStoreFixture } from './snapshot-store-contract.js';
 export { projectionStoreContract, sqlKeyValueReadModel } from './projection-store-contract.js';
