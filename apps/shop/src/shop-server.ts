@@ -37,8 +37,8 @@ import {
   postgresIdempotencyStore,
   postgresProjectionStore,
   postgresSnapshotStore,
-  readerHoldback,
-  watchReaderHoldback,
+  highWaterMark,
+  watchHighWaterMark,
   storedSchemaVersions,
   type PostgresClient,
   type SqlSession,
@@ -315,16 +315,16 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       projectionStore: checkpoints,
       daemon: daemon ?? noDaemon,
       lagThresholdsMs,
-      readerHoldback: () => readerHoldback(readsEvents),
+      highWaterMark: () => highWaterMark(readsEvents),
       ...(commands === undefined ? {} : { commands }),
     });
     const distinctClients = [...new Set<PostgresClient>([readsEvents, readsModels])];
     // on a server, other processes' transactions can hold every reader back: say who, once per episode, and in health
-    const holdbackWatch = readsEvents.capabilities.multipleConnections ? watchReaderHoldback(readsEvents, coreLogger === undefined ? {} : { logger: coreLogger }) : undefined;
-    if (holdbackWatch !== undefined) closers.push(async () => holdbackWatch.stop());
+    const highWaterMarkWatch = readsEvents.capabilities.multipleConnections ? watchHighWaterMark(readsEvents, coreLogger === undefined ? {} : { logger: coreLogger }) : undefined;
+    if (highWaterMarkWatch !== undefined) closers.push(async () => highWaterMarkWatch.stop());
     healthRoutes(app, {
       readersHeldBack: () => {
-        const latest = holdbackWatch?.latest();
+        const latest = highWaterMarkWatch?.latest();
         if (latest?.holder === undefined || latest.oldestOpenTransactionAgeMs < 1_000) return undefined;
         return { forMs: latest.oldestOpenTransactionAgeMs, ...latest.holder };
       },

@@ -26,7 +26,7 @@ export { projectionOverview } from './projection-overview.js';
 export { Type } from '@sinclair/typebox';
 export type { Static, TObject, TSchema } from '@sinclair/typebox';
 export { metricsRoutes } from './metrics.js';
-export type { MetricsOptions, ReaderHoldbackReading } from './metrics.js';
+export type { MetricsOptions, HighWaterMarkReading } from './metrics.js';
 export { projectionAdminRoutes } from './projection-admin-routes.js';
 export type { ProjectionAdminRoutesOptions } from './projection-admin-routes.js';
 export type { ApiKeyIdentity, ApiKeyring, ApiRole } from './api-keys.js';

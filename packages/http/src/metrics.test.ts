@@ -31,7 +31,7 @@ describe('GET /metrics', () => {
       daemon,
       processMetrics: false,
       lagThresholdsMs: { counts: 1_000 },
-      readerHoldback: async () => ({
+      highWaterMark: async () => ({
         oldestOpenTransactionAgeMs: 1_500,
         eventsCommittedButInvisible: 4,
         holder: { pid: 4242, applicationName: 'twofold projector', state: 'idle in transaction' },

@@ -1,10 +1,10 @@
-// Prometheus metrics: projection lag and propagation delay, events applied, command and query latency, reader holdback.
+// Prometheus metrics: projection lag and propagation delay, events applied, command and query latency, what holds the log's high-water mark back.
 import type { CommandProcessor, EventStore, ProjectionDaemon, ProjectionStore } from '@twofold/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HttpApp } from './http-app.js';
 import { projectionOverview } from './projection-overview.js';
 
-export interface ReaderHoldbackReading {
+export interface HighWaterMarkReading {
   readonly oldestOpenTransactionAgeMs: number;
   readonly eventsCommittedButInvisible: number;
   /** Who holds the oldest open transaction (pg_stat_activity), when one does. */
@@ -16,8 +16,8 @@ export interface MetricsOptions {
   readonly projectionStore: Pick<ProjectionStore<unknown>, 'readCheckpoints'>;
   /** This process's daemon: its batches feed the propagation histogram and the applied counter. */
   readonly daemon?: Pick<ProjectionDaemon, 'onProgress' | 'statuses'>;
-  /** How far the oldest open transaction holds log readers back (PostgreSQL's readerHoldback). */
-  readonly readerHoldback?: () => Promise<ReaderHoldbackReading>;
+  /** How far the oldest open transaction holds log readers back (PostgreSQL's highWaterMark). */
+  readonly highWaterMark?: () => Promise<HighWaterMarkReading>;
   readonly lagThresholdsMs?: Readonly<Record<string, number>>;
   /** This process's command processor: batches, conflicts, state cache hits and the events folded. */
   readonly commands?: Pick<CommandProcessor, 'counters'>;
@@ -33,7 +33,7 @@ const outcomeOf = (status: number): string =>
 
 /** Registers `GET /metrics` and the hooks that time commands and queries. Call it before declaring the app's routes. */
 export function metricsRoutes(app: HttpApp, options: MetricsOptions): Registry {
-  const { eventStore, projectionStore, daemon, readerHoldback, lagThresholdsMs = {}, commands, registry = new Registry(), processMetrics = true } = options;
+  const { eventStore, projectionStore, daemon, highWaterMark, lagThresholdsMs = {}, commands, registry = new Registry(), processMetrics = true } = options;
   if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'twofold_' });
   if (commands !== undefined) commandProcessorMetrics(registry, commands);
 
@@ -108,7 +108,7 @@ export function metricsRoutes(app: HttpApp, options: MetricsOptions): Registry {
   });
 
   async function refresh(): Promise<void> {
-    const [checkpoints, head, holdback] = await Promise.all([projectionStore.readCheckpoints(), eventStore.head(), readerHoldback?.()]);
+    const [checkpoints, head, holdback] = await Promise.all([projectionStore.readCheckpoints(), eventStore.head(), highWaterMark?.()]);
     const overview = projectionOverview({ checkpoints, head, runners: daemon?.statuses() ?? [], firstEventAt: undefined, lagThresholdsMs });
     for (const projection of overview) {
       const labels = { projection: projection.name };

@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from './migrate.js';
 import { createPgClient } from './pg-client.js';
-import { execute, type PostgresClient } from './postgres-client.js';
+import { runStatement, type PostgresClient } from './postgres-client.js';
 import { postgresEventStore } from './postgres-event-store.js';
 import type { SqlSession } from './sql-client.js';
 import { appendEvent, appendEventParams } from './statements/append-event.js';
@@ -14,9 +14,9 @@ import { appendEvents, appendEventsParams } from './statements/append-events.js'
 /** The store's two append statements, run inside a caller's transaction. */
 const appenders = {
   appendEvents: (session: SqlSession, streamId: string, expectedVersion: number | 'any') =>
-    execute(session, appendEvents, appendEventsParams([{ streamId, expectedVersion, events: [{ type: 'InCaller', data: {} }] }])),
+    runStatement(session, appendEvents, appendEventsParams([{ streamId, expectedVersion, events: [{ type: 'InCaller', data: {} }] }])),
   appendEvent: (session: SqlSession, streamId: string, expectedVersion: number | 'any') =>
-    execute(session, appendEvent, appendEventParams(streamId, expectedVersion, { type: 'InCaller', data: {} })),
+    runStatement(session, appendEvent, appendEventParams(streamId, expectedVersion, { type: 'InCaller', data: {} })),
 };
 
 describe('per-stream order of appends in a caller’s transaction', () => {

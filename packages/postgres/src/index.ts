@@ -1,7 +1,7 @@
 // @twofold/postgres: the event store, projection store, snapshot store and migrations on PostgreSQL and PGlite, one SQL dialect.
 export type { QueryResult, SqlClient, SqlSession } from './sql-client.js';
 export type { DedicatedConnection, NamedStatement, PostgresClient, PreparingSqlSession, SqlClientCapabilities } from './postgres-client.js';
-export { execute } from './postgres-client.js';
+export { runStatement } from './postgres-client.js';
 export type { PgClientOptions } from './pg-client.js';
 export { createPgClient } from './pg-client.js';
 export type { PgliteClientOptions } from './pglite-client.js';
@@ -22,9 +22,9 @@ export { postgresIdempotencyStore } from './postgres-idempotency-store.js';
 export { checkpointsChannel, generationSchema, postgresProjectionStore } from './postgres-projection-store.js';
 export type { PostgresProjectionStoreOptions } from './postgres-projection-store.js';
 export { postgresSnapshotStore } from './postgres-snapshot-store.js';
-export type { HoldbackHolder, ReaderHoldback } from './reader-holdback.js';
-export type { ReaderHoldbackWatch, ReaderHoldbackWatchOptions } from './reader-holdback-watch.js';
-export { watchReaderHoldback } from './reader-holdback-watch.js';
+export type { HighWaterMarkHolder, HighWaterMark } from './high-water-mark.js';
+export type { HighWaterMarkWatch, HighWaterMarkWatchOptions } from './high-water-mark-watch.js';
+export { watchHighWaterMark } from './high-water-mark-watch.js';
 export { storeIdentity } from './store-identity.js';
-export { readerHoldback } from './reader-holdback.js';
+export { highWaterMark } from './high-water-mark.js';
 export { storedSchemaVersions } from './stored-schema-versions.js';

@@ -49,7 +49,7 @@ export interface PostgresClient extends SqlClient, PreparingSqlSession {
 }
 
 /** Runs a named statement, prepared when the session can prepare, as plain text otherwise. */
-export function execute<Row = Record<string, unknown>>(
+export function runStatement<Row = Record<string, unknown>>(
   session: SqlSession,
   statement: NamedStatement,
   params: readonly unknown[] = [],

@@ -1,7 +1,7 @@
 // Dead letters on PostgreSQL: events a projection could not apply, parked in twofold_dead_letters until retried or dropped.
 import { NotFound, type DeadLetter, type NewDeadLetter, type ProjectionAdministration, type StoredEvent } from '@twofold/core';
 import { toDate } from './event-row.js';
-import { execute, type PostgresClient } from './postgres-client.js';
+import { runStatement, type PostgresClient } from './postgres-client.js';
 import type { DeclaredTables, ProjectionGenerations } from './projection-generations.js';
 import type { ProjectionNotifications } from './projection-notifications.js';
 import type { SqlSession } from './sql-client.js';
@@ -36,37 +36,37 @@ export type DeadLetters = Pick<
 export function postgresDeadLetters(client: PostgresClient, generations: ProjectionGenerations, notifications: ProjectionNotifications): DeadLetters {
   return {
     async readDeadLetters(name) {
-      const { rows } = await execute<DeadLetterRow>(client, readDeadLetters, [name ?? null]);
+      const { rows } = await runStatement<DeadLetterRow>(client, readDeadLetters, [name ?? null]);
       return rows.map(toDeadLetter);
     },
 
     async requestDeadLetterRetry(name) {
-      const { rowCount } = await execute(client, requestDeadLetterRetry, [name]);
+      const { rowCount } = await runStatement(client, requestDeadLetterRetry, [name]);
       if (rowCount === 0) throw new NotFound('projection', name);
       notifications.operatorChanged();
     },
 
     async retryDeadLetter(name, id, apply) {
       await client.transaction(async (session) => {
-        const { rows } = await execute<{ generation: number; tables: DeclaredTables }>(session, lockDeadLetter, [name, id]);
+        const { rows } = await runStatement<{ generation: number; tables: DeclaredTables }>(session, lockDeadLetter, [name, id]);
         const row = rows[0];
         if (row === undefined) throw new NotFound('dead letter', id);
         await generations.use(session, name, row.generation, row.tables);
         await apply(session);
-        await execute(session, deleteDeadLetter, [name, id]);
+        await runStatement(session, deleteDeadLetter, [name, id]);
       });
     },
 
     async finishDeadLetterRetry(name, failures) {
       await client.transaction(async (session) => {
-        for (const { id, error } of failures) await execute(session, recordDeadLetterError, [name, id, error]);
-        await execute(session, clearDeadLetterRetry, [name]);
+        for (const { id, error } of failures) await runStatement(session, recordDeadLetterError, [name, id, error]);
+        await runStatement(session, clearDeadLetterRetry, [name]);
       });
       notifications.checkpointMoved();
     },
 
     async dropDeadLetters(name, ids) {
-      const { rowCount } = await execute(client, dropDeadLetters, [name, ids === undefined ? null : ids.map(Number)]);
+      const { rowCount } = await runStatement(client, dropDeadLetters, [name, ids === undefined ? null : ids.map(Number)]);
       notifications.operatorChanged();
       return rowCount ?? 0;
     },

@@ -16,7 +16,7 @@ import {
 import { toDate, toStoredEvent, type EventRow } from './event-row.js';
 import { decodeHead, encodeHead } from './change-payloads.js';
 import { channelSubscriptions } from './channel-subscriptions.js';
-import { execute, type NamedStatement, type PostgresClient } from './postgres-client.js';
+import { runStatement, type NamedStatement, type PostgresClient } from './postgres-client.js';
 import { appendEvent, appendEventParams } from './statements/append-event.js';
 import { appendEvents, appendEventsParams, type AppendEventsRow } from './statements/append-events.js';
 import { insertIdempotencyKeys, insertIdempotencyKeysParams, type KeyedCommandPlace } from './statements/insert-idempotency-keys.js';
@@ -152,7 +152,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
   }
 
   async function readHeads(streamIds: readonly string[]): Promise<Map<string, StreamHead>> {
-    const { rows } = await execute<StreamHeadRow>(client, readStreamHeads, [streamIds]);
+    const { rows } = await runStatement<StreamHeadRow>(client, readStreamHeads, [streamIds]);
     return new Map(
       rows.map((row) => [row.stream_id, { version: Number(row.stream_version), position: Number(row.global_position), transactionId: Number(row.xid) }]),
     );
@@ -179,13 +179,13 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
 
   /** Inserts the events; with idempotency keys, in one transaction with the keys (a key already held aborts both). */
   async function insertEvents(statement: NamedStatement, params: unknown[], writing: readonly StreamAppend[], keys: readonly IdempotencyRecord[]): Promise<AppendEventsRow[]> {
-    if (keys.length === 0) return (await execute<AppendEventsRow>(client, statement, params)).rows;
+    if (keys.length === 0) return (await runStatement<AppendEventsRow>(client, statement, params)).rows;
     return client.transaction(async (session) => {
-      const { rows } = await execute<AppendEventsRow>(session, statement, params);
+      const { rows } = await runStatement<AppendEventsRow>(session, statement, params);
       const places = keyedCommandPlaces(writing, rows, keys);
       let stored: { scope: string; key: string }[];
       try {
-        stored = (await execute<{ scope: string; key: string }>(session, insertIdempotencyKeys, insertIdempotencyKeysParams(keys, places, idempotencyKeyTtlMs))).rows;
+        stored = (await runStatement<{ scope: string; key: string }>(session, insertIdempotencyKeys, insertIdempotencyKeysParams(keys, places, idempotencyKeyTtlMs))).rows;
       } catch (error) {
         // 21000: one key twice in this append (two retries of one request decided together)
         if ((error as { code?: unknown }).code === '21000') throw new IdempotencyKeyUsed(keys[0]!.scope, keys[0]!.key, { cause: error });
@@ -275,7 +275,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
 
     async findCommands(commandIds): Promise<ReadonlyMap<string, CommandEvents>> {
       if (commandIds.length === 0) return new Map();
-      const { rows } = await execute<CommandEventRow>(client, readCommandEvents, [[...commandIds], commandLookupWindow]);
+      const { rows } = await runStatement<CommandEventRow>(client, readCommandEvents, [[...commandIds], commandLookupWindow]);
       return commandEventsOf(
         rows.map((row) => ({
           streamId: row.stream_id,
@@ -289,27 +289,27 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
 
     async sessionEnded(session) {
       if (!/^\d{1,10}$/.test(session)) return false;
-      const { rows } = await execute<{ ended: boolean }>(client, readSessionEnded, [session]);
+      const { rows } = await runStatement<{ ended: boolean }>(client, readSessionEnded, [session]);
       return rows[0]?.ended === true;
     },
 
     async readStream(streamId, { fromVersion = 1, maxCount } = {}) {
       if (maxCount !== undefined && (!Number.isSafeInteger(maxCount) || maxCount < 0)) throw new RangeError(`invalid maxCount ${String(maxCount)}`);
-      const { rows } = await execute<EventRow>(client, readStream, [streamId, fromVersion, maxCount ?? null]);
+      const { rows } = await runStatement<EventRow>(client, readStream, [streamId, fromVersion, maxCount ?? null]);
       return rows.map(toStoredEvent);
     },
 
     async readAll({ after, limit, types }) {
       if (limit <= 0) return [];
       const params = [String(after.transactionId), after.position, limit, types === undefined ? null : [...types]];
-      if (!client.capabilities.multipleConnections) return (await execute<EventRow>(client, readAll, params)).rows.map(toStoredEvent);
-      const { rows } = await execute<ReadAllRow>(client, readAllNoticingHeldBack, params);
+      if (!client.capabilities.multipleConnections) return (await runStatement<EventRow>(client, readAll, params)).rows.map(toStoredEvent);
+      const { rows } = await runStatement<ReadAllRow>(client, readAllNoticingHeldBack, params);
       sawHeldBack(rows[0]?.held_back === true);
       return rows.flatMap((row) => (row.global_position === null ? [] : [toStoredEvent(row)]));
     },
 
     async head() {
-      const { rows } = await execute<Pick<EventRow, 'global_position' | 'xid' | 'recorded_at'>>(client, readHead);
+      const { rows } = await runStatement<Pick<EventRow, 'global_position' | 'xid' | 'recorded_at'>>(client, readHead);
       const row = rows[0];
       return row === undefined
         ? undefined
@@ -320,7 +320,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
       if (!Number.isSafeInteger(position) || position < 1) return undefined;
       const appended = recentCursors.get(position);
       if (appended !== undefined) return { transactionId: appended, position };
-      const { rows } = await execute<{ xid: string }>(client, readCursorAt, [position]);
+      const { rows } = await runStatement<{ xid: string }>(client, readCursorAt, [position]);
       const row = rows[0];
       return row === undefined ? undefined : { transactionId: Number(row.xid), position };
     },

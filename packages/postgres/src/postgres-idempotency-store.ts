@@ -2,7 +2,7 @@
 import type { IdempotencyEntry, IdempotencyStore } from '@twofold/core';
 import { toDate } from './event-row.js';
 import { defaultIdempotencyKeyTtlMs } from './postgres-event-store.js';
-import { execute, type PostgresClient } from './postgres-client.js';
+import { runStatement, type PostgresClient } from './postgres-client.js';
 import { deleteExpiredIdempotencyKeys } from './statements/delete-expired-idempotency-keys.js';
 import { readIdempotencyKey, type IdempotencyKeyRow } from './statements/read-idempotency-key.js';
 import { recordIdempotencyResponse } from './statements/record-idempotency-response.js';
@@ -18,7 +18,7 @@ export function postgresIdempotencyStore(client: PostgresClient, options: Postgr
   return {
     ttlMs,
     async find(scope, key): Promise<IdempotencyEntry | undefined> {
-      const row = (await execute<IdempotencyKeyRow>(client, readIdempotencyKey, [scope, key, ttlMs])).rows[0];
+      const row = (await runStatement<IdempotencyKeyRow>(client, readIdempotencyKey, [scope, key, ttlMs])).rows[0];
       if (row === undefined) return undefined;
       return {
         requestHash: row.request_hash,
@@ -35,10 +35,10 @@ export function postgresIdempotencyStore(client: PostgresClient, options: Postgr
       };
     },
     async recordResponse(scope, key, { status, body, position }) {
-      await execute(client, recordIdempotencyResponse, [scope, key, status, JSON.stringify(body), position]);
+      await runStatement(client, recordIdempotencyResponse, [scope, key, status, JSON.stringify(body), position]);
     },
     async deleteExpired() {
-      return (await execute(client, deleteExpiredIdempotencyKeys, [ttlMs])).rowCount ?? 0;
+      return (await runStatement(client, deleteExpiredIdempotencyKeys, [ttlMs])).rowCount ?? 0;
     },
   };
 }

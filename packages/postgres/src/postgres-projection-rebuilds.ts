@@ -2,7 +2,7 @@
 // to it in one transaction once it has caught up.
 import { CheckpointMoved, InvalidCommand, NotFound, logStart, type ProjectionAdministration, type RebuildProgress } from '@twofold/core';
 import { toDate } from './event-row.js';
-import { execute, type PostgresClient } from './postgres-client.js';
+import { runStatement, type PostgresClient } from './postgres-client.js';
 import { generationSchema, type DeclaredTables, type ProjectionGenerations } from './projection-generations.js';
 import type { ProjectionNotifications } from './projection-notifications.js';
 import type { SqlSession } from './sql-client.js';
@@ -19,27 +19,27 @@ export type Rebuilds = Pick<ProjectionAdministration<SqlSession>, 'requestRebuil
 
 export function postgresRebuilds(client: PostgresClient, generations: ProjectionGenerations, notifications: ProjectionNotifications): Rebuilds {
   async function startGeneration(session: SqlSession, name: string, version: number): Promise<RebuildProgress> {
-    await execute(session, lockProjectionSetup, [name]);
-    const { rows } = await execute<{ generation: number; tables: DeclaredTables; rebuild_generation: number | null }>(session, readProjectionGenerations, [name]);
+    await runStatement(session, lockProjectionSetup, [name]);
+    const { rows } = await runStatement<{ generation: number; tables: DeclaredTables; rebuild_generation: number | null }>(session, readProjectionGenerations, [name]);
     const row = rows[0];
     if (row === undefined) throw new NotFound('projection', name);
     if (row.tables === null) throw new InvalidCommand(`projection ${name} does not declare its tables, so it cannot be rebuilt beside the live one`, { projection: name });
     // a rebuild asked for again starts over in a fresh generation
     if (row.rebuild_generation !== null) await session.query(dropGenerationSchema(generationSchema(name, row.rebuild_generation)));
     const generation = Math.max(row.generation, row.rebuild_generation ?? 0) + 1;
-    const { rows: started } = await execute<{ started_at: Date | string }>(session, startRebuild, [name, generation, version]);
+    const { rows: started } = await runStatement<{ started_at: Date | string }>(session, startRebuild, [name, generation, version]);
     return { generation, version, cursor: logStart, lastEventAt: undefined, startedAt: toDate(started[0]!.started_at) };
   }
 
   /** Switches readers to `generation` if it and the live one are both at `at`; returns the tables switched. */
   async function switchReaders(session: SqlSession, name: string, generation: number, at: { transactionId: number; position: number }): Promise<readonly string[]> {
-    await execute(session, lockProjectionSetup, [name]);
-    const { rows } = await execute<{ generation: number; tables: DeclaredTables }>(session, lockCaughtUpRebuild, [name, generation, at.transactionId, at.position]);
+    await runStatement(session, lockProjectionSetup, [name]);
+    const { rows } = await runStatement<{ generation: number; tables: DeclaredTables }>(session, lockCaughtUpRebuild, [name, generation, at.transactionId, at.position]);
     const row = rows[0];
     if (row === undefined) throw new CheckpointMoved(name);
     if (row.tables !== null) await generations.expose(session, name, generation, row.tables);
-    await execute(session, switchToRebuiltGeneration, [name]);
-    await execute(session, deleteRebuild, [name]);
+    await runStatement(session, switchToRebuiltGeneration, [name]);
+    await runStatement(session, deleteRebuild, [name]);
     // the views now point at the new generation, so nothing depends on the old one any more
     await session.query(dropGenerationSchema(generationSchema(name, row.generation)));
     return row.tables ?? [];
@@ -54,7 +54,7 @@ export function postgresRebuilds(client: PostgresClient, generations: Projection
 
     async prepareGeneration(projection, generation) {
       await client.transaction(async (session) => {
-        await execute(session, lockProjectionSetup, [projection.name]);
+        await runStatement(session, lockProjectionSetup, [projection.name]);
         await generations.setUp(session, projection, generation);
       });
     },

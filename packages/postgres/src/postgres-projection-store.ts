@@ -7,7 +7,7 @@ import { decodeMoves } from './change-payloads.js';
 import { channelSubscriptions } from './channel-subscriptions.js';
 import { toCheckpoint } from './checkpoint-row.js';
 import { postgresDeadLetters, toDeadLetterRow } from './postgres-dead-letters.js';
-import { execute, type PostgresClient } from './postgres-client.js';
+import { runStatement, type PostgresClient } from './postgres-client.js';
 import { postgresProjectionLeases } from './postgres-projection-leases.js';
 import { postgresRebuilds } from './postgres-projection-rebuilds.js';
 import { projectionGenerations, type DeclaredTables } from './projection-generations.js';
@@ -48,19 +48,19 @@ export function postgresProjectionStore(client: PostgresClient, options: Postgre
   const batches = createTransactionGroup(client);
 
   async function readCheckpointsIn(session: SqlSession, names: readonly string[] | undefined): Promise<ProjectionCheckpoint[]> {
-    const { rows } = await execute<CheckpointRow>(session, readCheckpoints, [names === undefined ? null : [...names]]);
+    const { rows } = await runStatement<CheckpointRow>(session, readCheckpoints, [names === undefined ? null : [...names]]);
     return rows.map(toCheckpoint);
   }
 
   return {
     async prepare(projection) {
       return client.transaction(async (session) => {
-        await execute(session, lockProjectionSetup, [projection.name]);
+        await runStatement(session, lockProjectionSetup, [projection.name]);
         // learnt before any SET LOCAL search_path moves current_schema()
         await generations.readerSchema(session);
-        await execute(session, insertCheckpoint, [projection.name, projection.version]);
+        await runStatement(session, insertCheckpoint, [projection.name, projection.version]);
         const tables = projection.tables === undefined ? null : [...projection.tables];
-        const { rows } = await execute<{ generation: number }>(session, recordProjectionTables, [projection.name, tables]);
+        const { rows } = await runStatement<{ generation: number }>(session, recordProjectionTables, [projection.name, tables]);
         const generation = rows[0]!.generation;
         await generations.setUp(session, projection, generation);
         if (tables !== null) await generations.expose(session, projection.name, generation, tables);
@@ -79,21 +79,21 @@ export function postgresProjectionStore(client: PostgresClient, options: Postgre
         // compare-and-set first: on 0 rows nothing has been applied; on 1 the row stays locked until commit
         const moved =
           generation === undefined
-            ? await execute<{ generation: number; tables: DeclaredTables }>(session, moveCheckpoint, [name, ...fromAndTo])
-            : await execute<{ generation: number; tables: DeclaredTables }>(session, moveRebuildCheckpoint, [name, generation, ...fromAndTo]);
+            ? await runStatement<{ generation: number; tables: DeclaredTables }>(session, moveCheckpoint, [name, ...fromAndTo])
+            : await runStatement<{ generation: number; tables: DeclaredTables }>(session, moveRebuildCheckpoint, [name, generation, ...fromAndTo]);
         const row = moved.rows[0];
         // a live batch from an instance that still thinks it is live after a switch finds its rows gone from the view,
         // and one from an instance whose lease expired or was taken over finds its grant no longer current: refuse both
         if (moved.rowCount !== 1 || row === undefined) throw new CheckpointMoved(name);
         await generations.use(session, name, row.generation, row.tables);
         await apply(session);
-        if (deadLetters.length > 0) await execute(session, insertDeadLetters, [name, JSON.stringify(deadLetters.map(toDeadLetterRow))]);
+        if (deadLetters.length > 0) await runStatement(session, insertDeadLetters, [name, JSON.stringify(deadLetters.map(toDeadLetterRow))]);
       });
       notifications.checkpointMoved(generation === undefined ? { name, cursor: to.cursor, lastEventAt: to.lastEventAt } : undefined);
     },
 
     async setPaused(name, paused) {
-      const { rowCount } = await execute(client, setProjectionPaused, [name, paused]);
+      const { rowCount } = await runStatement(client, setProjectionPaused, [name, paused]);
       if (rowCount === 0) throw new NotFound('projection', name);
       notifications.operatorChanged();
     },

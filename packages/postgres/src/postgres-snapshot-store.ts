@@ -1,13 +1,13 @@
 // The snapshot store on PostgreSQL and PGlite: one row per stream and stream model, replaced by an upsert.
 import type { Snapshot, SnapshotStore } from '@twofold/core';
-import { execute, type PostgresClient } from './postgres-client.js';
+import { runStatement, type PostgresClient } from './postgres-client.js';
 import { readSnapshot, type SnapshotRow } from './statements/read-snapshot.js';
 import { writeSnapshot, writeSnapshotParams } from './statements/write-snapshot.js';
 
 export function postgresSnapshotStore(client: PostgresClient): SnapshotStore {
   return {
     async readSnapshot(streamId, model): Promise<Snapshot | undefined> {
-      const { rows } = await execute<SnapshotRow>(client, readSnapshot, [streamId, model]);
+      const { rows } = await runStatement<SnapshotRow>(client, readSnapshot, [streamId, model]);
       const row = rows[0];
       // bigint columns come as text from pg and as numbers from PGlite
       return row === undefined
@@ -24,7 +24,7 @@ export function postgresSnapshotStore(client: PostgresClient): SnapshotStore {
     },
 
     async writeSnapshot(snapshot) {
-      await execute(client, writeSnapshot, writeSnapshotParams(snapshot));
+      await runStatement(client, writeSnapshot, writeSnapshotParams(snapshot));
     },
   };
 }

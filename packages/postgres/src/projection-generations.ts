@@ -1,6 +1,6 @@
 // Generations of a projection's tables: each in a schema of its own; readers see one through views in their own schema.
 import type { ProjectionDefinition } from '@twofold/core';
-import { execute } from './postgres-client.js';
+import { runStatement } from './postgres-client.js';
 import type { SqlSession } from './sql-client.js';
 import { createGenerationSchema } from './statements/create-generation-schema.js';
 import { createReaderView } from './statements/create-reader-view.js';
@@ -35,7 +35,7 @@ export function projectionGenerations(): ProjectionGenerations {
 
   async function readerSchema(session: SqlSession): Promise<string> {
     if (readerSchemaName === undefined) {
-      const { rows } = await execute<{ schema: string }>(session, readCurrentSchema);
+      const { rows } = await runStatement<{ schema: string }>(session, readCurrentSchema);
       readerSchemaName = rows[0]!.schema;
     }
     return readerSchemaName;

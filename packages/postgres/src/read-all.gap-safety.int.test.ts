@@ -4,9 +4,9 @@ import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from './migrate.js';
 import { createPgClient } from './pg-client.js';
-import { execute, type PostgresClient } from './postgres-client.js';
+import { runStatement, type PostgresClient } from './postgres-client.js';
 import { postgresEventStore } from './postgres-event-store.js';
-import { readerHoldback } from './reader-holdback.js';
+import { highWaterMark } from './high-water-mark.js';
 import { appendEvents, appendEventsParams } from './statements/append-events.js';
 import type { SqlSession } from './sql-client.js';
 
@@ -14,7 +14,7 @@ class Rollback extends Error {}
 
 /** Appends with the store's own statement inside a caller's transaction (the store appends in autocommit). */
 const appendIn = (session: SqlSession, streamId: string, type: string, data: unknown) =>
-  execute(session, appendEvents, appendEventsParams([{ streamId, expectedVersion: 'any', events: [{ type, data }] }]));
+  runStatement(session, appendEvents, appendEventsParams([{ streamId, expectedVersion: 'any', events: [{ type, data }] }]));
 
 /**
  * A controllable open transaction: it takes its transaction id (when `xidFirst`), appends when told
@@ -71,7 +71,7 @@ describe('readAll on PostgreSQL: gap safety', () => {
     await store.appendToStream('gap-late', [{ type: 'Late', data: {} }], { expectedVersion: 'no_stream' });
     // the late event is committed, but below it a position may still commit: readers must wait
     expect(await readFrom(start)).toEqual([]);
-    const holdback = await readerHoldback(client);
+    const holdback = await highWaterMark(client);
     expect(holdback.eventsCommittedButInvisible).toBe(1);
     expect(holdback.oldestOpenTransactionAgeMs).toBeGreaterThan(0);
     expect(holdback.oldestOpenTransactionPid).toBeTypeOf('number');
@@ -81,7 +81,7 @@ describe('readAll on PostgreSQL: gap safety', () => {
     expect(events.map((e) => e.streamId)).toEqual(['gap-early', 'gap-late']);
     // commit order is not position order here, and the reader still has both, once
     expect(events[0]!.globalPosition).toBeLessThan(events[1]!.globalPosition);
-    expect((await readerHoldback(client)).eventsCommittedButInvisible).toBe(0);
+    expect((await highWaterMark(client)).eventsCommittedButInvisible).toBe(0);
     expect((await store.head())?.cursor).toEqual(cursorOf(events[1]!));
   });
 

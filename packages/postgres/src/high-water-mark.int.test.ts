@@ -1,12 +1,12 @@
-// The reader holdback names who holds readers back (pid, application, state), and the watch logs it once per episode.
+// The high-water mark reading names who holds readers back (pid, application, state), and the watch logs it once per episode.
 import { sleep, type Logger } from '@twofold/core';
 import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from './migrate.js';
 import { createPgClient } from './pg-client.js';
 import type { PostgresClient } from './postgres-client.js';
-import { readerHoldback } from './reader-holdback.js';
-import { watchReaderHoldback } from './reader-holdback-watch.js';
+import { highWaterMark } from './high-water-mark.js';
+import { watchHighWaterMark } from './high-water-mark-watch.js';
 
 const recordingLogger = () => {
   const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
@@ -18,7 +18,7 @@ const recordingLogger = () => {
   return { logger, lines };
 };
 
-describe('reader holdback on PostgreSQL', () => {
+describe('high-water mark on PostgreSQL', () => {
   let database: TestDatabase;
   let reader: PostgresClient;
   let stalled: PostgresClient;
@@ -35,9 +35,9 @@ describe('reader holdback on PostgreSQL', () => {
   });
 
   it('names the backend of the oldest open transaction, and logs each episode once', async () => {
-    expect((await readerHoldback(reader)).holder).toBeUndefined();
+    expect((await highWaterMark(reader)).holder).toBeUndefined();
     const { logger, lines } = recordingLogger();
-    const watch = watchReaderHoldback(reader, { logger, thresholdMs: 200, intervalMs: 50 });
+    const watch = watchHighWaterMark(reader, { logger, thresholdMs: 200, intervalMs: 50 });
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     let holding!: (pid: number) => void;
@@ -50,7 +50,7 @@ describe('reader holdback on PostgreSQL', () => {
     try {
       const pid = await held;
       await sleep(700);
-      const holdback = await readerHoldback(reader);
+      const holdback = await highWaterMark(reader);
       expect(holdback.holder).toMatchObject({ pid, applicationName: 'stalled projector', state: 'idle in transaction' });
       expect(holdback.holder!.transactionStartedAt).toBeInstanceOf(Date);
       expect(holdback.oldestOpenTransactionAgeMs).toBeGreaterThanOrEqual(600);
@@ -67,6 +67,6 @@ describe('reader holdback on PostgreSQL', () => {
     watch.stop();
     expect(lines.filter((line) => line.level === 'warn')).toHaveLength(1);
     expect(lines.filter((line) => line.level === 'info')).toHaveLength(1);
-    expect((await readerHoldback(reader)).holder).toBeUndefined();
+    expect((await highWaterMark(reader)).holder).toBeUndefined();
   });
 });

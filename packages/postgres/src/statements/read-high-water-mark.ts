@@ -6,8 +6,8 @@ import type { NamedStatement } from '../postgres-client.js';
  * server. Its owner is a backend (pg_stat_activity.backend_xid) or a prepared transaction.
  * Committed events at or above the horizon are visible to this snapshot but not yet to readAll.
  */
-export const readReaderHoldback: NamedStatement = {
-  name: 'twofold_read_reader_holdback_v2',
+export const readHighWaterMark: NamedStatement = {
+  name: 'twofold_read_high_water_mark',
   text: `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
 holder AS (
   SELECT a.pid, a.xact_start AS started_at, a.application_name, a.state, a.client_addr::text AS client_addr

@@ -1,9 +1,9 @@
-// Watches the reader holdback and logs who holds readers back, once per episode: when it starts and when it ends.
+// Watches the high-water mark and logs who holds it (and so every reader) back, once per episode: when it starts and when it ends.
 import { silentLogger, type Logger } from '@twofold/core';
-import { readerHoldback, type HoldbackHolder, type ReaderHoldback } from './reader-holdback.js';
+import { highWaterMark, type HighWaterMarkHolder, type HighWaterMark } from './high-water-mark.js';
 import type { SqlSession } from './sql-client.js';
 
-export interface ReaderHoldbackWatchOptions {
+export interface HighWaterMarkWatchOptions {
   readonly logger?: Logger;
   /** A transaction open longer than this counts as holding readers back (default 1,000 ms). */
   readonly thresholdMs?: number;
@@ -11,13 +11,13 @@ export interface ReaderHoldbackWatchOptions {
   readonly intervalMs?: number;
 }
 
-export interface ReaderHoldbackWatch {
+export interface HighWaterMarkWatch {
   /** The last reading, or undefined before the first. */
-  latest(): ReaderHoldback | undefined;
+  latest(): HighWaterMark | undefined;
   stop(): void;
 }
 
-const describeHolder = (holder: HoldbackHolder | undefined) => ({
+const describeHolder = (holder: HighWaterMarkHolder | undefined) => ({
   holderPid: holder?.pid,
   holderApplication: holder?.applicationName,
   holderState: holder?.state,
@@ -26,17 +26,17 @@ const describeHolder = (holder: HoldbackHolder | undefined) => ({
 });
 
 /** One episode is one holder's transaction (pid and start time): a warning when it passes the threshold, a note when it ends. */
-export function watchReaderHoldback(session: SqlSession, options: ReaderHoldbackWatchOptions = {}): ReaderHoldbackWatch {
+export function watchHighWaterMark(session: SqlSession, options: HighWaterMarkWatchOptions = {}): HighWaterMarkWatch {
   const { logger = silentLogger, thresholdMs = 1_000, intervalMs = 1_000 } = options;
-  let latest: ReaderHoldback | undefined;
-  let episode: { key: string; holder: HoldbackHolder | undefined; since: number } | undefined;
+  let latest: HighWaterMark | undefined;
+  let episode: { key: string; holder: HighWaterMarkHolder | undefined; since: number } | undefined;
   let checking = false;
 
   async function check(): Promise<void> {
     if (checking) return;
     checking = true;
     try {
-      const reading = await readerHoldback(session);
+      const reading = await highWaterMark(session);
       latest = reading;
       const holding = reading.oldestOpenTransactionAgeMs >= thresholdMs;
       const key = holding ? `${reading.holder?.pid ?? 'prepared'} ${reading.holder?.transactionStartedAt?.getTime() ?? ''}` : undefined;

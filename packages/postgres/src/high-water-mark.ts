@@ -1,10 +1,11 @@
-// How far the oldest running transaction holds log readers back: its age, who runs it, and the committed events readers cannot see yet.
-import { execute } from './postgres-client.js';
+// The high-water mark of the log: readAll returns only events below it, and the oldest transaction still running on the
+// server holds it where it is. Reads how long it has been held, by whom, and the committed events above it that readers cannot see yet.
+import { runStatement } from './postgres-client.js';
 import type { SqlSession } from './sql-client.js';
-import { readReaderHoldback } from './statements/read-reader-holdback.js';
+import { readHighWaterMark } from './statements/read-high-water-mark.js';
 
 /** The session (or prepared transaction) whose open transaction is the oldest on the server, as pg_stat_activity shows it. */
-export interface HoldbackHolder {
+export interface HighWaterMarkHolder {
   /** Its backend's process id (for pg_terminate_backend), undefined for a prepared transaction. */
   readonly pid: number | undefined;
   /** Who opened it: the shop's pools name themselves `twofold <role> pid <process id>` (role: commands, projector, reads). */
@@ -15,18 +16,18 @@ export interface HoldbackHolder {
   readonly clientAddress: string | undefined;
 }
 
-export interface ReaderHoldback {
+export interface HighWaterMark {
   /** Age of the oldest transaction still running on the server, or 0 when none holds a transaction id. */
   readonly oldestOpenTransactionAgeMs: number;
   /** Its backend's process id (for pg_stat_activity / pg_terminate_backend), when it is a session. */
   readonly oldestOpenTransactionPid: number | undefined;
   /** Who holds that transaction, or undefined when none does. */
-  readonly holder: HoldbackHolder | undefined;
+  readonly holder: HighWaterMarkHolder | undefined;
   /** Committed events that readAll will not return until that transaction ends. */
   readonly eventsCommittedButInvisible: number;
 }
 
-interface HoldbackRow {
+interface HighWaterMarkRow {
   oldest_age_ms: number | string | null;
   holder_pid: number | null;
   holder_application_name: string | null;
@@ -41,8 +42,8 @@ interface HoldbackRow {
  * transaction left open anywhere on the server, even one that writes no event, stalls every
  * projection: alert on this, not only on projection lag.
  */
-export async function readerHoldback(session: SqlSession): Promise<ReaderHoldback> {
-  const { rows } = await execute<HoldbackRow>(session, readReaderHoldback);
+export async function highWaterMark(session: SqlSession): Promise<HighWaterMark> {
+  const { rows } = await runStatement<HighWaterMarkRow>(session, readHighWaterMark);
   const row = rows[0];
   const held = row !== undefined && row.oldest_age_ms !== null;
   return {
