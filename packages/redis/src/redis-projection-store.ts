@@ -2,20 +2,18 @@
 // with tokens, and the administration PostgreSQL has: pause, sequenced dead letters, blue/green rebuilds by generation.
 // Its parts: checkpoints and batches (here), keys, subscriptions, leases, rebuilds, dead letters.
 import { randomUUID } from 'node:crypto';
-import { CheckpointMoved, compareCursors, holdLeasesThrough, type AdministeredProjectionStore, type CheckpointAdvance, type CommitBatchOptions, type LogCursor } from '@twofold/core';
-import { writeAllButLast } from './redis-batch-writes.js';
-import { cursorFrom, initialCheckpoint } from './redis-checkpoint.js';
-import { patchCheckpoint, readCheckpoints, readStoredCheckpoint } from './redis-checkpoints.js';
-import { runScript, type Redis } from './redis-client.js';
+import { holdLeasesThrough, type AdministeredProjectionStore } from '@twofold/core';
+import { commitBatch } from './redis-batch-commit.js';
+import { initialCheckpoint } from './redis-checkpoint.js';
+import { patchCheckpoint, readCheckpoints } from './redis-checkpoints.js';
+import type { Redis } from './redis-client.js';
 import { redisDeadLetters } from './redis-dead-letter-administration.js';
-import { storedLetter } from './redis-dead-letter.js';
 import { redisCall } from './redis-errors.js';
 import { redisLeaseTable } from './redis-lease.js';
 import { redisProjectionKeys } from './redis-projection-keys.js';
 import { redisProjectionSubscriber } from './redis-projection-subscriber.js';
 import { redisRebuilds } from './redis-rebuilds.js';
-import { bufferedRedisSession, redisReader, writeArguments, type RedisReader, type RedisSession } from './redis-session.js';
-import { commitScript } from './scripts.js';
+import { redisReader, type RedisReader, type RedisSession } from './redis-session.js';
 
 export interface RedisProjectionStoreOptions {
   /** Prefix of every key and channel the store uses. Default `twofold:`. */
@@ -65,42 +63,6 @@ export function redisProjectionStore(redis: Redis, options: RedisProjectionStore
   const subscriber = redisProjectionSubscriber(redis, keys);
   const rebuilds = redisRebuilds(redis, keys, settings);
 
-  /** The checkpoint moves in the same script as the batch's last writes and its dead letters, only if it is still at `from`. */
-  async function commitBatch(name: string, from: LogCursor, to: CheckpointAdvance, apply: (session: RedisSession) => Promise<void>, options: CommitBatchOptions = {}): Promise<void> {
-    const { deadLetters = [] } = options;
-    const current = await readStoredCheckpoint(redis, keys, name);
-    if (current === undefined) throw new CheckpointMoved(name);
-    const liveGeneration = current.generation ?? 1;
-    const live = options.generation === undefined || options.generation === liveGeneration;
-    const rebuild = current.rebuild ?? undefined;
-    if (!live && rebuild?.generation !== options.generation) throw new CheckpointMoved(name);
-    const generation = live ? liveGeneration : rebuild!.generation;
-    if (compareCursors(cursorFrom(live ? current : rebuild!), from) !== 0) throw new CheckpointMoved(name);
-    const session = bufferedRedisSession(redis, keys.prefix, name, generation);
-    await apply(session);
-    const last = await writeAllButLast(redis, session.seal(), maxWritesPerScript);
-    const letters = deadLetters.flatMap((letter) => [letter.event.eventId, storedLetter(letter)]);
-    const scriptKeys = [keys.checkpoints, keys.letters(name), keys.letterEvents(name), keys.letterSequence, ...last.map((w) => w.key)];
-    const moved = await redisCall(
-      runScript(redis, commitScript, scriptKeys, [
-        name,
-        live ? 'live' : 'rebuild',
-        String(generation),
-        String(from.transactionId),
-        String(from.position),
-        String(to.cursor.transactionId),
-        String(to.cursor.position),
-        to.lastEventAt.toISOString(),
-        new Date().toISOString(),
-        keys.checkpointMovedChannel,
-        String(deadLetters.length),
-        ...letters,
-        ...writeArguments(last),
-      ]),
-    );
-    if (moved !== 1) throw new CheckpointMoved(name);
-  }
-
   return {
     async prepare(projection) {
       checkName(projection.name);
@@ -120,7 +82,7 @@ export function redisProjectionStore(redis: Redis, options: RedisProjectionStore
     },
 
     readCheckpoints: (names) => readCheckpoints(redis, keys, names),
-    commitBatch,
+    commitBatch: (name, from, to, apply, batchOptions) => commitBatch(redis, keys, maxWritesPerScript, { name, from, to, apply, options: batchOptions ?? {} }),
     tryAcquireLease: (name) => leases.tryAcquire(name),
     // a publication says only that a checkpoint may have moved: listeners read the checkpoints
     subscribe: (listener) => subscriber.onCheckpointMoved(() => listener(undefined)),
