@@ -1,31 +1,17 @@
 // The event store on PostgreSQL and PGlite: one-statement appends, gap-safe reads in commit order, wake-ups through the client.
-import {
-  commandEventsOf,
-  IdempotencyKeyUsed,
-  StreamVersionConflict,
-  type AppendedStream,
-  type AppendOptions,
-  type AppendResult,
-  type CommandEvents,
-  type IdempotencyRecord,
-  type EventStore,
-  type ExpectedVersion,
-  type LogCursor,
-  type StreamAppend,
-} from '@twofold/core';
+import { commandEventsOf, type CommandEvents, type EventStore, type LogCursor } from '@twofold/core';
 import { toDate, toStoredEvent, type EventRow } from './event-row.js';
 import { decodeHead, encodeHead } from './change-payloads.js';
 import { channelSubscriptions } from './channel-subscriptions.js';
-import { runStatement, type NamedStatement, type PostgresClient } from './postgres-client.js';
-import { appendEvent, appendEventParams } from './statements/append-event.js';
-import { appendEvents, appendEventsParams, type AppendEventsRow } from './statements/append-events.js';
-import { insertIdempotencyKeys, insertIdempotencyKeysParams, type KeyedCommandPlace } from './statements/insert-idempotency-keys.js';
+import { heldBackWake } from './held-back-wake.js';
+import { postgresAppend } from './postgres-append.js';
+import { runStatement, type PostgresClient } from './postgres-client.js';
+import { recentCursors } from './recent-cursors.js';
 import { commandLookupWindow, readCommandEvents, type CommandEventRow } from './statements/read-command-events.js';
 import { readAll, readAllNoticingHeldBack, type ReadAllRow } from './statements/read-all.js';
 import { readCursorAt } from './statements/read-cursor-at.js';
 import { readSessionEnded } from './statements/read-session-ended.js';
 import { readHead } from './statements/read-head.js';
-import { readStreamHeads, type StreamHeadRow } from './statements/read-stream-heads.js';
 import { readStream } from './statements/read-stream.js';
 
 /** The notification channel woken after each append. */
@@ -55,219 +41,28 @@ export const defaultIdempotencyKeyTtlMs = 24 * 60 * 60 * 1000;
 /** How many of its own appended events' cursors a store remembers. */
 const recentCursorsKept = 65_536;
 
-interface StreamHead {
-  readonly version: number;
-  readonly position: number;
-  readonly transactionId: number;
-}
-
-const conflictDetail = /^Key \(stream_id, stream_version\)=\((.*), (\d+)\) already exists\.$/s;
-
-/** The stream a unique violation names, when the server reported it. */
-function conflictingStream(error: { detail?: unknown }): string | undefined {
-  return typeof error.detail === 'string' ? conflictDetail.exec(error.detail)?.[1] : undefined;
-}
-
-function checkExpectedVersion(expected: ExpectedVersion): void {
-  if (expected === 'any' || expected === 'no_stream') return;
-  if (!Number.isSafeInteger(expected) || expected < 0) throw new RangeError(`invalid expected version ${String(expected)}`);
-}
-
-/** A stream the append wrote no event to: as it stands. */
-const unchanged = (streamId: string, heads: ReadonlyMap<string, StreamHead>): AppendedStream => ({
-  streamId,
-  streamVersion: heads.get(streamId)?.version ?? 0,
-  position: heads.get(streamId)?.position ?? 0,
-  positions: [],
-});
-
-const matches = (expected: ExpectedVersion, actual: number): boolean =>
-  expected === 'any' || (expected === 'no_stream' ? actual === 0 : expected === actual);
-
-/**
- * Where each keyed command's events landed, from the appended rows: a stream's rows in version order are its events
- * in append order, and each event names its command (`metadata.commandId`).
- */
-function keyedCommandPlaces(writing: readonly StreamAppend[], rows: readonly AppendEventsRow[], keys: readonly IdempotencyRecord[]): KeyedCommandPlace[] {
-  const byStream = new Map<string, { version: number; position: number }[]>();
-  for (const row of rows) {
-    const stream = byStream.get(row.stream_id) ?? [];
-    byStream.set(row.stream_id, stream);
-    stream.push({ version: Number(row.stream_version), position: Number(row.global_position) });
-  }
-  const places = new Map<string, { position: number; versions: Map<string, number> }>();
-  for (const append of writing) {
-    const stored = (byStream.get(append.streamId) ?? []).sort((a, b) => a.version - b.version);
-    append.events.forEach((event, index) => {
-      const commandId = event.metadata?.commandId;
-      const row = stored[index];
-      if (typeof commandId !== 'string' || row === undefined) return;
-      const place = places.get(commandId) ?? { position: 0, versions: new Map<string, number>() };
-      places.set(commandId, place);
-      place.position = Math.max(place.position, row.position);
-      place.versions.set(append.streamId, Math.max(place.versions.get(append.streamId) ?? 0, row.version));
-    });
-  }
-  return keys.map((key) => {
-    const place = places.get(key.commandId);
-    if (place === undefined) throw new Error(`the append holds no event of command ${key.commandId}, whose idempotency key it carries`);
-    return { streamVersion: place.versions.get(key.streamId) ?? 0, position: place.position };
-  });
-}
-
-export function postgresEventStore(client: PostgresClient, options: PostgresEventStoreOptions = {}): EventStore {
+/** The options with their defaults, checked. */
+function settingsOf(options: PostgresEventStoreOptions): Required<PostgresEventStoreOptions> {
   const { anyVersionRetries = 50, heldBackWakeMs = 5, maxHeldBackWakeMs = 200, idempotencyKeyTtlMs = defaultIdempotencyKeyTtlMs } = options;
   if (!Number.isInteger(anyVersionRetries) || anyVersionRetries < 0) throw new RangeError('anyVersionRetries must be a non-negative integer');
   if (!Number.isInteger(heldBackWakeMs) || heldBackWakeMs < 1) throw new RangeError('heldBackWakeMs must be a positive integer');
   if (!Number.isInteger(maxHeldBackWakeMs) || maxHeldBackWakeMs < heldBackWakeMs) throw new RangeError('maxHeldBackWakeMs must be an integer of at least heldBackWakeMs');
+  return { anyVersionRetries, heldBackWakeMs, maxHeldBackWakeMs, idempotencyKeyTtlMs };
+}
+
+export function postgresEventStore(client: PostgresClient, options: PostgresEventStoreOptions = {}): EventStore {
+  const { anyVersionRetries, heldBackWakeMs, maxHeldBackWakeMs, idempotencyKeyTtlMs } = settingsOf(options);
   const subscriptions = channelSubscriptions(client, eventsChannel);
-
-  // Events hidden behind an open transaction become readable when it ends, and nothing announces that:
-  // the store wakes its own subscribers until a read no longer finds any hidden (one timer for all readers).
-  let heldBackTimer: NodeJS.Timeout | undefined;
-  let heldBackDelayMs = heldBackWakeMs;
-  function sawHeldBack(heldBack: boolean): void {
-    if (!heldBack) {
-      heldBackDelayMs = heldBackWakeMs;
-      return;
-    }
-    if (heldBackTimer !== undefined || subscriptions.size === 0) return;
-    heldBackTimer = setTimeout(() => {
-      heldBackTimer = undefined;
-      subscriptions.wakeLocally();
-    }, heldBackDelayMs);
-    heldBackTimer.unref();
-    heldBackDelayMs = Math.min(heldBackDelayMs * 2, maxHeldBackWakeMs);
-  }
-
-  // the cursors of this store's own recent appends, so a consistency token it just answered resolves without a query
-  const recentCursors = new Map<number, number>();
-  function rememberCursors(transactionId: number, rows: readonly { global_position: string | number }[]): void {
-    for (const row of rows) recentCursors.set(Number(row.global_position), transactionId);
-    // oldest first in a Map: drop those beyond the bound
-    for (const position of recentCursors.keys()) {
-      if (recentCursors.size <= recentCursorsKept) break;
-      recentCursors.delete(position);
-    }
-  }
-
-  async function readHeads(streamIds: readonly string[]): Promise<Map<string, StreamHead>> {
-    const { rows } = await runStatement<StreamHeadRow>(client, readStreamHeads, [streamIds]);
-    return new Map(
-      rows.map((row) => [row.stream_id, { version: Number(row.stream_version), position: Number(row.global_position), transactionId: Number(row.xid) }]),
-    );
-  }
-
-  /** The StreamVersionConflict a failed append means, or undefined when it failed for another reason. */
-  async function conflictOf(error: unknown, appends: readonly StreamAppend[]): Promise<StreamVersionConflict | undefined> {
-    const { code, constraint, column } = (error ?? {}) as { code?: unknown; constraint?: unknown; column?: unknown };
-    const versionTaken = code === '23505' && constraint === 'twofold_events_stream_version_key';
-    const versionMissing = code === '23502' && column === 'stream_version';
-    if (!versionTaken && !versionMissing) return undefined;
-    const named = versionTaken ? appends.find((a) => a.streamId === conflictingStream(error as { detail?: unknown })) : undefined;
-    // a lost race on an `any` stream is retried at once: no need to read the actual version
-    if (named?.expectedVersion === 'any') return new StreamVersionConflict(named.streamId, 'any', undefined, { cause: error });
-    const heads = await readHeads(appends.map((a) => a.streamId)).catch(() => undefined);
-    const actual = (streamId: string): number | undefined => (heads === undefined ? undefined : (heads.get(streamId)?.version ?? 0));
-    const append =
-      named ??
-      appends.find((a) => heads !== undefined && !matches(a.expectedVersion, actual(a.streamId)!)) ??
-      appends.find((a) => a.expectedVersion !== 'any') ??
-      appends[0]!;
-    return new StreamVersionConflict(append.streamId, append.expectedVersion, actual(append.streamId), { cause: error });
-  }
-
-  /** Inserts the events; with idempotency keys, in one transaction with the keys (a key already held aborts both). */
-  async function insertEvents(statement: NamedStatement, params: unknown[], writing: readonly StreamAppend[], keys: readonly IdempotencyRecord[]): Promise<AppendEventsRow[]> {
-    if (keys.length === 0) return (await runStatement<AppendEventsRow>(client, statement, params)).rows;
-    return client.transaction(async (session) => {
-      const { rows } = await runStatement<AppendEventsRow>(session, statement, params);
-      const places = keyedCommandPlaces(writing, rows, keys);
-      let stored: { scope: string; key: string }[];
-      try {
-        stored = (await runStatement<{ scope: string; key: string }>(session, insertIdempotencyKeys, insertIdempotencyKeysParams(keys, places, idempotencyKeyTtlMs))).rows;
-      } catch (error) {
-        // 21000: one key twice in this append (two retries of one request decided together)
-        if ((error as { code?: unknown }).code === '21000') throw new IdempotencyKeyUsed(keys[0]!.scope, keys[0]!.key, { cause: error });
-        throw error;
-      }
-      const held = keys.find((k) => !stored.some((s) => s.scope === k.scope && s.key === k.key));
-      if (held !== undefined) throw new IdempotencyKeyUsed(held.scope, held.key);
-      return rows;
-    });
-  }
-
-  async function appendToStreams(appends: readonly StreamAppend[], appendOptions: AppendOptions = {}): Promise<AppendResult> {
-    const keys = appendOptions.idempotencyKeys ?? [];
-    const seen = new Set<string>();
-    for (const append of appends) {
-      if (seen.has(append.streamId)) throw new Error(`stream ${append.streamId} appears twice in one append`);
-      seen.add(append.streamId);
-      checkExpectedVersion(append.expectedVersion);
-    }
-    // A stream appended to without events has nothing to insert: its expectation is checked by a
-    // read, which (unlike the insert) does not hold against a concurrent append.
-    const empty = appends.filter((a) => a.events.length === 0);
-    const heads = empty.length === 0 ? new Map<string, StreamHead>() : await readHeads(empty.map((a) => a.streamId));
-    for (const append of empty) {
-      const actual = heads.get(append.streamId)?.version ?? 0;
-      if (!matches(append.expectedVersion, actual)) throw new StreamVersionConflict(append.streamId, append.expectedVersion, actual);
-    }
-    const writing = appends.filter((a) => a.events.length > 0);
-    if (writing.length === 0) {
-      const newest = [...heads.values()].reduce<StreamHead | undefined>((a, b) => (a === undefined || b.position > a.position ? b : a), undefined);
-      return {
-        streams: appends.map((a) => unchanged(a.streamId, heads)),
-        position: newest?.position ?? 0,
-        transactionId: newest?.transactionId ?? 0,
-      };
-    }
-
-    const single = writing.length === 1 && writing[0]!.events.length === 1 ? writing[0]! : undefined;
-    let rows: AppendEventsRow[];
-    for (let attempt = 0; ; attempt++) {
-      try {
-        // one statement either way; the single-event one is the hot path and plans once
-        const [statement, params] =
-          single === undefined
-            ? [appendEvents, appendEventsParams(writing)]
-            : [appendEvent, appendEventParams(single.streamId, single.expectedVersion, single.events[0]!)];
-        rows = await insertEvents(statement, params, writing, keys);
-        break;
-      } catch (error) {
-        const conflict = await conflictOf(error, writing);
-        if (conflict === undefined) throw error;
-        if (conflict.expectedVersion !== 'any' || attempt >= anyVersionRetries) throw conflict;
-      }
-    }
-
-    // RETURNING yields the rows in insertion order in practice, but PostgreSQL does not promise it:
-    // each stream's rows are put in version order, which is its events' order (and position order)
-    const byStream = new Map<string, { version: number; position: number }[]>();
-    let position = 0;
-    for (const row of rows) {
-      const appended = { version: Number(row.stream_version), position: Number(row.global_position) };
-      const stream = byStream.get(row.stream_id) ?? [];
-      byStream.set(row.stream_id, stream);
-      stream.push(appended);
-      position = Math.max(position, appended.position);
-    }
-    const written = new Map<string, AppendedStream>();
-    for (const [streamId, stream] of byStream) {
-      stream.sort((a, b) => a.version - b.version);
-      const last = stream.at(-1)!;
-      written.set(streamId, { streamId, streamVersion: last.version, position: last.position, positions: stream.map((e) => e.position) });
-    }
-
-    const transactionId = Number(rows[0]!.xid);
-    rememberCursors(transactionId, rows);
-    client.notify(eventsChannel, encodeHead({ cursor: { transactionId, position }, recordedAt: toDate(rows[0]!.recorded_at) }));
-    return {
-      streams: appends.map((a) => written.get(a.streamId) ?? unchanged(a.streamId, heads)),
-      position,
-      transactionId,
-    };
-  }
+  const heldBack = heldBackWake(subscriptions, heldBackWakeMs, maxHeldBackWakeMs);
+  const recent = recentCursors(recentCursorsKept);
+  const appendToStreams = postgresAppend(client, {
+    anyVersionRetries,
+    idempotencyKeyTtlMs,
+    onAppended(transactionId, position, rows) {
+      recent.remember(transactionId, rows);
+      client.notify(eventsChannel, encodeHead({ cursor: { transactionId, position }, recordedAt: toDate(rows[0]!.recorded_at) }));
+    },
+  });
 
   return {
     appendToStream: (streamId, events, { expectedVersion }) => appendToStreams([{ streamId, events, expectedVersion }]),
@@ -304,7 +99,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
       const params = [String(after.transactionId), after.position, limit, types === undefined ? null : [...types]];
       if (!client.capabilities.multipleConnections) return (await runStatement<EventRow>(client, readAll, params)).rows.map(toStoredEvent);
       const { rows } = await runStatement<ReadAllRow>(client, readAllNoticingHeldBack, params);
-      sawHeldBack(rows[0]?.held_back === true);
+      heldBack.saw(rows[0]?.held_back === true);
       return rows.flatMap((row) => (row.global_position === null ? [] : [toStoredEvent(row)]));
     },
 
@@ -318,7 +113,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
 
     async cursorAt(position): Promise<LogCursor | undefined> {
       if (!Number.isSafeInteger(position) || position < 1) return undefined;
-      const appended = recentCursors.get(position);
+      const appended = recent.transactionAt(position);
       if (appended !== undefined) return { transactionId: appended, position };
       const { rows } = await runStatement<{ xid: string }>(client, readCursorAt, [position]);
       const row = rows[0];
@@ -329,8 +124,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
 
     /** Ends this store's subscriptions; the client belongs to whoever created it and stays open. */
     async close() {
-      clearTimeout(heldBackTimer);
-      heldBackTimer = undefined;
+      heldBack.stop();
       subscriptions.endAll();
     },
   };
