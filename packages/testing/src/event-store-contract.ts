@@ -55,7 +55,20 @@ export function eventStoreContract(name: string, factory: EventStoreFactory, cap
         cursor = cursorOf(page.at(-1)!);
       }
     };
-    const headCursor = async (): Promise<LogCursor> => (await store().head())?.cursor ?? logStart;
+    /**
+     * Waits until readers see the log through `cursor`: on a shared server a transaction open elsewhere holds every
+     * reader back a while (DESIGN 5.1), so a test waits for its own events, never for "the head" as it stands.
+     */
+    const visibleThrough = async (cursor: LogCursor): Promise<void> => {
+      await expect.poll(async () => compareCursors((await store().head())?.cursor ?? logStart, cursor) >= 0, { timeout: 15_000, interval: 20 }).toBe(true);
+    };
+    /** Appends a marker and waits until readers see it: after it, only what the test appends next appears. */
+    const headCursor = async (): Promise<LogCursor> => {
+      const marked = await store().appendToStream(stream('marker'), [event('Marker')], { expectedVersion: 'no_stream' });
+      const cursor = { transactionId: marked.transactionId, position: marked.position };
+      await visibleThrough(cursor);
+      return cursor;
+    };
 
     beforeAll(async () => {
       fixture = await factory();
@@ -313,7 +326,8 @@ export function eventStoreContract(name: string, factory: EventStoreFactory, cap
           { streamId: y, events: [event('Y1')], expectedVersion: 'no_stream' },
           { streamId: x, events: [event('X3')], expectedVersion: 2 },
         ]);
-        await store().appendToStream(y, [event('Y2'), event('Y3'), event('Y4')], { expectedVersion: 1 });
+        const lastAppend = await store().appendToStream(y, [event('Y2'), event('Y3'), event('Y4')], { expectedVersion: 1 });
+        await visibleThrough({ transactionId: lastAppend.transactionId, position: lastAppend.position });
 
         const all = await store().readAll({ after: before, limit: 1000 });
         expect(all.map((e) => e.type)).toEqual(['X1', 'X2', 'Y1', 'X3', 'Y2', 'Y3', 'Y4']);
@@ -338,7 +352,8 @@ export function eventStoreContract(name: string, factory: EventStoreFactory, cap
       it('reads every event when asked for some types, with full data for those types only', async () => {
         const before = await headCursor();
         const s = stream('typed');
-        await store().appendToStream(s, [event('Wanted', { n: 1 }), event('Other', { n: 2 }, { by: 'x' }), event('Wanted', { n: 3 })], { expectedVersion: 'no_stream' });
+        const appended = await store().appendToStream(s, [event('Wanted', { n: 1 }), event('Other', { n: 2 }, { by: 'x' }), event('Wanted', { n: 3 })], { expectedVersion: 'no_stream' });
+        await visibleThrough({ transactionId: appended.transactionId, position: appended.position });
         const full = await store().readAll({ after: before, limit: 10 });
         const typed = await store().readAll({ after: before, limit: 10, types: ['Wanted'] });
         // the same events, cursors and order: a reader passes the others without missing any
@@ -357,7 +372,8 @@ export function eventStoreContract(name: string, factory: EventStoreFactory, cap
       });
 
       it('returns from the start of the log with logStart', async () => {
-        await store().appendToStream(stream('start'), [event('Any')], { expectedVersion: 'any' });
+        const appended = await store().appendToStream(stream('start'), [event('Any')], { expectedVersion: 'any' });
+        await visibleThrough({ transactionId: appended.transactionId, position: appended.position });
         const first = await store().readAll({ after: logStart, limit: 1 });
         expect(first).toHaveLength(1);
       });
@@ -379,6 +395,7 @@ export function eventStoreContract(name: string, factory: EventStoreFactory, cap
         const id = stream('head');
         await store().appendToStream(id, [event('A'), event('B')], { expectedVersion: 'no_stream' });
         const last = (await store().readStream(id)).at(-1)!;
+        await visibleThrough(cursorOf(last));
         const head = await store().head();
         expect(head?.cursor).toEqual(cursorOf(last));
         expect(head?.recordedAt.getTime()).toBe(last.recordedAt.getTime());
