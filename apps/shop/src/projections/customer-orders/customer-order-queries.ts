@@ -1,7 +1,7 @@
 // Queries over the customerOrders read model: one customer's recent orders, newest first.
 import type { SqlSession } from '@twofold/postgres';
-import type { OrderStatus } from '../domain/order.js';
-import { pageLimit } from './page-cursor.js';
+import type { OrderStatus } from '../../domain/order.js';
+import { pageLimit } from '../page-cursor.js';
 
 export interface CustomerOrder {
   readonly orderId: string;

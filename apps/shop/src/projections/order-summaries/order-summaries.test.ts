@@ -3,8 +3,8 @@ import type { SqlSession } from '@twofold/postgres';
 import { projectionSpecification, sqlProjectionTestStore, storedEvents, type GivenEvent } from '@twofold/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrderEvent, OrderLine } from '../domain/order.js';
-import { orderStream } from '../domain/order.js';
+import type { OrderEvent, OrderLine } from '../../domain/order.js';
+import { orderStream } from '../../domain/order.js';
 import { orderSummaries } from './order-summaries.js';
 import { batchedOrderSummaryReader, getOrderSummaries, getOrderSummary, listOrderSummaries, maxOrderBatch } from './order-summary-queries.js';
 

@@ -1,6 +1,6 @@
 // Time travel for one order: its summary as it was at a point in the log, folded from its stream.
 import { appendedBy, type PointInLog, type StoredEvent } from '@twofold/core';
-import { orderEventTypes, type OrderEvent } from '../domain/order.js';
+import { orderEventTypes, type OrderEvent } from '../../domain/order.js';
 import { evolveOrderSummary } from './redis-order-summaries.js';
 
 export type PastOrderSummary = NonNullable<ReturnType<typeof evolveOrderSummary>>;

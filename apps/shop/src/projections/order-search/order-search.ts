@@ -1,7 +1,7 @@
 // The orderSearch projection: one row per order with a full-text vector over customer, products and skus, for filtered, paged search.
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
-import { orderEventTypes, type OrderEvent, type OrderPlaced, type OrderStatus } from '../domain/order.js';
+import { orderEventTypes, type OrderEvent, type OrderPlaced, type OrderStatus } from '../../domain/order.js';
 
 /**
  * The text search configuration of the vector; queries must parse with the same one. `simple`:

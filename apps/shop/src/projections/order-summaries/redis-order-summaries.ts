@@ -1,7 +1,7 @@
 // The orderSummaries read model on Redis: `order:<id>` → the order's summary, for order-by-id reads in server mode.
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { RedisReader, RedisSession } from '@twofold/redis';
-import { orderEventTypes, type OrderEvent } from '../domain/index.js';
+import { orderEventTypes, type OrderEvent } from '../../domain/index.js';
 import type { OrderSummary } from './order-summary-queries.js';
 
 /** OrderSummary as stored: JSON, so times are ISO strings. */

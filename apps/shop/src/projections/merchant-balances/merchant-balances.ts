@@ -1,7 +1,7 @@
 // The merchantBalances projection: one pre-aggregated row per merchant and currency (charges, refunds, payouts, balance).
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
-import { merchantEventTypes, type MerchantEvent } from '../domain/merchant.js';
+import { merchantEventTypes, type MerchantEvent } from '../../domain/merchant.js';
 
 const setupStatements = [
   `CREATE TABLE IF NOT EXISTS merchant_balances (

@@ -1,7 +1,7 @@
 // The productCatalog projection: one row per sku with price, stock levels and a full-text search vector.
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
-import { productEventTypes, type ProductAdded, type ProductEvent } from '../domain/product.js';
+import { productEventTypes, type ProductAdded, type ProductEvent } from '../../domain/product.js';
 
 /** The text search configuration of the catalog's vector; queries must parse with the same one. */
 export const catalogTextSearchConfig = 'english';

@@ -1,8 +1,8 @@
 // The orderSummaries projection: one row per order with its status, lines and lifecycle times.
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
-import { orderEventTypes, type OrderEvent } from '../domain/order.js';
-import { byType, roundsByKey } from './rounds.js';
+import { orderEventTypes, type OrderEvent } from '../../domain/order.js';
+import { byType, roundsByKey } from '../rounds.js';
 
 const setupStatements = [
   `CREATE TABLE IF NOT EXISTS order_summaries (

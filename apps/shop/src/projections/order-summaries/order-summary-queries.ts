@@ -2,8 +2,8 @@
 import { InvalidCommand } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import DataLoader from 'dataloader';
-import type { Customer, OrderStatus, ShippingAddress } from '../domain/order.js';
-import { decodeCursor, encodeCursor, pageLimit } from './page-cursor.js';
+import type { Customer, OrderStatus, ShippingAddress } from '../../domain/order.js';
+import { decodeCursor, encodeCursor, pageLimit } from '../page-cursor.js';
 
 export interface OrderSummaryLine {
   readonly sku: string;

@@ -3,7 +3,7 @@ import type { SqlSession } from '@twofold/postgres';
 import { projectionSpecification, sqlProjectionTestStore, storedEvents, type GivenEvent } from '@twofold/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderStream, type OrderEvent, type OrderLine } from '../domain/order.js';
+import { orderStream, type OrderEvent, type OrderLine } from '../../domain/order.js';
 import { getSalesReport, type SalesQuery } from './sales-analytics-queries.js';
 import { minuteOf, salesAnalytics } from './sales-analytics.js';
 

@@ -3,7 +3,7 @@ import type { ProjectionDefinition } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import { projectionSpecification, sqlProjectionTestStore, storedEvents, type GivenEvent } from '@twofold/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderStream, type OrderEvent } from '../domain/order.js';
+import { orderStream, type OrderEvent } from '../../domain/order.js';
 import { getCustomerOrders } from './customer-order-queries.js';
 import { customerOrders, customerOrdersProjection } from './customer-orders.js';
 

@@ -1,7 +1,7 @@
 // The customerOrders projection: each customer's recent orders, bounded to a retention window measured in event time.
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
-import { orderEventTypes, type OrderEvent, type OrderPlaced, type OrderStatus } from '../domain/order.js';
+import { orderEventTypes, type OrderEvent, type OrderPlaced, type OrderStatus } from '../../domain/order.js';
 
 export interface CustomerOrdersOptions {
   /** Orders placed more than this many days (of 24 h) before the newest event applied are pruned. Default 180. */

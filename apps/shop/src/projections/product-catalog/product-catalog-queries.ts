@@ -1,8 +1,8 @@
 // Queries over the productCatalog read model: one product by sku, and search by text, category, price and stock.
 import { InvalidCommand } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
-import { decodeCursor, encodeCursor, pageLimit } from './page-cursor.js';
-import { runningSearch, searchText } from './search-text.js';
+import { decodeCursor, encodeCursor, pageLimit } from '../page-cursor.js';
+import { runningSearch, searchText } from '../search-text.js';
 import { catalogTextSearchConfig } from './product-catalog.js';
 
 export interface CatalogProduct {

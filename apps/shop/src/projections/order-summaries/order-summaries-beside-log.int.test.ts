@@ -5,7 +5,7 @@ import { migrate, openSqlClient, postgresEventStore, type PostgresClient } from 
 import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderStream, type OrderEvent } from '../domain/order.js';
+import { orderStream, type OrderEvent } from '../../domain/order.js';
 import { orderSummaries, orderSummariesBesideTheLog } from './order-summaries.js';
 
 type Step = { readonly order: number; readonly kind: OrderEvent['type']; readonly variant: number };

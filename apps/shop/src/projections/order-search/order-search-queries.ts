@@ -1,11 +1,11 @@
 // Queries over the orderSearch read model: full text and filters, newest first, keyset paged.
 import { InvalidCommand } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
-import type { OrderStatus } from '../domain/order.js';
+import type { OrderStatus } from '../../domain/order.js';
 import { orderSearchTextConfig } from './order-search.js';
-import { decodeCursor, encodeCursor, pageLimit } from './page-cursor.js';
-import { runningSearch, searchText } from './search-text.js';
-import { isStorableDate, requireOptionalDate, requireRange } from './time-range.js';
+import { decodeCursor, encodeCursor, pageLimit } from '../page-cursor.js';
+import { runningSearch, searchText } from '../search-text.js';
+import { isStorableDate, requireOptionalDate, requireRange } from '../time-range.js';
 
 export interface FoundOrderLine {
   readonly sku: string;

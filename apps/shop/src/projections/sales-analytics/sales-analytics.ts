@@ -1,7 +1,7 @@
 // The salesAnalytics projection: orders and revenue per minute and currency, and units and revenue per product per minute.
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
-import type { OrderPaid, OrderPlaced } from '../domain/order.js';
+import type { OrderPaid, OrderPlaced } from '../../domain/order.js';
 
 // What counts, and when:
 // - orders: an order counts in the minute it was placed (OrderPlaced.placedAt), whatever becomes of it;

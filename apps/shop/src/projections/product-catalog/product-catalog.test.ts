@@ -4,7 +4,7 @@ import { projectionSpecification, sqlProjectionTestStore, storedEvents, type Giv
 import { InvalidCommand } from '@twofold/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { productStream, type ProductDetails, type ProductEvent } from '../domain/product.js';
+import { productStream, type ProductDetails, type ProductEvent } from '../../domain/product.js';
 import { productCatalog } from './product-catalog.js';
 import { getProduct, searchProducts, type ProductSearch } from './product-catalog-queries.js';
 

@@ -1,16 +1,16 @@
 import { PGlite } from '@electric-sql/pglite';
-import { processorFor } from '../domain/processor-for.fixture.js';
+import { processorFor } from '../../domain/processor-for.fixture.js';
 import { CommandRejected, fold, IllegalTransition, inMemoryEventStore, logStart, NotFound, type EventStore, type StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import { projectionSpecification, sqlProjectionTestStore, storedEvents, type GivenEvent } from '@twofold/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelOrder } from '../domain/cancel-order.js';
-import { sendPayout } from '../domain/merchant-commands.js';
-import { availableCents, merchantDecider, merchantStream, type MerchantEvent } from '../domain/merchant.js';
-import { payOrder } from '../domain/pay-order.js';
-import { placeOrder } from '../domain/place-order.js';
-import { addProduct } from '../domain/product-commands.js';
+import { cancelOrder } from '../../domain/cancel-order.js';
+import { sendPayout } from '../../domain/merchant-commands.js';
+import { availableCents, merchantDecider, merchantStream, type MerchantEvent } from '../../domain/merchant.js';
+import { payOrder } from '../../domain/pay-order.js';
+import { placeOrder } from '../../domain/place-order.js';
+import { addProduct } from '../../domain/product-commands.js';
 import { getMerchantBalances } from './merchant-balance-queries.js';
 import { merchantBalances } from './merchant-balances.js';
 

@@ -7,7 +7,7 @@ import { createRedisClient, redisProjectionStore, type RedisProjectionStore } fr
 import { sqlProjectionTestStore, storedEvents, type GivenEvent } from '@twofold/testing';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { orderStream, type OrderEvent, type OrderLine } from '../domain/index.js';
+import { orderStream, type OrderEvent, type OrderLine } from '../../domain/index.js';
 import { orderSummaries } from './order-summaries.js';
 import { getOrderSummary } from './order-summary-queries.js';
 import { getRedisOrderSummary, redisOrderSummaries } from './redis-order-summaries.js';

@@ -1,7 +1,7 @@
 // Queries over the salesAnalytics read model: per-minute orders and revenue, and the top products, for a time range.
 import { InvalidCommand } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
-import { requireOptionalDate, requireRange } from './time-range.js';
+import { requireOptionalDate, requireRange } from '../time-range.js';
 
 export const maxSalesRangeMs = 31 * 86_400_000;
 
