@@ -28,3 +28,4 @@ export { watchReaderHoldback } from './reader-holdback-watch.js';
 export { storeIdentity } from './store-identity.js';
 export { readerHoldback } from './reader-holdback.js';
 export { storedSchemaVersions } from './stored-schema-versions.js';
+export { eventsAtPositions } from './events-beside-the-log.js';

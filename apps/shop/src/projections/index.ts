@@ -1,5 +1,6 @@
 // The shop's read models: projections over SQL and the queries beside them.
-export { orderSummaries, orderSummariesBesideTheLog } from './order-summaries/order-summaries.js';
+export { orderSummaries } from './order-summaries/order-summaries.js';
+export { orderSummariesBesideTheLog } from './order-summaries/order-summaries-beside-the-log.js';
 export { batchedOrderSummaryReader, getOrderSummaries, getOrderSummary, listOrderSummaries } from './order-summaries/order-summary-queries.js';
 export type { OrderSummary, OrderSummaryFilter, OrderSummaryLine, OrderSummaryPage } from './order-summaries/order-summary-queries.js';
 export { catalogTextSearchConfig, productCatalog } from './product-catalog/product-catalog.js';

@@ -3,6 +3,7 @@ import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { RedisReader, RedisSession } from '@twofold/redis';
 import { orderEventTypes, type OrderEvent } from '../../domain/index.js';
 import type { OrderSummary } from './order-summary-queries.js';
+import { fieldsSetBy, orderSummaryWrites } from './order-summary-row.js';
 
 /** OrderSummary as stored: JSON, so times are ISO strings. */
 type StoredOrderSummary = { readonly [K in keyof OrderSummary]: OrderSummary[K] extends Date ? string : OrderSummary[K] extends Date | null ? string | null : OrderSummary[K] };
@@ -12,63 +13,31 @@ export const orderSummaryKey = (orderId: string): string => `order:${orderId}`;
 const handled = new Set<string>(orderEventTypes);
 const isOrderEvent = (event: StoredEvent): event is StoredEvent<OrderEvent> => handled.has(event.type);
 
+const unsetFields = {
+  paidAt: null,
+  shippedAt: null,
+  deliveredAt: null,
+  cancelledAt: null,
+  cancelReason: null,
+  refundCents: null,
+  paymentRef: null,
+  carrier: null,
+  trackingNumber: null,
+};
+
+const isoTime = (time: string): string => new Date(time).toISOString();
+
 /** The summary after `event`, or undefined to leave it as it is (a placed order placed again, or an event for an unknown order). */
 export function evolveOrderSummary(current: StoredOrderSummary | undefined, event: StoredEvent<OrderEvent>): StoredOrderSummary | undefined {
-  const changed = { updatedAt: event.recordedAt.toISOString(), lastPosition: event.globalPosition };
-  if (event.type === 'OrderPlaced') {
-    if (current !== undefined) return undefined;
-    const { orderId, customerId, currency, totalCents, lines, customer, shippingAddress, placedAt } = event.data;
-    return {
-      orderId,
-      customerId,
-      status: 'placed',
-      currency,
-      totalCents,
-      lines: lines.map(({ sku, name, quantity, unitPriceCents }) => ({ sku, name, quantity, unitPriceCents })),
-      customer: customer ?? null,
-      shippingAddress: shippingAddress ?? null,
-      placedAt: new Date(placedAt).toISOString(),
-      paidAt: null,
-      shippedAt: null,
-      deliveredAt: null,
-      cancelledAt: null,
-      cancelReason: null,
-      refundCents: null,
-      paymentRef: null,
-      carrier: null,
-      trackingNumber: null,
-      ...changed,
-    };
-  }
-  if (current === undefined) return undefined;
-  switch (event.type) {
-    case 'OrderPaid':
-      return { ...current, ...changed, status: 'paid', paidAt: new Date(event.data.paidAt).toISOString(), paymentRef: event.data.paymentRef };
-    case 'OrderShipped':
-      return {
-        ...current,
-        ...changed,
-        status: 'shipped',
-        shippedAt: new Date(event.data.shippedAt).toISOString(),
-        carrier: event.data.carrier,
-        trackingNumber: event.data.trackingNumber,
-      };
-    case 'OrderDelivered':
-      return { ...current, ...changed, status: 'delivered', deliveredAt: new Date(event.data.deliveredAt).toISOString() };
-    case 'OrderCancelled':
-      return {
-        ...current,
-        ...changed,
-        status: 'cancelled',
-        cancelledAt: new Date(event.data.cancelledAt).toISOString(),
-        cancelReason: event.data.reason,
-        refundCents: event.data.refundCents,
-      };
-    default: {
-      const unknown: never = event;
-      return unknown;
-    }
-  }
+  const placed = event.type === 'OrderPlaced';
+  if (placed === (current !== undefined)) return undefined;
+  const changed = {
+    status: orderSummaryWrites[event.type].status,
+    ...fieldsSetBy(event, isoTime),
+    updatedAt: event.recordedAt.toISOString(),
+    lastPosition: event.globalPosition,
+  };
+  return (placed ? { orderId: event.data.orderId, ...unsetFields, ...changed } : { ...current, ...changed }) as StoredOrderSummary;
 }
 
 // same name as the SQL projection: a deployment keeps order summaries in one store or the other

@@ -6,7 +6,8 @@ import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderStream, type OrderEvent } from '../../domain/order.js';
-import { orderSummaries, orderSummariesBesideTheLog } from './order-summaries.js';
+import { orderSummariesBesideTheLog } from './order-summaries-beside-the-log.js';
+import { orderSummaries } from './order-summaries.js';
 
 type Step = { readonly order: number; readonly kind: OrderEvent['type']; readonly variant: number };
 
