@@ -22,3 +22,4 @@ export type { CustomerOrder, CustomerOrders } from './customer-orders/customer-o
 export { getRedisOrderSummary, orderSummaryKey, redisOrderSummaries } from './order-summaries/redis-order-summaries.js';
 export { orderSummaryAt } from './order-summaries/order-summary-at.js';
 export type { PastOrderSummary } from './order-summaries/order-summary-at.js';
+export { shopProjections, shopProjectionsBesideTheLog } from './shop-projections.js';

@@ -55,6 +55,9 @@ export function sessionSettingsFor(role: ClientRole, timeouts: SessionTimeouts):
   return role === 'projector' ? { ...bounds, synchronous_commit: 'off' } : bounds;
 }
 
+/** The database a store URL names: `memory` is an in-memory PGlite. */
+export const sqlLocation = (url: string): string => (url === 'memory' ? 'pglite:memory' : url);
+
 export interface ShopClients {
   /**
    * The client of `role` on `url` (`memory`, `pglite:…` or `postgres://…`). On a server each role has a pool of
@@ -75,7 +78,7 @@ export function shopClients(options: { readonly pools?: Partial<PoolSizes>; read
   const opened = new Map<string, Promise<PostgresClient>>();
   return {
     clientFor(role, url) {
-      const location = url === 'memory' ? 'pglite:memory' : url;
+      const location = sqlLocation(url);
       const server = parseSqlClientUrl(location).kind === 'postgres';
       const key = server ? `${role} ${location}` : location;
       let client = opened.get(key);
