@@ -24,7 +24,7 @@ import {
 import { startShop } from './shop-server.js';
 
 /** The dashboard's build, beside this app in the repository (from src/ and from dist/ alike). */
-export const dashboardDir = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
+const dashboardDir = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
 
 export const shopApplication: TwofoldApplication = {
   name: 'Twofold shop',
