@@ -2,6 +2,7 @@
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import { orderEventTypes, type OrderEvent, type OrderPlaced, type OrderStatus } from '../../domain/order.js';
+import { runInOrder } from '../read-model-parts.js';
 
 export interface CustomerOrdersOptions {
   /** Orders placed more than this many days (of 24 h) before the newest event applied are pruned. Default 180. */
@@ -81,9 +82,7 @@ export function customerOrdersProjection(options: CustomerOrdersOptions = {}): P
     version: 1,
     handles: orderEventTypes,
     tables: ['customer_orders', 'customer_orders_horizon'],
-    async setup(session) {
-      for (const statement of setupStatements) await session.query(statement);
-    },
+    setup: runInOrder(setupStatements),
     async apply(events, session) {
       if (events.length === 0) return;
       const newestInBatch = events.reduce((newest, event) => Math.max(newest, event.recordedAt.getTime()), Number.NEGATIVE_INFINITY);

@@ -2,6 +2,7 @@
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import { merchantEventTypes, type MerchantEvent } from '../../domain/merchant.js';
+import { eventsOfTypes, runInOrder } from '../read-model-parts.js';
 
 const setupStatements = [
   `CREATE TABLE IF NOT EXISTS merchant_balances (
@@ -62,13 +63,9 @@ export const merchantBalances: ProjectionDefinition<SqlSession> = {
   version: 1,
   handles: merchantEventTypes,
   tables: ['merchant_balances'],
-  async setup(session) {
-    for (const statement of setupStatements) await session.query(statement);
-  },
+  setup: runInOrder(setupStatements),
   async apply(events, session) {
-    const movements = events
-      .filter((event): event is StoredEvent<MerchantEvent> => (merchantEventTypes as readonly string[]).includes(event.type))
-      .map(movementOf);
+    const movements = eventsOfTypes<MerchantEvent>(events, merchantEventTypes).map(movementOf);
     if (movements.length > 0) await session.query(applyMovements, [JSON.stringify(movements)]);
   },
 };

@@ -2,6 +2,7 @@
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import { orderEventTypes, type OrderEvent, type OrderPlaced, type OrderStatus } from '../../domain/order.js';
+import { runInOrder } from '../read-model-parts.js';
 
 /**
  * The text search configuration of the vector; queries must parse with the same one. `simple`:
@@ -88,9 +89,7 @@ export const orderSearch: ProjectionDefinition<SqlSession> = {
   version: 1,
   handles: orderEventTypes,
   tables: ['order_search'],
-  async setup(session) {
-    for (const statement of setupStatements) await session.query(statement);
-  },
+  setup: runInOrder(setupStatements),
   async apply(events, session) {
     const placed: ReturnType<typeof placedRow>[] = [];
     const latest = new Map<string, { order_id: string; status: OrderStatus; recorded_at: string; position: number }>();

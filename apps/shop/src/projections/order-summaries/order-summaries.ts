@@ -4,6 +4,7 @@ import type { SqlSession } from '@twofold/postgres';
 import { orderEventTypes, type OrderEvent } from '../../domain/order.js';
 import { byType, roundsByKey } from '../rounds.js';
 import { columnOf, fieldsSetBy, orderSummaryWrites } from './order-summary-row.js';
+import { eventsOfTypes, runInOrder } from '../read-model-parts.js';
 
 const setupStatements = [
   `CREATE TABLE IF NOT EXISTS order_summaries (
@@ -69,13 +70,11 @@ export const orderSummaries: ProjectionDefinition<SqlSession> = {
   version: 1,
   handles: orderEventTypes,
   tables: ['order_summaries'],
-  async setup(session) {
-    for (const statement of setupStatements) await session.query(statement);
-  },
+  setup: runInOrder(setupStatements),
   apply: (events, session) =>
     applyInRounds(
       session,
-      events.filter((event): event is StoredEvent<OrderEvent> => Object.hasOwn(statements, event.type)),
+      eventsOfTypes<OrderEvent>(events, orderEventTypes),
       (event) => event.data.orderId,
       (type, group) => [statements[type], [JSON.stringify(group.map(rowOf))]],
     ),

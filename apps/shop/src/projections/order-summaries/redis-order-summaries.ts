@@ -3,6 +3,7 @@ import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { RedisReader, RedisSession } from '@twofold/redis';
 import { orderEventTypes, type OrderEvent } from '../../domain/index.js';
 import type { OrderSummary } from './order-summary-queries.js';
+import { eventsOfTypes } from '../read-model-parts.js';
 import { fieldsSetBy, orderSummaryWrites } from './order-summary-row.js';
 
 /** OrderSummary as stored: JSON, so times are ISO strings. */
@@ -10,8 +11,6 @@ type StoredOrderSummary = { readonly [K in keyof OrderSummary]: OrderSummary[K] 
 
 export const orderSummaryKey = (orderId: string): string => `order:${orderId}`;
 
-const handled = new Set<string>(orderEventTypes);
-const isOrderEvent = (event: StoredEvent): event is StoredEvent<OrderEvent> => handled.has(event.type);
 
 const unsetFields = {
   paidAt: null,
@@ -46,7 +45,7 @@ export const redisOrderSummaries: ProjectionDefinition<RedisSession> = {
   version: 1,
   handles: orderEventTypes,
   async apply(events, session) {
-    const orderEvents = events.filter(isOrderEvent);
+    const orderEvents = eventsOfTypes<OrderEvent>(events, orderEventTypes);
     // one round trip for the batch's orders; the updates then read from the session
     await session.mget([...new Set(orderEvents.map((event) => orderSummaryKey(event.data.orderId)))]);
     for (const event of orderEvents) {

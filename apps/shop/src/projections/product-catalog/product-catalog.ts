@@ -2,6 +2,7 @@
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import { productEventTypes, type ProductAdded, type ProductEvent } from '../../domain/product.js';
+import { eventsOfTypes, runInOrder } from '../read-model-parts.js';
 
 /** The text search configuration of the catalog's vector; queries must parse with the same one. */
 export const catalogTextSearchConfig = 'english';
@@ -96,11 +97,9 @@ export const productCatalog: ProjectionDefinition<SqlSession> = {
   version: 1,
   handles: productEventTypes,
   tables: ['product_catalog'],
-  async setup(session) {
-    for (const statement of setupStatements) await session.query(statement);
-  },
+  setup: runInOrder(setupStatements),
   async apply(events, session) {
-    const productEvents = events.filter((event): event is StoredEvent<ProductEvent> => (productEventTypes as readonly string[]).includes(event.type));
+    const productEvents = eventsOfTypes<ProductEvent>(events, productEventTypes);
     const added = productEvents.filter((event): event is StoredEvent<ProductAdded> => event.type === 'ProductAdded');
     const changes = productEvents.flatMap((event) => stockChange(event) ?? []);
     if (added.length > 0) await session.query(insertProducts, [JSON.stringify(added.map(productRow))]);

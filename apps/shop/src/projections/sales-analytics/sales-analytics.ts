@@ -2,6 +2,7 @@
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import type { OrderPaid, OrderPlaced } from '../../domain/order.js';
+import { runInOrder } from '../read-model-parts.js';
 
 // What counts, and when:
 // - orders: an order counts in the minute it was placed (OrderPlaced.placedAt), whatever becomes of it;
@@ -97,9 +98,7 @@ export const salesAnalytics: ProjectionDefinition<SqlSession> = {
   tables: ['sales_orders', 'sales_minutes', 'sales_product_minutes'],
   // a dashboard of minutes tolerates seconds of delay
   lagThresholdMs: 5_000,
-  async setup(session) {
-    for (const statement of setupStatements) await session.query(statement);
-  },
+  setup: runInOrder(setupStatements),
   async apply(events, session) {
     const placed = events.filter((event): event is StoredEvent<OrderPlaced> => event.type === 'OrderPlaced').map(placedRow);
     const paid = events.filter((event): event is StoredEvent<OrderPaid> => event.type === 'OrderPaid').map(paidRow);
