@@ -1,18 +1,13 @@
 // Queries over the productCatalog read model: one product by sku, and search by text, category, price and stock.
 import { InvalidCommand } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
+import type { ProductDetails } from '../../domain/product.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../page-cursor.js';
 import { runningSearch, searchText } from '../search-text.js';
 import { catalogTextSearchConfig } from './product-catalog.js';
 
-export interface CatalogProduct {
-  readonly sku: string;
-  readonly name: string;
-  readonly description: string;
-  readonly category: string;
-  readonly priceCents: number;
-  readonly currency: string;
-  readonly merchantId: string;
+/** A product as its merchant described it, with its stock now. */
+export interface CatalogProduct extends ProductDetails {
   readonly stockOnHand: number;
   readonly reserved: number;
   /** stockOnHand - reserved. */
