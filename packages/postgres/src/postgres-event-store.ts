@@ -13,13 +13,16 @@ import {
   type LogCursor,
   type StreamAppend,
 } from '@twofold/core';
+import { keyedCommandPlaces, writtenStreams } from './appended-rows.js';
 import { toDate, toStoredEvent, type EventRow } from './event-row.js';
+import { heldBackWake } from './held-back-wake.js';
+import { checkExpectedVersion, conflictingStream, matches, unchanged, type StreamHead } from './expected-versions.js';
 import { decodeHead, encodeHead } from './change-payloads.js';
 import { channelSubscriptions } from './channel-subscriptions.js';
 import { execute, type NamedStatement, type PostgresClient } from './postgres-client.js';
 import { appendEvent, appendEventParams } from './statements/append-event.js';
 import { appendEvents, appendEventsParams, type AppendEventsRow } from './statements/append-events.js';
-import { insertIdempotencyKeys, insertIdempotencyKeysParams, type KeyedCommandPlace } from './statements/insert-idempotency-keys.js';
+import { insertIdempotencyKeys, insertIdempotencyKeysParams } from './statements/insert-idempotency-keys.js';
 import { commandLookupWindow, readCommandEvents, type CommandEventRow } from './statements/read-command-events.js';
 import { readAll, readAllNoticingHeldBack, type ReadAllRow } from './statements/read-all.js';
 import { readCursorAt } from './statements/read-cursor-at.js';
@@ -55,66 +58,6 @@ export const defaultIdempotencyKeyTtlMs = 24 * 60 * 60 * 1000;
 /** How many of its own appended events' cursors a store remembers. */
 const recentCursorsKept = 65_536;
 
-interface StreamHead {
-  readonly version: number;
-  readonly position: number;
-  readonly transactionId: number;
-}
-
-const conflictDetail = /^Key \(stream_id, stream_version\)=\((.*), (\d+)\) already exists\.$/s;
-
-/** The stream a unique violation names, when the server reported it. */
-function conflictingStream(error: { detail?: unknown }): string | undefined {
-  return typeof error.detail === 'string' ? conflictDetail.exec(error.detail)?.[1] : undefined;
-}
-
-function checkExpectedVersion(expected: ExpectedVersion): void {
-  if (expected === 'any' || expected === 'no_stream') return;
-  if (!Number.isSafeInteger(expected) || expected < 0) throw new RangeError(`invalid expected version ${String(expected)}`);
-}
-
-/** A stream the append wrote no event to: as it stands. */
-const unchanged = (streamId: string, heads: ReadonlyMap<string, StreamHead>): AppendedStream => ({
-  streamId,
-  streamVersion: heads.get(streamId)?.version ?? 0,
-  position: heads.get(streamId)?.position ?? 0,
-  positions: [],
-});
-
-const matches = (expected: ExpectedVersion, actual: number): boolean =>
-  expected === 'any' || (expected === 'no_stream' ? actual === 0 : expected === actual);
-
-/**
- * Where each keyed command's events landed, from the appended rows: a stream's rows in version order are its events
- * in append order, and each event names its command (`metadata.commandId`).
- */
-function keyedCommandPlaces(writing: readonly StreamAppend[], rows: readonly AppendEventsRow[], keys: readonly IdempotencyRecord[]): KeyedCommandPlace[] {
-  const byStream = new Map<string, { version: number; position: number }[]>();
-  for (const row of rows) {
-    const stream = byStream.get(row.stream_id) ?? [];
-    byStream.set(row.stream_id, stream);
-    stream.push({ version: Number(row.stream_version), position: Number(row.global_position) });
-  }
-  const places = new Map<string, { position: number; versions: Map<string, number> }>();
-  for (const append of writing) {
-    const stored = (byStream.get(append.streamId) ?? []).sort((a, b) => a.version - b.version);
-    append.events.forEach((event, index) => {
-      const commandId = event.metadata?.commandId;
-      const row = stored[index];
-      if (typeof commandId !== 'string' || row === undefined) return;
-      const place = places.get(commandId) ?? { position: 0, versions: new Map<string, number>() };
-      places.set(commandId, place);
-      place.position = Math.max(place.position, row.position);
-      place.versions.set(append.streamId, Math.max(place.versions.get(append.streamId) ?? 0, row.version));
-    });
-  }
-  return keys.map((key) => {
-    const place = places.get(key.commandId);
-    if (place === undefined) throw new Error(`the append holds no event of command ${key.commandId}, whose idempotency key it carries`);
-    return { streamVersion: place.versions.get(key.streamId) ?? 0, position: place.position };
-  });
-}
-
 export function postgresEventStore(client: PostgresClient, options: PostgresEventStoreOptions = {}): EventStore {
   const { anyVersionRetries = 50, heldBackWakeMs = 5, maxHeldBackWakeMs = 200, idempotencyKeyTtlMs = defaultIdempotencyKeyTtlMs } = options;
   if (!Number.isInteger(anyVersionRetries) || anyVersionRetries < 0) throw new RangeError('anyVersionRetries must be a non-negative integer');
@@ -122,23 +65,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
   if (!Number.isInteger(maxHeldBackWakeMs) || maxHeldBackWakeMs < heldBackWakeMs) throw new RangeError('maxHeldBackWakeMs must be an integer of at least heldBackWakeMs');
   const subscriptions = channelSubscriptions(client, eventsChannel);
 
-  // Events hidden behind an open transaction become readable when it ends, and nothing announces that:
-  // the store wakes its own subscribers until a read no longer finds any hidden (one timer for all readers).
-  let heldBackTimer: NodeJS.Timeout | undefined;
-  let heldBackDelayMs = heldBackWakeMs;
-  function sawHeldBack(heldBack: boolean): void {
-    if (!heldBack) {
-      heldBackDelayMs = heldBackWakeMs;
-      return;
-    }
-    if (heldBackTimer !== undefined || subscriptions.size === 0) return;
-    heldBackTimer = setTimeout(() => {
-      heldBackTimer = undefined;
-      subscriptions.wakeLocally();
-    }, heldBackDelayMs);
-    heldBackTimer.unref();
-    heldBackDelayMs = Math.min(heldBackDelayMs * 2, maxHeldBackWakeMs);
-  }
+  const heldBack = heldBackWake(subscriptions, heldBackWakeMs, maxHeldBackWakeMs);
 
   // the cursors of this store's own recent appends, so a consistency token it just answered resolves without a query
   const recentCursors = new Map<number, number>();
@@ -241,24 +168,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
       }
     }
 
-    // RETURNING yields the rows in insertion order in practice, but PostgreSQL does not promise it:
-    // each stream's rows are put in version order, which is its events' order (and position order)
-    const byStream = new Map<string, { version: number; position: number }[]>();
-    let position = 0;
-    for (const row of rows) {
-      const appended = { version: Number(row.stream_version), position: Number(row.global_position) };
-      const stream = byStream.get(row.stream_id) ?? [];
-      byStream.set(row.stream_id, stream);
-      stream.push(appended);
-      position = Math.max(position, appended.position);
-    }
-    const written = new Map<string, AppendedStream>();
-    for (const [streamId, stream] of byStream) {
-      stream.sort((a, b) => a.version - b.version);
-      const last = stream.at(-1)!;
-      written.set(streamId, { streamId, streamVersion: last.version, position: last.position, positions: stream.map((e) => e.position) });
-    }
-
+    const { streams: written, position } = writtenStreams(rows);
     const transactionId = Number(rows[0]!.xid);
     rememberCursors(transactionId, rows);
     client.notify(eventsChannel, encodeHead({ cursor: { transactionId, position }, recordedAt: toDate(rows[0]!.recorded_at) }));
@@ -304,7 +214,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
       const params = [String(after.transactionId), after.position, limit, types === undefined ? null : [...types]];
       if (!client.capabilities.multipleConnections) return (await execute<EventRow>(client, readAll, params)).rows.map(toStoredEvent);
       const { rows } = await execute<ReadAllRow>(client, readAllNoticingHeldBack, params);
-      sawHeldBack(rows[0]?.held_back === true);
+      heldBack.saw(rows[0]?.held_back === true);
       return rows.flatMap((row) => (row.global_position === null ? [] : [toStoredEvent(row)]));
     },
 
@@ -329,8 +239,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
 
     /** Ends this store's subscriptions; the client belongs to whoever created it and stays open. */
     async close() {
-      clearTimeout(heldBackTimer);
-      heldBackTimer = undefined;
+      heldBack.stop();
       subscriptions.endAll();
     },
   };
