@@ -18,7 +18,7 @@ module.exports = {
       comment: 'the core decides and folds; files, sockets, processes and threads belong to adapters and apps',
       severity: 'error',
       from: { path: '^packages/core/src/', pathNot: tests },
-      to: { dependencyTypes: ['core'], path: '^(node:)?(fs|fs/promises|net|http|https|http2|tls|dgram|dns|child_process|cluster|worker_threads|readline|os)$' },
+      to: { dependencyTypes: ['core'], path: '^(node:)?(fs|fs/promises|net|http|https|http2|tls|dgram|dns|child_process|cluster|worker_threads|readline|os|process|stream|stream/promises|zlib|inspector|v8|vm|sqlite|repl|tty)$' },
     },
     {
       name: 'adapters-do-not-know-each-other',
@@ -33,6 +33,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^packages/' },
       to: { path: '^apps/' },
+    },
+    {
+      name: 'apps-meet-through-public-entries',
+      comment: 'an app (or its tests) uses another app as a user would: through its package entry, never its internals',
+      severity: 'error',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/', pathNot: ['^apps/$1/', '^apps/[^/]+/dist/index[.](d[.]ts|js)$'] },
     },
     {
       name: 'bench-uses-public-entries',

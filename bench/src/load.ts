@@ -13,6 +13,11 @@ export interface LoadResult {
   readonly firstError: string | undefined;
 }
 
+/** What a round keeps of a run: its latencies, and how many operations failed (the first one's reason). */
+export function roundOutcome(result: LoadResult): { latency: LatencySummary; errors: number; firstError: string | undefined } {
+  return { latency: summarizeLatencies(result.latenciesMs), errors: result.errors, firstError: result.firstError };
+}
+
 export interface ClosedLoopOptions {
   readonly concurrency: number;
   readonly durationMs: number;

@@ -58,6 +58,11 @@ export function median(values: readonly number[]): number {
   return finite.length % 2 === 1 ? finite[middle]! : (finite[middle - 1]! + finite[middle]!) / 2;
 }
 
+/** The medians across rounds of their p50 and p99 latencies. */
+export function medianLatencies(rounds: readonly { readonly latency: LatencySummary }[]): { p50Ms: number; p99Ms: number } {
+  return { p50Ms: median(rounds.map((r) => r.latency.p50Ms)), p99Ms: median(rounds.map((r) => r.latency.p99Ms)) };
+}
+
 /** Rotates a list by `by` places, so each round of interleaved runs starts with another system. */
 export function rotate<T>(items: readonly T[], by: number): T[] {
   if (items.length === 0) return [];

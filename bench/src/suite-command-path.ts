@@ -2,9 +2,9 @@
 // and all roles in one) and on PGlite, beside a Fastify route doing one INSERT.
 import { randomBytes } from 'node:crypto';
 import { createHttpClient, type HttpClient } from './http-client.js';
-import { runClosedLoop } from './load.js';
+import { roundOutcome, runClosedLoop } from './load.js';
 import { addProducts, orderBody } from './shop-requests.js';
-import { median, ratePerSecond, ratio, rotate, summarizeLatencies, type LatencySummary } from './stats.js';
+import { median, medianLatencies, ratePerSecond, ratio, rotate, type LatencySummary } from './stats.js';
 import { times } from './table.js';
 import { goal, type BenchmarkReport, type SuiteContext } from './suite.js';
 
@@ -83,9 +83,7 @@ export async function commandPathBenchmark(context: SuiteContext): Promise<Bench
           system,
           clients,
           commandsPerSec: ratePerSecond(result.operations, result.elapsedMs),
-          latency: summarizeLatencies(result.latenciesMs),
-          errors: result.errors,
-          firstError: result.firstError,
+          ...roundOutcome(result),
         });
       }
     }
@@ -99,8 +97,7 @@ export async function commandPathBenchmark(context: SuiteContext): Promise<Bench
         system,
         clients,
         commandsPerSec: median(runs.map((r) => r.commandsPerSec)),
-        p50Ms: median(runs.map((r) => r.latency.p50Ms)),
-        p99Ms: median(runs.map((r) => r.latency.p99Ms)),
+        ...medianLatencies(runs),
       };
     }),
   );

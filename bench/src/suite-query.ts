@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { createRedisClient } from '@twofold/redis';
 import pg from 'pg';
 import { createHttpClient, type HttpClient } from './http-client.js';
-import { runClosedLoop } from './load.js';
+import { roundOutcome, runClosedLoop } from './load.js';
 import { deleteRedisKeys, seedRedisOrderSummaries } from './seed-redis.js';
 import { catalogWords, seedBaselineOrders, seedOrderSummaries, seedProductCatalog } from './seed-sql.js';
-import { median, ratePerSecond, ratio, rotate, summarizeLatencies, type LatencySummary } from './stats.js';
+import { median, medianLatencies, ratePerSecond, ratio, rotate, type LatencySummary } from './stats.js';
 import { times } from './table.js';
 import { goal, type BenchmarkReport, type SuiteContext } from './suite.js';
 
@@ -97,9 +97,7 @@ export async function queryBenchmark(context: SuiteContext): Promise<BenchmarkRe
           endpoint,
           clients,
           requestsPerSec: ratePerSecond(result.operations, result.elapsedMs),
-          latency: summarizeLatencies(result.latenciesMs),
-          errors: result.errors,
-          firstError: result.firstError,
+          ...roundOutcome(result),
         });
       }
     }
@@ -113,8 +111,7 @@ export async function queryBenchmark(context: SuiteContext): Promise<BenchmarkRe
         endpoint,
         clients,
         requestsPerSec: median(runs.map((r) => r.requestsPerSec)),
-        p50Ms: median(runs.map((r) => r.latency.p50Ms)),
-        p99Ms: median(runs.map((r) => r.latency.p99Ms)),
+        ...medianLatencies(runs),
       };
     }),
   );

@@ -8,7 +8,7 @@ import { runClosedLoop } from './load.js';
 import { auditOrders, productHeads, type OrderAudit, type OrderOutcomes } from './order-audit.js';
 import { seedProductHistory } from './seed-sql.js';
 import { addProducts, orderBody } from './shop-requests.js';
-import { median, ratePerSecond, ratio, rotate, summarizeLatencies, type LatencySummary } from './stats.js';
+import { median, medianLatencies, ratePerSecond, ratio, rotate, summarizeLatencies, type LatencySummary } from './stats.js';
 import { goal, type BenchmarkReport, type Goal, type SuiteContext } from './suite.js';
 import { formatNumber, times, type Cell } from './table.js';
 
@@ -244,8 +244,7 @@ export async function writeSideBenchmark(context: SuiteContext): Promise<Benchma
         /** By round: the first before any snapshot of the product existed. */
         coldMs: cells.flatMap((c) => (c.coldMs === undefined ? [] : [c.coldMs])),
         commandsPerSec: median(cells.map((c) => c.commandsPerSec)),
-        p50Ms: median(cells.map((c) => c.latency.p50Ms)),
-        p99Ms: median(cells.map((c) => c.latency.p99Ms)),
+        ...medianLatencies(cells),
         statuses: addStatuses(cells),
         audit: auditText(cells),
       };
@@ -258,8 +257,7 @@ export async function writeSideBenchmark(context: SuiteContext): Promise<Benchma
         spread,
         clients,
         ordersPerSec: median(cells.map((c) => c.commandsPerSec)),
-        p50Ms: median(cells.map((c) => c.latency.p50Ms)),
-        p99Ms: median(cells.map((c) => c.latency.p99Ms)),
+        ...medianLatencies(cells),
         statuses: addStatuses(cells),
         streamVersionBefore: cells[0]?.streamVersionBefore,
         audit: auditText(cells),

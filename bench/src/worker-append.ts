@@ -10,7 +10,6 @@ import { eventData } from './payload.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 
 export type AppendSystem = 'twofold' | 'twofold-grouped' | 'emmett' | 'raw-insert' | 'twofold-pglite';
-export const appendSystems: readonly AppendSystem[] = ['twofold', 'twofold-grouped', 'emmett', 'raw-insert', 'twofold-pglite'];
 
 export interface AppendOpenParams {
   readonly system: AppendSystem;

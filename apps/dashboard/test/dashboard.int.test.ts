@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createRedisClient } from '@twofold/redis';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startShop, type Shop, type ShopOptions } from '../../shop/src/shop-server.js';
+import { startShop, type Shop, type ShopOptions } from '@twofold/shop';
 
 const dashboardDir = fileURLToPath(new URL('../dist', import.meta.url));
 const artifacts = fileURLToPath(new URL('../../../test-artifacts', import.meta.url));

@@ -1,7 +1,7 @@
 // What the projector thread and the process that runs it say to each other: plain data, cloned across the thread boundary.
 import type { AppliedBatch, LogCursor, ProjectionRunnerStatus } from '@twofold/core';
 import type { DaemonSettings, ProjectorBounds, ShopStorage } from './shop-projector.js';
-import type { PoolSizes } from './shop-clients.js';
+import type { PoolSizes } from './backends/shop-clients.js';
 
 /** What the thread is started with. */
 export interface ProjectorThreadData extends ShopStorage, ProjectorBounds {

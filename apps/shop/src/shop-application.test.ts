@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boundsFromEnv, commandSettingsFromEnv, daemonSettingsFromEnv, poolSettingsFromEnv, projectorThreadFromEnv, relaySettingsFromEnv } from './shop-application.js';
-import { connectionBoundsFor, defaultSessionTimeouts, sessionSettingsFor } from './shop-clients.js';
+import { boundsFromEnv, commandSettingsFromEnv, daemonSettingsFromEnv, poolSettingsFromEnv, projectorThreadFromEnv, relaySettingsFromEnv } from './settings-from-env.js';
+import { connectionBoundsFor, defaultSessionTimeouts, sessionSettingsFor } from './backends/shop-clients.js';
 
 describe('daemonSettingsFromEnv', () => {
   it('reads the tuning variables that are set, and nothing else', () => {

@@ -10,7 +10,7 @@ import { createRedisClient, defaultKeyPrefix, redisProjectionStore, type Redis }
 import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { redisOrderSummaries } from '../src/projections/index.js';
-import { orderSummaryKey } from '../src/projections/redis-order-summaries.js';
+import { orderSummaryKey } from '../src/projections/order-summaries/redis-order-summaries.js';
 import { startShop, type Shop, type ShopOptions } from '../src/shop-server.js';
 import { product, request } from './shop-fixture.js';
 

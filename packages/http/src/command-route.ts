@@ -7,6 +7,7 @@ import { errorResponseRef } from './error-response.js';
 import { settingsOf, type HttpApp } from './http-app.js';
 import { apiKeyOf } from './route-access.js';
 import { idempotencyKeyHeader, idempotencyKeyOf, requestHashOf } from './idempotency-key.js';
+import { operationDocs, type OperationDocs } from './operation-docs.js';
 
 /** The 202 body of every command. */
 export const CommandAccepted = Type.Object(
@@ -37,15 +38,11 @@ export interface CommandInput<Params, Body> {
   readonly request: FastifyRequest;
 }
 
-export interface CommandRouteOptions<P extends TSchema, B extends TSchema> {
+export interface CommandRouteOptions<P extends TSchema, B extends TSchema> extends OperationDocs {
   /** Default POST. */
   readonly method?: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly url: string;
   readonly schema?: { readonly params?: P; readonly body?: B };
-  readonly summary: string;
-  readonly description?: string;
-  readonly tags?: readonly string[];
-  readonly operationId?: string;
   /** Validated input in, the append result out; throws core errors (the error table gives their status). */
   readonly handler: (input: CommandInput<Static<P>, Static<B>>) => Promise<CommandOutcome>;
 }
@@ -71,17 +68,14 @@ export function commandRoute<P extends TSchema = TObject<Record<never, never>>, 
   app: HttpApp,
   options: CommandRouteOptions<P, B>,
 ): void {
-  const { method = 'POST', url, schema = {}, summary, description, tags, operationId, handler } = options;
+  const { method = 'POST', url, schema = {}, handler } = options;
   const { now, idempotencyStore } = settingsOf(app);
   const scope = `${method} ${url}`;
   app.route({
     method,
     url,
     schema: {
-      summary,
-      ...(description === undefined ? {} : { description }),
-      ...(tags === undefined ? {} : { tags }),
-      ...(operationId === undefined ? {} : { operationId }),
+      ...operationDocs(options),
       headers: CommandHeaders,
       ...(schema.params === undefined ? {} : { params: schema.params }),
       ...(schema.body === undefined ? {} : { body: schema.body }),

@@ -22,13 +22,18 @@ export function projectionAdminRoutes(app: HttpApp, options: ProjectionAdminRout
     if (version === undefined) throw new NotFound('projection', name);
     return version;
   };
+  /** The projection the request names, when this code knows it; else NotFound (404). */
+  const projectionOf = (request: { readonly params: unknown }): string => {
+    const { name } = request.params as { name: string };
+    known(name);
+    return name;
+  };
   const action = (verb: string, summary: string, run: (name: string) => Promise<unknown>) =>
     app.post(
       `/api/projections/:name/${verb}`,
       { schema: { tags: ['projections'], summary, params: NameParams, response: responses } },
       async (request, reply) => {
-        const { name } = request.params as { name: string };
-        known(name);
+        const name = projectionOf(request);
         await run(name);
         return reply.code(202).send({ projection: name, action: verb });
       },
@@ -45,8 +50,7 @@ export function projectionAdminRoutes(app: HttpApp, options: ProjectionAdminRout
     '/api/projections/:name/dead-letters',
     { schema: { tags: ['projections'], summary: 'Events parked because the projection could not apply them', params: NameParams } },
     async (request) => {
-      const { name } = request.params as { name: string };
-      known(name);
+      const name = projectionOf(request);
       const letters = await administration.readDeadLetters(name);
       return {
         projection: name,
@@ -63,8 +67,7 @@ export function projectionAdminRoutes(app: HttpApp, options: ProjectionAdminRout
     '/api/projections/:name/dead-letters',
     { schema: { tags: ['projections'], summary: 'Drop parked events for good (they stay in the event store)', params: NameParams } },
     async (request) => {
-      const { name } = request.params as { name: string };
-      known(name);
+      const name = projectionOf(request);
       return { projection: name, dropped: await administration.dropDeadLetters(name) };
     },
   );

@@ -6,6 +6,7 @@ import { consistencyRequestOf } from './consistency-request.js';
 import { errorResponseRef } from './error-response.js';
 import { ConsistencyRequestHeaders, freshnessHeaderDocs, setFreshnessHeaders } from './freshness-headers.js';
 import { settingsOf, type HttpApp } from './http-app.js';
+import { operationDocs, type OperationDocs } from './operation-docs.js';
 
 export interface QueryInput<Params, Query> {
   readonly params: Params;
@@ -15,15 +16,11 @@ export interface QueryInput<Params, Query> {
   readonly request: FastifyRequest;
 }
 
-export interface QueryRouteOptions<P extends TSchema, Q extends TObject, R extends TSchema> {
+export interface QueryRouteOptions<P extends TSchema, Q extends TObject, R extends TSchema> extends OperationDocs {
   readonly url: string;
   readonly schema?: { readonly params?: P; readonly querystring?: Q; readonly response?: R };
   /** The read models (projection names) the handler reads: their checkpoints decide freshness. */
   readonly projections: readonly string[];
-  readonly summary: string;
-  readonly description?: string;
-  readonly tags?: readonly string[];
-  readonly operationId?: string;
   /** Names the thing in the 404 when the handler returns undefined: `order 42 not found`. Default `resource`. */
   readonly resource?: string;
   /** Default: the app's gate. */
@@ -59,7 +56,7 @@ export function queryRoute<P extends TSchema = TObject<Record<never, never>>, Q 
   app: HttpApp,
   options: QueryRouteOptions<P, Q, R>,
 ): void {
-  const { url, schema = {}, projections, summary, description, tags, operationId, resource = 'resource', handler, atPoint } = options;
+  const { url, schema = {}, projections, resource = 'resource', handler, atPoint } = options;
   const settings = settingsOf(app);
   const gate = options.consistencyGate ?? settings.consistencyGate;
   if (gate === undefined) throw new Error(`query route ${url} needs a consistency gate: pass consistencyGate to createHttpApp`);
@@ -72,10 +69,7 @@ export function queryRoute<P extends TSchema = TObject<Record<never, never>>, Q 
     method: 'GET',
     url,
     schema: {
-      summary,
-      ...(description === undefined ? {} : { description }),
-      ...(tags === undefined ? {} : { tags }),
-      ...(operationId === undefined ? {} : { operationId }),
+      ...operationDocs(options),
       headers: ConsistencyRequestHeaders,
       ...(schema.params === undefined ? {} : { params: schema.params }),
       // spreading keeps the caller's options (additionalProperties, …) and TypeBox's symbols

@@ -28,3 +28,4 @@ export { watchHighWaterMark } from './high-water-mark-watch.js';
 export { storeIdentity } from './store-identity.js';
 export { highWaterMark } from './high-water-mark.js';
 export { storedSchemaVersions } from './stored-schema-versions.js';
+export { eventsAtPositions } from './events-beside-the-log.js';

@@ -151,7 +151,7 @@ export function createPgClient(config: string | PoolConfig, options: PgClientOpt
   }
 
   return {
-    capabilities: { multipleConnections: true },
+    capabilities: { multipleConnections: true, inProcess: false },
     query: pooled.query,
     queryPrepared: pooled.queryPrepared,
 

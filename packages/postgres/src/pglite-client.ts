@@ -51,7 +51,7 @@ export async function createPgliteClient(dataDir?: string, options: PgliteClient
   const hub = createNotificationHub((error) => logger.error({ err: error }, 'notification listener threw'));
 
   return {
-    capabilities: { multipleConnections: false },
+    capabilities: { multipleConnections: false, inProcess: true },
     query: session.query,
     queryPrepared: session.queryPrepared,
     async transaction(fn) {

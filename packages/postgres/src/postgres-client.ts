@@ -8,6 +8,11 @@ export interface SqlClientCapabilities {
    * client is the database's only user, so locks and notifications can stay in this process.
    */
   readonly multipleConnections: boolean;
+  /**
+   * The database runs inside this process, on this thread (PGlite): SQL work is this thread's work, and only this
+   * thread can reach it. When false, moving work into SQL takes it off this process.
+   */
+  readonly inProcess: boolean;
 }
 
 /** A statement with a stable name, so a backend that can prepares it once per connection. */

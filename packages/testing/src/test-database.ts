@@ -1,7 +1,7 @@
 // A fresh, uniquely named database on a PostgreSQL server for one test run or one benchmark, dropped afterwards.
 // No test framework here: the benchmarks import it too (`@twofold/testing/database`).
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 
 export interface TestDatabase {
   /** Connection URL of the new database. */
@@ -33,8 +33,10 @@ export async function createTestDatabase(
   const { label = 't', template, serverVariable = 'TWOFOLD_TEST_DATABASE_URL' } = options;
   if (template !== undefined && !/^[a-z0-9_]+$/.test(template)) throw new RangeError(`invalid template database name ${template}`);
   const name = `twofold_${label.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_${randomBytes(6).toString('hex')}`;
+  // pg is an optional peer: loaded only by those who create databases, so the specs run without it
+  const { default: postgres } = await import('pg');
   const admin = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5_000 });
+    const client = new postgres.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5_000 });
     try {
       await client.connect();
     } catch (error) {

@@ -6,10 +6,10 @@ import { cancelOrder } from '../domain/cancel-order.js';
 import { payOrder } from '../domain/pay-order.js';
 import { placeOrder } from '../domain/place-order.js';
 import { addProduct } from '../domain/product-commands.js';
-import { getOrderSummary, listOrderSummaries } from './order-summary-queries.js';
-import { orderSummaries } from './order-summaries.js';
-import { getProduct, searchProducts } from './product-catalog-queries.js';
-import { productCatalog } from './product-catalog.js';
+import { getOrderSummary, listOrderSummaries } from './order-summaries/order-summary-queries.js';
+import { orderSummaries } from './order-summaries/order-summaries.js';
+import { getProduct, searchProducts } from './product-catalog/product-catalog-queries.js';
+import { productCatalog } from './product-catalog/product-catalog.js';
 
 const metadata = () => ({ now: new Date('2025-03-01T12:00:00.000Z'), correlationId: 'c-1' });
 

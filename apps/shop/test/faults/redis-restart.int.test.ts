@@ -9,7 +9,7 @@ import { createRedisClient, readModelKey, redisProjectionStore, type Redis } fro
 import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { OrderEvent } from '../../src/domain/index.js';
-import { evolveOrderSummary, orderSummaryKey } from '../../src/projections/redis-order-summaries.js';
+import { evolveOrderSummary, orderSummaryKey } from '../../src/projections/order-summaries/redis-order-summaries.js';
 import { startShop, type Shop } from '../../src/shop-server.js';
 import { product, request } from '../shop-fixture.js';
 import { startTcpProxy, throughProxy, type TcpProxy } from './tcp-proxy.js';

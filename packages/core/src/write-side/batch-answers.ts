@@ -1,6 +1,6 @@
-// What a decided batch appends, one append per stream, and what each of its commands is answered once it has.
-import type { AppendedStream, AppendResult, StreamAppend } from '../event-store.js';
-import type { Outcome, SeenVersion, WorkingSet, WorkingStream } from './batch-decision.js';
+// What a decided batch appends, one append per stream with its commands' idempotency keys, and what each of its commands is answered once it has.
+import type { AppendedStream, AppendResult, IdempotencyRecord, StreamAppend } from '../event-store.js';
+import type { Outcome, QueuedCommand, SeenVersion, WorkingSet, WorkingStream } from './batch-decision.js';
 
 /** One append per stream the batch wrote: at the version it was read at, or unchecked when it was never read. */
 export function appendsOf(working: WorkingSet): StreamAppend[] {
@@ -50,5 +50,15 @@ export function answersOf(outcomes: readonly Outcome[], working: WorkingSet, res
         return { result: { streams, position: Math.max(...streams.map((s) => s.position)), transactionId } };
       }
     }
+  });
+}
+
+/** The idempotency keys of the commands that wrote, to be stored with their events. */
+export function idempotencyKeysOf(batch: readonly QueuedCommand[], outcomes: readonly Outcome[]): IdempotencyRecord[] {
+  return batch.flatMap(({ command: { metadata } }, index) => {
+    const outcome = outcomes[index]!;
+    if (metadata.idempotency === undefined || outcome.kind !== 'wrote') return [];
+    const { scope, key, requestHash } = metadata.idempotency;
+    return [{ scope, key, requestHash, commandId: metadata.commandId!, correlationId: metadata.correlationId, streamId: outcome.writes[0]!.streamId }];
   });
 }

@@ -1,7 +1,7 @@
 // The command processor: a process's commands queue, are decided in batches over cached stream states, and each batch is one atomic append.
 import { randomUUID } from 'node:crypto';
-import { OutcomeUnknown, StoreUnavailable, StreamVersionConflict } from '../errors.js';
-import type { AppendResult, CommandEvents, EventStore, IdempotencyRecord } from '../event-store.js';
+import { StoreUnavailable, StreamVersionConflict } from '../errors.js';
+import type { AppendResult, EventStore } from '../event-store.js';
 import type { Logger } from '../logger.js';
 import type { Command } from '../messages.js';
 import { sleep } from '../sleep.js';
@@ -10,15 +10,15 @@ import {
   takeBatch,
   type BatchContext,
   type Outcome,
-  type QueuedCommand,
   type WorkingSet,
   type WorkingStream,
 } from './batch-decision.js';
-import { answersOf, appendsOf } from './batch-answers.js';
+import { answersOf, appendsOf, idempotencyKeysOf } from './batch-answers.js';
+import { settleLostOutcome, type AwaitedCommand } from './lost-outcome.js';
 import { createStreamClaims } from './stream-claims.js';
 import type { MultiStreamDecider } from './multi-stream-decider.js';
 import type { SnapshotStore } from './snapshot-store.js';
-import { createStateCache, type StateCache, type StateCacheOptions } from './state-cache.js';
+import { createStateCache, isStateCache, type StateCache, type StateCacheOptions } from './state-cache.js';
 import { createStreamLoader, type LoaderCounters } from './stream-loader.js';
 
 export interface CommandProcessorOptions {
@@ -67,10 +67,7 @@ export interface CommandProcessor {
   close(): Promise<void>;
 }
 
-interface Pending extends QueuedCommand {
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (error: unknown) => void;
-}
+type Pending = AwaitedCommand;
 
 export function createCommandProcessor(options: CommandProcessorOptions): CommandProcessor {
   const { eventStore, snapshotStore, maxBatchSize = 256, maxBatchesInFlight = 4, maxAttempts = 30, retryJitterMs = 2, readPageSize = 10_000, outcomeLookupMs = 3_000, logger } = options;
@@ -155,7 +152,7 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
           for (const streamId of working.keys()) cache.delete(streamId);
           // sent, then the connection broke: it may have committed, so it must not be answered as if it had not
           if (error instanceof StoreUnavailable && error.statementSent) {
-            await settleUnknown(batch, outcomes, error);
+            await settleLostOutcome({ eventStore, outcomeLookupMs, logger, counters }, batch, outcomes, error);
             return true;
           }
           // a statement the store refused (not a lost connection, whose outcome is unknown): find whose it was
@@ -190,61 +187,6 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
       [...doubtful].map(async (stream) => (await loader.refresh(stream.streamId, stream.model!)).version !== stream.base!.version),
     );
     return moved.includes(true);
-  }
-
-  /**
-   * Answers the commands of a batch whose append was sent but whose outcome was lost: each that wrote is looked
-   * up by its command id (the batch is one transaction, so all of them committed or none did). Found: answered
-   * with its stored positions. Not found after the lost session was seen to end: it never committed, so
-   * StoreUnavailable (retry). Otherwise (the session may still commit it, the store cannot be reached in time):
-   * OutcomeUnknown. Commands that wrote nothing changed nothing either way, and may simply be retried.
-   */
-  async function settleUnknown(batch: readonly Pending[], outcomes: readonly Outcome[], error: StoreUnavailable): Promise<void> {
-    const deadline = Date.now() + outcomeLookupMs;
-    const wrote = batch.filter((_, index) => outcomes[index]!.kind === 'wrote').map((pending) => pending.command.metadata.commandId!);
-    let found: ReadonlyMap<string, CommandEvents> | undefined;
-    let lookupError: unknown;
-    /** True once the lost session ended before the lookup: then what the lookup does not find never committed. */
-    let settled = false;
-    const { lostSession } = error;
-    // one lookup for the whole batch, retried while the store is unreachable, within one deadline
-    for (let pauseMs = 50; eventStore.findCommands !== undefined && wrote.length > 0; pauseMs = Math.min(pauseMs * 2, 500)) {
-      try {
-        // first whether the lost session has ended (else its transaction may still commit after the lookup)
-        const ended = lostSession !== undefined && eventStore.sessionEnded !== undefined && (await beforeDeadline(eventStore.sessionEnded(lostSession), deadline));
-        found = await beforeDeadline(eventStore.findCommands(wrote), deadline);
-        settled = ended;
-        if (settled || wrote.every((id) => found!.has(id)) || lostSession === undefined || eventStore.sessionEnded === undefined) break;
-        if (Date.now() + pauseMs > deadline) break;
-      } catch (caught) {
-        lookupError = caught;
-        if (!(caught instanceof StoreUnavailable) || Date.now() + pauseMs > deadline) break;
-      }
-      await sleep(pauseMs);
-    }
-    batch.forEach((pending, index) => {
-      const outcome = outcomes[index]!;
-      const commandId = pending.command.metadata.commandId!;
-      if (outcome.kind !== 'wrote') {
-        pending.reject(outcome.kind === 'rejected' ? outcome.error : new StoreUnavailable(error.message, { cause: error }));
-        return;
-      }
-      const events = found?.get(commandId);
-      const streams = events === undefined ? [] : outcome.writes.map((write) => events.streams.find((s) => s.streamId === write.streamId));
-      if (events === undefined && settled) {
-        // its session ended without committing it: nothing happened, a retry is safe
-        pending.reject(new StoreUnavailable(error.message, { cause: error }));
-        return;
-      }
-      if (events === undefined || streams.some((stream) => stream === undefined)) {
-        // not stored (yet): it did not commit, or its transaction is still ending on the lost connection
-        pending.reject(new OutcomeUnknown(commandId, { cause: found === undefined ? (lookupError ?? error) : error }));
-        return;
-      }
-      logger?.warn({ commandId }, 'append outcome lost with the connection; the command was found committed');
-      counters.commands++;
-      pending.resolve({ streams: streams.map((s) => s!), position: events.position, transactionId: events.transactionId });
-    });
   }
 
   /** Answers every command of the batch and remembers the states it appended. */
@@ -299,31 +241,4 @@ export function createCommandProcessor(options: CommandProcessorOptions): Comman
       await loader.settled();
     },
   };
-}
-
-/** The idempotency keys of the commands that wrote, to be stored with their events. */
-function idempotencyKeysOf(batch: readonly QueuedCommand[], outcomes: readonly Outcome[]): IdempotencyRecord[] {
-  return batch.flatMap(({ command: { metadata } }, index) => {
-    const outcome = outcomes[index]!;
-    if (metadata.idempotency === undefined || outcome.kind !== 'wrote') return [];
-    const { scope, key, requestHash } = metadata.idempotency;
-    return [{ scope, key, requestHash, commandId: metadata.commandId!, correlationId: metadata.correlationId, streamId: outcome.writes[0]!.streamId }];
-  });
-}
-
-function isStateCache(value: StateCache | StateCacheOptions | undefined): value is StateCache {
-  return typeof (value as Partial<StateCache> | undefined)?.get === 'function';
-}
-
-/**
- * The promise, or StoreUnavailable once the deadline passes: a look-up over a link that answers nothing (a partition)
- * must not hold the commands' answers past the time they were promised one.
- */
-function beforeDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreUnavailable('the store did not answer the outcome look-up in time')), Math.max(0, deadline - Date.now()));
-  });
-  promise.catch(() => undefined);
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

@@ -102,3 +102,8 @@ export function createStateCache(options: StateCacheOptions = {}): StateCache {
     },
   };
 }
+
+/** Whether the option is a cache already, rather than the bounds of one to create. */
+export function isStateCache(value: StateCache | StateCacheOptions | undefined): value is StateCache {
+  return typeof (value as Partial<StateCache> | undefined)?.get === 'function';
+}

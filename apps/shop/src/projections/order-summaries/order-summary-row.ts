@@ -1,0 +1,67 @@
+// The orderSummaries row each order event writes: its status and which columns it sets from which of its fields.
+// One table for every variant (SQL from the batch, SQL beside the log, Redis), so they cannot drift apart.
+import type { StoredEvent } from '@twofold/core';
+import type { OrderEvent, OrderLine, OrderStatus } from '../../domain/order.js';
+import type { OrderSummary } from './order-summary-queries.js';
+
+/** How a column's value is read from the event's data: text, a whole number, a time, JSON (absent: null), or the order's lines cut to the summary's four fields. */
+export type ColumnKind = 'text' | 'bigint' | 'timestamptz' | 'jsonb' | 'lines';
+
+/** A summary field an event sets: the event data's field it comes from and how to read it. */
+export interface ColumnSource {
+  readonly field: string;
+  readonly kind: ColumnKind;
+}
+
+type SetFields = Readonly<Partial<Record<keyof OrderSummary, ColumnSource>>>;
+
+/** What an event of each type writes; besides these, every event sets `updatedAt` (its commit time) and `lastPosition`. */
+export const orderSummaryWrites: Readonly<Record<OrderEvent['type'], { readonly status: OrderStatus; readonly sets: SetFields }>> = {
+  OrderPlaced: {
+    status: 'placed',
+    sets: {
+      customerId: { field: 'customerId', kind: 'text' },
+      currency: { field: 'currency', kind: 'text' },
+      totalCents: { field: 'totalCents', kind: 'bigint' },
+      lines: { field: 'lines', kind: 'lines' },
+      customer: { field: 'customer', kind: 'jsonb' },
+      shippingAddress: { field: 'shippingAddress', kind: 'jsonb' },
+      placedAt: { field: 'placedAt', kind: 'timestamptz' },
+    },
+  },
+  OrderPaid: { status: 'paid', sets: { paidAt: { field: 'paidAt', kind: 'timestamptz' }, paymentRef: { field: 'paymentRef', kind: 'text' } } },
+  OrderShipped: {
+    status: 'shipped',
+    sets: {
+      shippedAt: { field: 'shippedAt', kind: 'timestamptz' },
+      carrier: { field: 'carrier', kind: 'text' },
+      trackingNumber: { field: 'trackingNumber', kind: 'text' },
+    },
+  },
+  OrderDelivered: { status: 'delivered', sets: { deliveredAt: { field: 'deliveredAt', kind: 'timestamptz' } } },
+  OrderCancelled: {
+    status: 'cancelled',
+    sets: {
+      cancelledAt: { field: 'cancelledAt', kind: 'timestamptz' },
+      cancelReason: { field: 'reason', kind: 'text' },
+      refundCents: { field: 'refundCents', kind: 'bigint' },
+    },
+  },
+};
+
+/** The table's column for a summary field: `paymentRef` → `payment_ref`. */
+export const columnOf = (key: string): string => key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+
+/** The fields an event sets, keyed by summary field, read from its data; times as `timeOf` gives them. */
+export function fieldsSetBy(event: StoredEvent<OrderEvent>, timeOf: (value: string) => string): Record<string, unknown> {
+  const data = event.data as unknown as Record<string, unknown>;
+  const fields: Record<string, unknown> = {};
+  for (const [key, { field, kind }] of Object.entries(orderSummaryWrites[event.type].sets)) {
+    const value = data[field];
+    if (kind === 'lines') fields[key] = (value as readonly OrderLine[]).map(({ sku, name, quantity, unitPriceCents }) => ({ sku, name, quantity, unitPriceCents }));
+    else if (kind === 'jsonb') fields[key] = value ?? null;
+    else if (kind === 'timestamptz') fields[key] = timeOf(value as string);
+    else fields[key] = value;
+  }
+  return fields;
+}

@@ -1,0 +1,16 @@
+// What the shop's read models share: creating their SQL tables, and picking the events they handle out of a batch.
+import type { Event, StoredEvent } from '@twofold/core';
+import type { SqlSession } from '@twofold/postgres';
+
+/** A projection's `setup`: runs its table statements in order (each `IF NOT EXISTS`, so setting up again changes nothing). */
+export const runInOrder =
+  (statements: readonly string[]) =>
+  async (session: SqlSession): Promise<void> => {
+    for (const statement of statements) await session.query(statement);
+  };
+
+/** The batch's events of the given types, in log order. */
+export function eventsOfTypes<E extends Event>(events: readonly StoredEvent[], types: readonly E['type'][]): StoredEvent<E>[] {
+  const wanted = new Set<string>(types);
+  return events.filter((event): event is StoredEvent<E> => wanted.has(event.type));
+}
