@@ -28,3 +28,6 @@ export { watchReaderHoldback } from './reader-holdback-watch.js';
 export { storeIdentity } from './store-identity.js';
 export { readerHoldback } from './reader-holdback.js';
 export { storedSchemaVersions } from './stored-schema-versions.js';
+export type { PostgresProcessManagerOptions } from './postgres-process-manager.js';
+export { postgresProcessManager } from './postgres-process-manager.js';
+export { postgresDeadlineStore } from './postgres-deadline-store.js';
