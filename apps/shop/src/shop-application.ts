@@ -135,6 +135,7 @@ export const shopApplication: TwofoldApplication = {
       commands: commandSettingsFromEnv(process.env),
       pools: poolSettingsFromEnv(process.env),
       ...boundsFromEnv(process.env),
+      ...defined({ paymentWindowMs: integerFromEnv(process.env, 'TWOFOLD_PAYMENT_WINDOW_MS') }),
       ...defined({ projectorThread: projectorThreadFromEnv(process.env) }),
       dashboardDir,
       seed: options.seed ?? true,

@@ -13,6 +13,7 @@ import {
   redisOrderSummaries,
   salesAnalytics,
 } from './projections/index.js';
+import { openProcessDaemon } from './processes/shop-processes.js';
 import { shopClients, type PoolSizes, type SessionTimeouts, type ShopClients } from './shop-clients.js';
 
 export const shopProjections: readonly ProjectionDefinition<SqlSession>[] = [
@@ -169,6 +170,10 @@ export async function openShopProjector(options: ShopProjectorOptions): Promise<
     const projections = sqlProjectionsOf(options);
     for (const projection of projections) await projectionStore.prepare(projection);
     daemons.push(createProjectionDaemon({ eventStore, projectionStore, projections, ...settings }));
+    // the process managers keep their checkpoints beside the log, with their deadlines
+    const processes = await openProcessDaemon(eventsClient, eventStore, settings, lease);
+    closers.push(() => processes.close());
+    daemons.push(processes.daemon);
     if (options.kv !== undefined) {
       // the process that starts the projector has warned about the eviction policy already
       const keyValue = await openKeyValueStore(options.kv, { ...(await keyValueNamespace(eventsClient, eventStore, options.kvKeyPrefix)), leaseTtlMs: options.leaseTtlMs });

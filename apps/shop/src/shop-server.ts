@@ -54,6 +54,9 @@ import { administrationByName } from './administration-by-name.js';
 import { shopClients, type PoolSizes, type SessionTimeouts } from './shop-clients.js';
 import { isEmbedded, keyValueNamespace, openKeyValueStore, openShopProjector, shopProjections, sqlProjectionsOf } from './shop-projector.js';
 import { threadedProjector, type ThreadedProjector } from './threaded-projector.js';
+import { shopDeadlineMetrics, startDeadlineFiring } from './processes/deadline-firing.js';
+import { defaultPaymentWindowMs } from './processes/payment-timeouts.js';
+import type { DeadlineDispatcher } from '@twofold/core';
 
 export { shopProjections, shopProjectionsBesideTheLog } from './shop-projector.js';
 
@@ -84,6 +87,8 @@ export interface ShopOptions {
   readonly commands?: { readonly cacheEntries?: number; readonly cacheBytes?: number; readonly maxBatchSize?: number };
   /** How long an `Idempotency-Key` is remembered (default 24 h); older keys are deleted hourly. */
   readonly idempotencyKeyTtlMs?: number;
+  /** How long a placed order waits for payment before it is cancelled (default 30 min; TWOFOLD_PAYMENT_WINDOW_MS). */
+  readonly paymentWindowMs?: number;
   /**
    * Bounds on the command and projector sessions on a PostgreSQL server (default: 5 s idle in a transaction, 30 s
    * a statement), so a stalled process cannot hold back what every log reader sees for longer.
@@ -198,11 +203,13 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
   let daemon: ProjectionDaemon | undefined;
   let seeding: { stop(): Promise<void> } | undefined;
   let relay: JetStreamRelay | undefined;
+  let deadlines: DeadlineDispatcher | undefined;
   const gates: ConsistencyGate[] = [];
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     await seeding?.stop();
     await app?.close().catch(() => undefined);
+    await deadlines?.stop().catch(() => undefined);
     await commands?.close().catch(() => undefined);
     await daemon?.stop().catch(() => undefined);
     await relay?.stop().catch(() => undefined);
@@ -249,6 +256,8 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
         ...(options.commands?.maxBatchSize === undefined ? {} : { maxBatchSize: options.commands.maxBatchSize }),
         ...(coreLogger === undefined ? {} : { logger: coreLogger }),
       });
+      // due deadlines fire from every process that takes commands; lease claims keep each to one of them
+      deadlines = startDeadlineFiring({ client: commandClient, commands, logger: coreLogger });
     }
 
     // every role may read the read models, so their tables exist before the first query
@@ -310,7 +319,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     // every projection of every store, as one list for /api/projections and /metrics
     const checkpoints = { readCheckpoints: async () => [...(await projectionStore.readCheckpoints()), ...((await keyValue?.store.readCheckpoints()) ?? [])] };
     const noDaemon = { statuses: () => [], onProgress: () => () => undefined };
-    metricsRoutes(app, {
+    const registry = metricsRoutes(app, {
       eventStore: readEventStore,
       projectionStore: checkpoints,
       daemon: daemon ?? noDaemon,
@@ -318,6 +327,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       readerHoldback: () => readerHoldback(readsEvents),
       ...(commands === undefined ? {} : { commands }),
     });
+    shopDeadlineMetrics(registry, readsEvents, deadlines);
     const distinctClients = [...new Set<PostgresClient>([readsEvents, readsModels])];
     // on a server, other processes' transactions can hold every reader back: say who, once per episode, and in health
     const holdbackWatch = readsEvents.capabilities.multipleConnections ? watchReaderHoldback(readsEvents, coreLogger === undefined ? {} : { logger: coreLogger }) : undefined;
@@ -346,7 +356,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       ]),
       versions: Object.fromEntries([...sqlProjections, ...(keyValue === undefined ? [] : [redisOrderSummaries])].map((p) => [p.name, p.version])),
     });
-    if (commands !== undefined) commandRoutes(app, commands);
+    if (commands !== undefined) commandRoutes(app, commands, { paymentWindowMs: options.paymentWindowMs ?? defaultPaymentWindowMs });
     if (roles.has('query')) {
       let orderSummaries: Parameters<typeof queryRoutes>[2] = {};
       if (keyValue !== undefined) {

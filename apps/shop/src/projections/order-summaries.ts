@@ -27,6 +27,7 @@ const setupStatements = [
     updated_at timestamptz NOT NULL,
     last_position bigint NOT NULL
   )`,
+  `ALTER TABLE order_summaries ADD COLUMN IF NOT EXISTS payment_due_at timestamptz`,
   `CREATE INDEX IF NOT EXISTS order_summaries_customer_idx ON order_summaries (customer_id, placed_at DESC, order_id DESC)`,
   `CREATE INDEX IF NOT EXISTS order_summaries_placed_idx ON order_summaries (placed_at DESC, order_id DESC)`,
   `CREATE INDEX IF NOT EXISTS order_summaries_lines_idx ON order_summaries USING gin (lines jsonb_path_ops)`,
@@ -38,11 +39,11 @@ const setupStatements = [
 const statements: Record<OrderEvent['type'], string> = {
   OrderPlaced: `
     INSERT INTO order_summaries
-      (order_id, customer_id, status, currency, total_cents, lines, customer, shipping_address, placed_at, updated_at, last_position)
-    SELECT e.order_id, e.customer_id, 'placed', e.currency, e.total_cents, e.lines, e.customer, e.shipping_address, e.placed_at, e.recorded_at, e.position
+      (order_id, customer_id, status, currency, total_cents, lines, customer, shipping_address, placed_at, updated_at, last_position, payment_due_at)
+    SELECT e.order_id, e.customer_id, 'placed', e.currency, e.total_cents, e.lines, e.customer, e.shipping_address, e.placed_at, e.recorded_at, e.position, e.payment_due_at
     FROM jsonb_to_recordset($1::jsonb) AS e(
       order_id text, customer_id text, currency text, total_cents bigint, lines jsonb, customer jsonb, shipping_address jsonb,
-      placed_at timestamptz, recorded_at timestamptz, position bigint)
+      placed_at timestamptz, recorded_at timestamptz, position bigint, payment_due_at timestamptz)
     ON CONFLICT (order_id) DO NOTHING`,
   OrderPaid: `
     UPDATE order_summaries s
@@ -73,7 +74,7 @@ function rowOf(event: StoredEvent<OrderEvent>): Record<string, unknown> {
   const common = { order_id: event.data.orderId, recorded_at: event.recordedAt.toISOString(), position: event.globalPosition };
   switch (event.type) {
     case 'OrderPlaced': {
-      const { customerId, currency, totalCents, lines, customer, shippingAddress, placedAt } = event.data;
+      const { customerId, currency, totalCents, lines, customer, shippingAddress, placedAt, paymentDueAt } = event.data;
       return {
         ...common,
         customer_id: customerId,
@@ -83,6 +84,7 @@ function rowOf(event: StoredEvent<OrderEvent>): Record<string, unknown> {
         customer: customer ?? null,
         shipping_address: shippingAddress ?? null,
         placed_at: placedAt,
+        payment_due_at: paymentDueAt ?? null,
       };
     }
     case 'OrderPaid':
@@ -142,13 +144,13 @@ const recordedAt = "date_trunc('milliseconds', e.recorded_at)";
 const inLogStatements: Record<OrderEvent['type'], string> = {
   OrderPlaced: `
     INSERT INTO order_summaries
-      (order_id, customer_id, status, currency, total_cents, lines, customer, shipping_address, placed_at, updated_at, last_position)
+      (order_id, customer_id, status, currency, total_cents, lines, customer, shipping_address, placed_at, updated_at, last_position, payment_due_at)
     SELECT e.data->>'orderId', e.data->>'customerId', 'placed', e.data->>'currency', (e.data->>'totalCents')::bigint,
       COALESCE((SELECT jsonb_agg(jsonb_build_object('sku', l.line->'sku', 'name', l.line->'name', 'quantity', l.line->'quantity',
                                                     'unitPriceCents', l.line->'unitPriceCents') ORDER BY l.n)
                 FROM jsonb_array_elements(e.data->'lines') WITH ORDINALITY AS l(line, n)), '[]'::jsonb),
       NULLIF(e.data->'customer', 'null'::jsonb), NULLIF(e.data->'shippingAddress', 'null'::jsonb),
-      (e.data->>'placedAt')::timestamptz, ${recordedAt}, e.global_position
+      (e.data->>'placedAt')::timestamptz, ${recordedAt}, e.global_position, (e.data->>'paymentDueAt')::timestamptz
     ${eventsAt}
     ON CONFLICT (order_id) DO NOTHING`,
   OrderPaid: `
