@@ -43,7 +43,7 @@ interface Row extends ScheduledDeadline {
 }
 
 export interface InMemoryDeadlineStore extends DeadlineStore {
-  /** What a process manager's batch writes: new (or moved pending) deadlines, and cancellations. */
+  /** What a process manager's batch writes: new (or moved pending) deadlines, and cancellations; held ones are left alone. */
   write(scheduled: readonly ScheduledDeadline[], cancelled: readonly string[]): void;
   read(id: string): (ScheduledDeadline & { readonly status: Row['status']; readonly firedAt: Date | undefined }) | undefined;
 }
@@ -52,16 +52,18 @@ export interface InMemoryDeadlineStore extends DeadlineStore {
 export function inMemoryDeadlineStore(options: { readonly now?: () => number } = {}): InMemoryDeadlineStore {
   const now = options.now ?? Date.now;
   const rows = new Map<string, Row>();
+  // a deadline a dispatcher holds is being fired: too late to move or cancel it, its command decides
+  const held = (row: Row): boolean => row.owner !== undefined && row.claimedUntil > now();
   return {
     write(scheduled, cancelled) {
       for (const deadline of scheduled) {
         const row = rows.get(deadline.id);
         if (row === undefined) rows.set(deadline.id, { ...deadline, status: 'pending', owner: undefined, claimedUntil: 0, attempts: 0, firedAt: undefined });
-        else if (row.status === 'pending') rows.set(deadline.id, { ...row, dueAt: deadline.dueAt, command: deadline.command });
+        else if (row.status === 'pending' && !held(row)) rows.set(deadline.id, { ...row, dueAt: deadline.dueAt, command: deadline.command });
       }
       for (const id of cancelled) {
         const row = rows.get(id);
-        if (row?.status === 'pending') row.status = 'cancelled';
+        if (row?.status === 'pending' && !held(row)) row.status = 'cancelled';
       }
     },
     read: (id) => rows.get(id),
@@ -85,7 +87,7 @@ export function inMemoryDeadlineStore(options: { readonly now?: () => number } =
     },
     async release(id, owner, retryInMs) {
       const row = rows.get(id);
-      if (row?.owner === owner && row.status === 'pending') row.claimedUntil = now() + retryInMs;
+      if (row?.owner === owner && row.status === 'pending') Object.assign(row, { owner: undefined, claimedUntil: now() + retryInMs });
     },
     async nextDueAt() {
       const pending = [...rows.values()].filter((row) => row.status === 'pending').map((row) => row.dueAt.getTime());

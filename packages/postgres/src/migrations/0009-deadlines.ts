@@ -7,8 +7,9 @@ export const deadlines: Migration = {
   statements: [
     `CREATE TABLE twofold_process_managers (
       name text PRIMARY KEY,
-      -- the log's last position when the process manager first ran: events up to it are replayed with reactions muted
-      live_after bigint NOT NULL,
+      -- the last event it reacted to (commit order): a replay up to it (a rebuild of the states) is muted
+      reacted_through_transaction bigint NOT NULL DEFAULT 0,
+      reacted_through_position bigint NOT NULL DEFAULT 0,
       created_at timestamptz NOT NULL DEFAULT now()
     )`,
     `CREATE TABLE twofold_process_states (

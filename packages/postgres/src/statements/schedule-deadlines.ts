@@ -4,7 +4,7 @@ import type { NamedStatement } from '../postgres-client.js';
 /**
  * $1 a JSON array of { id, process, instance, name, due_at, command, causation_id, correlation_id, scheduled_by, status }
  * (status `pending`, or `cancelled` for one the same batch cancelled again). A deadline that already fired or was
- * cancelled stays as it is: a name fires at most once.
+ * cancelled stays as it is: a name fires at most once. One a dispatcher holds (being fired) is not moved either.
  */
 export const scheduleDeadlines: NamedStatement = {
   name: 'twofold_schedule_deadlines',
@@ -15,5 +15,5 @@ FROM jsonb_to_recordset($1::jsonb) AS r(id text, process text, instance text, na
                                         causation_id text, correlation_id text, scheduled_by bigint, status text)
 ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at, command = excluded.command, scheduled_by = excluded.scheduled_by,
   status = excluded.status, finished_at = excluded.finished_at
-WHERE d.status = 'pending'`,
+WHERE d.status = 'pending' AND (d.claimed_by IS NULL OR d.claimed_until <= clock_timestamp())`,
 };
