@@ -22,8 +22,8 @@ export interface OrderSummary {
   readonly customer: Customer | null;
   readonly shippingAddress: ShippingAddress | null;
   readonly placedAt: Date;
-  /** Unpaid by then, the order is cancelled; null when placed without a payment window. */
-  readonly paymentDueAt?: Date | null;
+  /** Unpaid by then, the order is cancelled; absent when placed without a payment window. */
+  readonly paymentDueAt?: Date;
   readonly paidAt: Date | null;
   readonly shippedAt: Date | null;
   readonly deliveredAt: Date | null;
@@ -76,7 +76,8 @@ const toSummary = (row: OrderSummaryRow): OrderSummary => ({
   customer: row.customer,
   shippingAddress: row.shipping_address,
   placedAt: row.placed_at,
-  paymentDueAt: row.payment_due_at,
+  // absent for orders placed without a payment window
+  ...(row.payment_due_at === null ? {} : { paymentDueAt: row.payment_due_at }),
   paidAt: row.paid_at,
   shippedAt: row.shipped_at,
   deliveredAt: row.delivered_at,

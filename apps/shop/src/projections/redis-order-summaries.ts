@@ -5,7 +5,7 @@ import { orderEventTypes, type OrderEvent } from '../domain/index.js';
 import type { OrderSummary } from './order-summary-queries.js';
 
 /** OrderSummary as stored: JSON, so times are ISO strings. */
-type StoredOrderSummary = { readonly [K in keyof OrderSummary]: OrderSummary[K] extends Date ? string : OrderSummary[K] extends Date | null ? string | null : OrderSummary[K] };
+type StoredOrderSummary = { readonly [K in keyof OrderSummary]: OrderSummary[K] extends Date ? string : OrderSummary[K] extends Date | null ? string | null : OrderSummary[K] extends Date | undefined ? string : OrderSummary[K] };
 
 export const orderSummaryKey = (orderId: string): string => `order:${orderId}`;
 
@@ -17,8 +17,9 @@ export function evolveOrderSummary(current: StoredOrderSummary | undefined, even
   const changed = { updatedAt: event.recordedAt.toISOString(), lastPosition: event.globalPosition };
   if (event.type === 'OrderPlaced') {
     if (current !== undefined) return undefined;
-    const { orderId, customerId, currency, totalCents, lines, customer, shippingAddress, placedAt } = event.data;
+    const { orderId, customerId, currency, totalCents, lines, customer, shippingAddress, placedAt, paymentDueAt } = event.data;
     return {
+      ...(paymentDueAt === undefined ? {} : { paymentDueAt: new Date(paymentDueAt).toISOString() }),
       orderId,
       customerId,
       status: 'placed',
@@ -92,9 +93,11 @@ const orNull = (iso: string | null): Date | null => (iso === null ? null : new D
 export async function getRedisOrderSummary(reader: RedisReader, orderId: string): Promise<OrderSummary | undefined> {
   const stored = await reader.get<StoredOrderSummary>(orderSummaryKey(orderId));
   if (stored === undefined) return undefined;
+  const { paymentDueAt, ...rest } = stored;
   return {
-    ...stored,
+    ...rest,
     placedAt: new Date(stored.placedAt),
+    ...(paymentDueAt === undefined ? {} : { paymentDueAt: new Date(paymentDueAt) }),
     paidAt: orNull(stored.paidAt),
     shippedAt: orNull(stored.shippedAt),
     deliveredAt: orNull(stored.deliveredAt),
