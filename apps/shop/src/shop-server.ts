@@ -55,7 +55,7 @@ import { shopClients, type PoolSizes, type SessionTimeouts } from './shop-client
 import { isEmbedded, keyValueNamespace, openKeyValueStore, openShopProjector, shopProjections, sqlProjectionsOf } from './shop-projector.js';
 import { threadedProjector, type ThreadedProjector } from './threaded-projector.js';
 import { shopDeadlineMetrics, startDeadlineFiring } from './processes/deadline-firing.js';
-import { defaultPaymentWindowMs } from './processes/payment-timeouts.js';
+import { defaultPaymentWindowMs, validPaymentWindowMs } from './processes/payment-timeouts.js';
 import type { DeadlineDispatcher } from '@twofold/core';
 
 export { shopProjections, shopProjectionsBesideTheLog } from './shop-projector.js';
@@ -218,6 +218,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     await clients.close();
   };
 
+  const paymentWindowMs = validPaymentWindowMs(options.paymentWindowMs ?? defaultPaymentWindowMs);
   if (roles.has('relay') && bus === undefined) throw new Error('the relay role needs a bus (nats://host:port)');
   try {
     // reads: queries, the gate, health and metrics, on their own pool
@@ -356,7 +357,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       ]),
       versions: Object.fromEntries([...sqlProjections, ...(keyValue === undefined ? [] : [redisOrderSummaries])].map((p) => [p.name, p.version])),
     });
-    if (commands !== undefined) commandRoutes(app, commands, { paymentWindowMs: options.paymentWindowMs ?? defaultPaymentWindowMs });
+    if (commands !== undefined) commandRoutes(app, commands, { paymentWindowMs });
     if (roles.has('query')) {
       let orderSummaries: Parameters<typeof queryRoutes>[2] = {};
       if (keyValue !== undefined) {

@@ -1,9 +1,9 @@
 // paymentTimeouts given/when/then, and the order decider's side of the race: a payment timeout never cancels a paid order.
 import { cancel, IllegalTransition, schedule } from '@twofold/core';
 import { deciderSpecification, processManagerSpecification } from '@twofold/testing';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { orderDecider, type OrderEvent } from '../domain/order.js';
-import { paymentTimeouts } from './payment-timeouts.js';
+import { paymentTimeouts, validPaymentWindowMs } from './payment-timeouts.js';
 
 const line = { sku: 'S-1', name: 'Socks', quantity: 2, unitPriceCents: 500, merchantId: 'm-1' };
 const placed = (paymentDueAt?: string): OrderEvent => ({
@@ -35,6 +35,10 @@ describe('paymentTimeouts', () => {
   it('does nothing more once settled', () => {
     spec.given([placed(dueAt), paid]).when(cancelled).thenNothing();
     spec.given([placed(dueAt), paid]).when(cancelled).thenState({ status: 'settled' });
+  });
+  it('takes a server window of 1 ms to a week, and refuses any other when the server starts', () => {
+    expect(validPaymentWindowMs(300)).toBe(300);
+    for (const bad of [0, -1, 1.5, 8 * 24 * 3600 * 1000, Number.NaN]) expect(() => validPaymentWindowMs(bad)).toThrow(/payment window/);
   });
   it('keeps the due date while it waits', () => {
     spec.given([]).when(placed(dueAt)).thenState({ status: 'awaiting_payment', dueAt });

@@ -1,6 +1,6 @@
 // The paymentTimeouts process manager: an order not paid by its paymentDueAt is cancelled, releasing its stock.
 import { cancel, schedule, type ProcessManager } from '@twofold/core';
-import { paymentTimeout, type CancelOrder, type OrderCancelled, type OrderPaid, type OrderPlaced } from '../domain/order.js';
+import { maxPaymentWindowMs, paymentTimeout, type CancelOrder, type OrderCancelled, type OrderPaid, type OrderPlaced } from '../domain/order.js';
 
 export type PaymentTimeoutEvent = OrderPlaced | OrderPaid | OrderCancelled;
 
@@ -11,6 +11,14 @@ export type PaymentTimeoutState = { readonly status: 'none' | 'settled' } | { re
 export const defaultPaymentWindowMs = 30 * 60 * 1000;
 
 export const paymentDeadline = 'payment';
+
+/** The window a server is configured with, checked when it starts (not at the first order). */
+export function validPaymentWindowMs(windowMs: number): number {
+  if (!Number.isInteger(windowMs) || windowMs < 1 || windowMs > maxPaymentWindowMs) {
+    throw new RangeError(`the payment window must be a whole number of ms from 1 to ${maxPaymentWindowMs}, not ${windowMs}`);
+  }
+  return windowMs;
+}
 
 const timeoutCancellation = (orderId: string): Pick<CancelOrder, 'type' | 'data'> => ({ type: 'CancelOrder', data: { orderId, reason: paymentTimeout } });
 
