@@ -85,7 +85,7 @@ export { appendedBy, parsePointInLog } from './point-in-log.js';
 export type { EventSchema, EventSchemas, StoredSchemaVersion, Upcaster } from './schema-evolution.js';
 export { defineEventSchemas, evolvingEventStore, schemaVersionOf, UnknownSchemaVersion } from './schema-evolution.js';
 export type { ProcessAction, ProcessCommand, ProcessManager, ProcessStep, ScheduledDeadline } from './process-manager/process-manager.js';
-export { cancel, deadlineIdOf, replayProcess, schedule, stepProcess } from './process-manager/process-manager.js';
+export { cancel, deadlineIdOf, replayProcess, schedule, send, stepProcess } from './process-manager/process-manager.js';
 export type { DeadlineCounts, DeadlineOutcome, DeadlineStore, DueDeadline, InMemoryDeadlineStore } from './process-manager/deadline-store.js';
 export { inMemoryDeadlineStore } from './process-manager/deadline-store.js';
 export type { DeadlineDispatcher, DeadlineDispatcherOptions, FiredDeadline } from './process-manager/deadline-dispatcher.js';

@@ -4,7 +4,7 @@ import { CommandRejected, IdempotencyKeyUsed, StoreUnavailable } from '../errors
 import type { Command } from '../messages.js';
 import { createDeadlineDispatcher } from './deadline-dispatcher.js';
 import { inMemoryDeadlineStore } from './deadline-store.js';
-import { stepProcess, schedule, type ProcessManager } from './process-manager.js';
+import { replayProcess, send, stepProcess, schedule, type ProcessManager } from './process-manager.js';
 
 const at = Date.UTC(2026, 0, 1);
 const reminders: ProcessManager<null> = {
@@ -77,6 +77,19 @@ describe('the deadline dispatcher', () => {
     tick(100);
     expect(await fine.fireDue()).toBe(1);
     expect(store.read('reminders/b/remind')?.status).toBe('fired');
+  });
+
+  it('sends a command at once as a deadline due when its event happened, and mutes reactions on a replay', async () => {
+    const { store } = setup();
+    const notifier: ProcessManager<number> = { ...reminders, name: 'notifier', initialState: 0, evolve: (n) => n + 1, react: (_s, event) => [send('notify', { type: 'Notify', data: {} }, event)] };
+    const step = stepProcess(notifier, 0, opened('n'));
+    expect(step.scheduled).toMatchObject([{ id: 'notifier/n/notify', dueAt: new Date(at) }]);
+    expect(stepProcess(notifier, 0, opened('n'), { muted: true })).toEqual({ state: 1, scheduled: [], cancelled: [] });
+    expect(replayProcess(notifier, [opened('n'), opened('n')])).toBe(2);
+    store.write(step.scheduled, []);
+    const sent: Command[] = [];
+    expect(await createDeadlineDispatcher({ store, send: async (command) => void sent.push(command) }).fireDue()).toBe(1);
+    expect(sent.map((command) => command.type)).toEqual(['Notify']);
   });
 
   it('leaves a deadline being fired alone when it is cancelled meanwhile: its command decides', async () => {

@@ -9,7 +9,7 @@ export interface ProcessCommand {
 
 /**
  * What a process manager wants done after an event. A deadline issues its command when due, unless cancelled first;
- * `send` is a deadline due at once. Each is named within its process instance: scheduling a name again moves a
+ * `send` is a deadline due when the event happened: a command issued at once, through the same exactly-once path. Each is named within its process instance: scheduling a name again moves a
  * pending deadline, and the name (with the process and instance) makes the id the fired command carries, so firing
  * it twice is appending it at most once.
  */
@@ -19,6 +19,7 @@ export type ProcessAction =
 
 export const schedule = (name: string, dueAt: Date, command: ProcessCommand): ProcessAction => ({ kind: 'schedule', name, dueAt, command });
 export const cancel = (name: string): ProcessAction => ({ kind: 'cancel', name });
+export const send = (name: string, command: ProcessCommand, event: { readonly recordedAt: Date }): ProcessAction => schedule(name, event.recordedAt, command);
 
 export interface ProcessManager<State, E extends Event = Event> {
   /** Names its state, its checkpoint and its deadlines. */
