@@ -1,12 +1,14 @@
 // The write side of a shop process: one command processor on the commands' pool, and the idempotency keys it remembers.
 import { createCommandProcessor, type CommandProcessor, type EventStore, type IdempotencyStore, type Logger } from '@twofold/core';
-import { defaultIdempotencyKeyTtlMs, postgresEventStore, postgresIdempotencyStore, postgresSnapshotStore } from '@twofold/postgres';
+import { defaultIdempotencyKeyTtlMs, postgresEventStore, postgresIdempotencyStore, postgresSnapshotStore, type PostgresClient } from '@twofold/postgres';
 import type { ShopClients } from './backends/shop-clients.js';
 import { shopEventStore } from './domain/event-schemas.js';
 import type { ShopOptions } from './shop-options.js';
 
 export interface CommandSide {
   readonly commands: CommandProcessor;
+  /** The event store's database on the commands' pool (deadlines are claimed there too). */
+  readonly client: PostgresClient;
   /** The event store the commands append to. */
   readonly eventStore: EventStore;
   readonly idempotencyStore: IdempotencyStore;
@@ -36,6 +38,7 @@ export async function openCommandSide(clients: ShopClients, options: ShopOptions
   });
   return {
     commands,
+    client: commandClient,
     eventStore,
     idempotencyStore,
     async close() {

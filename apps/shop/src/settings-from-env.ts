@@ -95,3 +95,8 @@ export function relaySettingsFromEnv(env: NodeJS.ProcessEnv): NonNullable<ShopOp
   if (replicas !== undefined && replicas > 5) throw new Error(`TWOFOLD_BUS_REPLICAS must be from 1 to 5, not "${replicas}"`);
   return defined({ replicas, partitions: integerFromEnv(env, 'TWOFOLD_BUS_PARTITIONS') });
 }
+
+/** TWOFOLD_PAYMENT_WINDOW_MS: how long a placed order waits for payment (positive integer, milliseconds). */
+export function paymentWindowFromEnv(env: NodeJS.ProcessEnv): Pick<ShopOptions, 'paymentWindowMs'> {
+  return defined({ paymentWindowMs: integerFromEnv(env, 'TWOFOLD_PAYMENT_WINDOW_MS') });
+}

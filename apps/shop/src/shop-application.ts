@@ -18,6 +18,7 @@ import {
   defined,
   httpSettingsFromEnv,
   poolSettingsFromEnv,
+  paymentWindowFromEnv,
   projectorThreadFromEnv,
   relaySettingsFromEnv,
 } from './settings-from-env.js';
@@ -50,6 +51,7 @@ export const shopApplication: TwofoldApplication = {
       commands: commandSettingsFromEnv(process.env),
       pools: poolSettingsFromEnv(process.env),
       ...boundsFromEnv(process.env),
+      ...paymentWindowFromEnv(process.env),
       ...defined({ projectorThread: projectorThreadFromEnv(process.env) }),
       dashboardDir,
       seed: options.seed ?? true,

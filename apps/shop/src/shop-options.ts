@@ -36,6 +36,8 @@ export interface ShopOptions {
   readonly commands?: { readonly cacheEntries?: number; readonly cacheBytes?: number; readonly maxBatchSize?: number };
   /** How long an `Idempotency-Key` is remembered (default 24 h); older keys are deleted hourly. */
   readonly idempotencyKeyTtlMs?: number;
+  /** How long a placed order waits for payment before it is cancelled (default 30 min; TWOFOLD_PAYMENT_WINDOW_MS). */
+  readonly paymentWindowMs?: number;
   /**
    * Bounds on the command and projector sessions on a PostgreSQL server (default: 5 s idle in a transaction, 30 s
    * a statement), so a stalled process cannot hold back what every log reader sees for longer.

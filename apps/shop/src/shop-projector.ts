@@ -4,6 +4,7 @@ import type { SqlClientCapabilities } from '@twofold/postgres';
 import { shopClients, type PoolSizes, type SessionTimeouts, type ShopClients } from './backends/shop-clients.js';
 import { openShopStores, type ShopStorage } from './backends/shop-stores.js';
 import { redisOrderSummaries } from './projections/index.js';
+import { openProcessDaemon } from './processes/shop-processes.js';
 
 export { shopProjections, shopProjectionsBesideTheLog } from './projections/index.js';
 export type { ShopStorage } from './backends/shop-stores.js';
@@ -75,6 +76,10 @@ export async function openShopProjector(options: ShopProjectorOptions): Promise<
     const settings = daemonSettingsFor(stores.eventsClient.capabilities, options.daemon ?? {}, options.logger);
     for (const projection of projections) await projectionStore.prepare(projection);
     daemons.push(createProjectionDaemon({ eventStore, projectionStore, projections, ...settings }));
+    // the process managers keep their checkpoints beside the log, with their deadlines
+    const processes = await openProcessDaemon(stores.eventsClient, eventStore, settings, lease);
+    closers.push(() => processes.close());
+    daemons.push(processes.daemon);
     // the process that starts the projector has warned about the eviction policy already
     if (keyValue !== undefined) daemons.push(createProjectionDaemon({ eventStore, projectionStore: keyValue.store, projections: [redisOrderSummaries], ...settings }));
     return { daemons, close };

@@ -1,5 +1,5 @@
 // The shop's HTTP surface over its stores: operations (metrics, health, projections) and the API (commands, queries, streams).
-import { createConsistencyGate, type CommandProcessor, type ConsistencyGate, type EventStore, type Logger, type ProjectionDaemon } from '@twofold/core';
+import { createConsistencyGate, type CommandProcessor, type ConsistencyGate, type DeadlineDispatcher, type EventStore, type Logger, type ProjectionDaemon } from '@twofold/core';
 import {
   healthRoutes,
   liveMetricsRoutes,
@@ -15,12 +15,15 @@ import type { ShopStores } from './backends/shop-stores.js';
 import { checkpointFeed } from './daemon-feeds.js';
 import { queryRoutes } from './http/query-routes.js';
 import { getRedisOrderSummary, redisOrderSummaries } from './projections/index.js';
+import { shopDeadlineMetrics } from './processes/deadline-firing.js';
 
 export interface ShopRoutesContext {
   readonly stores: ShopStores;
   /** This process's projector, when it has the role. */
   readonly daemon: ProjectionDaemon | undefined;
   readonly commands: CommandProcessor | undefined;
+  /** This process's deadline dispatcher, when it takes commands. */
+  readonly deadlines?: DeadlineDispatcher | undefined;
   readonly lagThresholdsMs: Readonly<Record<string, number>>;
   readonly logger: Logger | undefined;
   /** Why the projector is not running now, or undefined. */
@@ -39,7 +42,8 @@ export function operationsRoutes(app: HttpApp, context: ShopRoutesContext): void
   // every projection of every store, as one list for /api/projections and /metrics
   const checkpoints = { readCheckpoints: async () => [...(await projectionStore.readCheckpoints()), ...((await keyValue?.store.readCheckpoints()) ?? [])] };
   const withCommands = commands === undefined ? {} : { commands };
-  metricsRoutes(app, { eventStore, projectionStore: checkpoints, daemon, lagThresholdsMs, highWaterMark: () => highWaterMark(eventsClient), ...withCommands });
+  const registry = metricsRoutes(app, { eventStore, projectionStore: checkpoints, daemon, lagThresholdsMs, highWaterMark: () => highWaterMark(eventsClient), ...withCommands });
+  shopDeadlineMetrics(registry, eventsClient, context.deadlines);
   const distinctClients = [...new Set<PostgresClient>([eventsClient, modelsClient])];
   // on a server, other processes' transactions can hold every reader back: say who, once per episode, and in health
   const highWaterMarkWatch = eventsClient.capabilities.multipleConnections ? watchHighWaterMark(eventsClient, logger === undefined ? {} : { logger }) : undefined;

@@ -17,6 +17,9 @@ import { operationsRoutes, queryApiRoutes } from './shop-routes.js';
 
 export { shopProjections, shopProjectionsBesideTheLog } from './projections/index.js';
 export type { Shop, ShopOptions } from './shop-options.js';
+import { startDeadlineFiring } from './processes/deadline-firing.js';
+import { defaultPaymentWindowMs, validPaymentWindowMs } from './processes/payment-timeouts.js';
+import type { DeadlineDispatcher } from '@twofold/core';
 
 const allRoles: ReadonlySet<Role> = new Set(['command', 'query', 'projector']);
 
@@ -77,11 +80,13 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
   let projector: ProjectorRole | undefined;
   let seeding: { stop(): Promise<void> } | undefined;
   let relay: JetStreamRelay | undefined;
+  let deadlines: DeadlineDispatcher | undefined;
   const gates: ConsistencyGate[] = [];
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     await seeding?.stop();
     await app?.close().catch(() => undefined);
+    await deadlines?.stop().catch(() => undefined);
     await commandSide?.commands.close().catch(() => undefined);
     await projector?.daemon.stop().catch(() => undefined);
     await relay?.stop().catch(() => undefined);
@@ -90,6 +95,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     await clients.close();
   };
 
+  const paymentWindowMs = validPaymentWindowMs(options.paymentWindowMs ?? defaultPaymentWindowMs);
   if (roles.has('relay') && bus === undefined) throw new Error('the relay role needs a bus (nats://host:port)');
   try {
     // reads (queries, the gate, health and metrics) on their own pool; the Redis namespace is settled here, once
@@ -98,6 +104,8 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     if (roles.has('command')) {
       commandSide = await openCommandSide(clients, options, logger);
       closers.push(commandSide.close);
+      // due deadlines fire from every process that takes commands; lease claims keep each to one of them
+      deadlines = startDeadlineFiring({ client: commandSide.client, commands: commandSide.commands, logger });
     }
     const eventStore: EventStore = commandSide?.eventStore ?? stores.eventStore;
     const commands: CommandProcessor | undefined = commandSide?.commands;
@@ -113,9 +121,9 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     const gate = createConsistencyGate({ eventStore, projectionStore: checkpointFeed(stores.projectionStore, daemon, new Set(stores.sqlProjections.map((p) => p.name))) });
     gates.push(gate);
     app = await createShopHttpApp(options, gate, apiKeys, commandSide);
-    const context = { stores, daemon, commands, lagThresholdsMs, logger, projectorProblem: () => projector?.problem(), onClose: (closer: () => Promise<void>) => closers.push(closer) };
+    const context = { stores, daemon, commands, deadlines, lagThresholdsMs, logger, projectorProblem: () => projector?.problem(), onClose: (closer: () => Promise<void>) => closers.push(closer) };
     operationsRoutes(app, context);
-    if (commands !== undefined) commandRoutes(app, commands);
+    if (commands !== undefined) commandRoutes(app, commands, { paymentWindowMs });
     if (roles.has('query')) queryApiRoutes(app, { ...context, gateEventStore: eventStore, gates });
     if (options.dashboardDir !== undefined) staticSiteRoutes(app, { root: options.dashboardDir, notBuiltHint: 'The dashboard is not built: run `npm run build` in the repository.' });
     if (roles.has('relay')) relay = createRelay(bus!, stores, options, logger);

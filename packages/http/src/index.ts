@@ -41,3 +41,5 @@ export { liveMetricsRoutes } from './live-metrics-routes.js';
 export type { LiveMetrics, LiveMetricsRoutesOptions, LiveProjection } from './live-metrics-routes.js';
 export { staticSiteRoutes } from './static-site.js';
 export type { StaticSiteOptions } from './static-site.js';
+export type { DeadlineMetricsOptions } from './deadline-metrics.js';
+export { deadlineMetrics } from './deadline-metrics.js';

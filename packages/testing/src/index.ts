@@ -27,3 +27,5 @@ export { projectionAdministrationContract } from './projection-administration-co
 export type { AdministeredStoreFactory, AdministeredStoreFixture } from './projection-administration-contract.js';
 export { natsServerBinary, startNatsServers } from './nats-servers.js';
 export type { NatsTestNode, NatsTestServers, NatsTestServersOptions } from './nats-servers.js';
+export { processManagerSpecification } from './process-manager-specification.js';
+export type { ProcessManagerGiven, ProcessManagerSpecification, ProcessManagerThen } from './process-manager-specification.js';

@@ -9,7 +9,8 @@ export type { Customer, OrderLine, PlaceOrderData, ShippingAddress } from './ord
 
 export const orderStream = (orderId: string): string => `order-${orderId}`;
 
-export type PlaceOrder = Command<'PlaceOrder', PlaceOrderData>;
+/** `paymentWindowMs` comes from the server's settings, never from a client: with it, the order records when payment is due. */
+export type PlaceOrder = Command<'PlaceOrder', PlaceOrderData & { readonly paymentWindowMs?: number }>;
 export type PayOrder = Command<'PayOrder', { readonly orderId: string; readonly amountCents: number; readonly paymentRef: string }>;
 export type ShipOrder = Command<'ShipOrder', { readonly orderId: string; readonly carrier: string; readonly trackingNumber: string }>;
 export type DeliverOrder = Command<'DeliverOrder', { readonly orderId: string }>;
@@ -17,7 +18,10 @@ export type CancelOrder = Command<'CancelOrder', { readonly orderId: string; rea
 export type OrderCommand = PlaceOrder | PayOrder | ShipOrder | DeliverOrder | CancelOrder;
 
 // times are ISO 8601 strings: event data is stored as JSON
-export type OrderPlaced = Event<'OrderPlaced', PlaceOrderData & { readonly totalCents: number; readonly placedAt: string }>;
+export type OrderPlaced = Event<
+  'OrderPlaced',
+  PlaceOrderData & { readonly totalCents: number; readonly placedAt: string; /** Unpaid by then, the order is cancelled (paymentTimeouts). */ readonly paymentDueAt?: string }
+>;
 export type OrderPaid = Event<
   'OrderPaid',
   { readonly orderId: string; readonly amountCents: number; readonly currency: string; readonly paymentRef: string; readonly paidAt: string }
@@ -93,7 +97,7 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
       if (totalCents > limits.maxAmountCents) {
         throw new InvalidCommand(`the order total of ${totalCents} cents exceeds ${limits.maxAmountCents}`, { field: 'lines' });
       }
-      return [{ type: 'OrderPlaced', data: { ...data, totalCents, placedAt: now } }];
+      return [{ type: 'OrderPlaced', data: { ...data, totalCents, placedAt: now, ...paymentDue(command.metadata.now, command.data.paymentWindowMs) } }];
     }
     case 'PayOrder': {
       const { orderId, amountCents, paymentRef } = command.data;
@@ -128,7 +132,8 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
       const { orderId, reason } = command.data;
       requireIdentifier('orderId', orderId);
       requireText('reason', reason, { maxLength: limits.reasonLength });
-      const order = existing(state, orderId, 'cancel', ['placed', 'paid']);
+      // a payment timeout never cancels a paid order: paying and the timeout race, and exactly one of them wins
+      const order = existing(state, orderId, reason === paymentTimeout ? 'cancel for payment timeout' : 'cancel', reason === paymentTimeout ? ['placed'] : ['placed', 'paid']);
       const { currency, lines, paidCents } = order;
       return [{ type: 'OrderCancelled', data: { orderId, reason, refundCents: paidCents, currency, lines, cancelledAt: now } }];
     }
@@ -137,6 +142,18 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
       throw new InvalidCommand(`unknown order command ${(unknown as Command).type}`);
     }
   }
+}
+
+/** The reason of the cancellation the payment deadline issues; only an unpaid order can be cancelled with it. */
+export const paymentTimeout = 'payment_timeout';
+
+/** The longest payment window: a week. */
+export const maxPaymentWindowMs = 7 * 24 * 60 * 60 * 1000;
+
+function paymentDue(now: Date, windowMs: number | undefined): { paymentDueAt?: string } {
+  if (windowMs === undefined) return {};
+  requireInteger('paymentWindowMs', windowMs, 1, maxPaymentWindowMs);
+  return { paymentDueAt: new Date(now.getTime() + windowMs).toISOString() };
 }
 
 export const orderDecider: Decider<OrderState, OrderCommand, OrderEvent> = { initialState, evolve, decide };

@@ -29,6 +29,8 @@ export interface PlaceOrderInput {
   readonly lines: readonly PlaceOrderLineInput[];
   readonly customer?: Customer;
   readonly shippingAddress?: ShippingAddress;
+  /** Set by the server from its payment window, never taken from a client: the order is cancelled if unpaid by then. */
+  readonly paymentWindowMs?: number;
 }
 
 /** The request as decided: its lines merged per sku (mergeLines), everything else as asked. */

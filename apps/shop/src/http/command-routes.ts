@@ -28,7 +28,9 @@ import {
   SkuParams,
 } from './schemas.js';
 
-export function commandRoutes(app: HttpApp, commands: CommandProcessor): void {
+/** `paymentWindowMs`: how long a placed order waits for its payment before it is cancelled (none: it waits forever). */
+export function commandRoutes(app: HttpApp, commands: CommandProcessor, options: { readonly paymentWindowMs?: number } = {}): void {
+  const payment = options.paymentWindowMs === undefined ? {} : { paymentWindowMs: options.paymentWindowMs };
   commandRoute(app, {
     url: '/api/products',
     schema: { body: AddProductBody },
@@ -53,7 +55,7 @@ export function commandRoutes(app: HttpApp, commands: CommandProcessor): void {
     operationId: 'placeOrder',
     handler: async ({ body, metadata }) => {
       const orderId = body.orderId ?? randomUUID();
-      const result = await placeOrder(commands, { ...body, orderId }, metadata);
+      const result = await placeOrder(commands, { ...body, orderId, ...payment }, metadata);
       return { ...result, streamId: orderStream(orderId) };
     },
   });

@@ -29,6 +29,7 @@ const setupStatements = [
     updated_at timestamptz NOT NULL,
     last_position bigint NOT NULL
   )`,
+  `ALTER TABLE order_summaries ADD COLUMN IF NOT EXISTS payment_due_at timestamptz`,
   `CREATE INDEX IF NOT EXISTS order_summaries_customer_idx ON order_summaries (customer_id, placed_at DESC, order_id DESC)`,
   `CREATE INDEX IF NOT EXISTS order_summaries_placed_idx ON order_summaries (placed_at DESC, order_id DESC)`,
   `CREATE INDEX IF NOT EXISTS order_summaries_lines_idx ON order_summaries USING gin (lines jsonb_path_ops)`,

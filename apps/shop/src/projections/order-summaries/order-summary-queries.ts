@@ -22,6 +22,8 @@ export interface OrderSummary {
   readonly customer: Customer | null;
   readonly shippingAddress: ShippingAddress | null;
   readonly placedAt: Date;
+  /** Unpaid by then, the order is cancelled; absent when placed without a payment window. */
+  readonly paymentDueAt?: Date;
   readonly paidAt: Date | null;
   readonly shippedAt: Date | null;
   readonly deliveredAt: Date | null;
@@ -46,6 +48,7 @@ interface OrderSummaryRow {
   customer: Customer | null;
   shipping_address: ShippingAddress | null;
   placed_at: Date;
+  payment_due_at: Date | null;
   paid_at: Date | null;
   shipped_at: Date | null;
   delivered_at: Date | null;
@@ -60,7 +63,7 @@ interface OrderSummaryRow {
 }
 
 const columns = `order_id, customer_id, status, currency, total_cents, lines, customer, shipping_address, placed_at, paid_at, shipped_at,
-  delivered_at, cancelled_at, cancel_reason, refund_cents, payment_ref, carrier, tracking_number, updated_at, last_position`;
+  delivered_at, cancelled_at, cancel_reason, refund_cents, payment_ref, carrier, tracking_number, updated_at, last_position, payment_due_at`;
 
 // bigint arrives as a string from `pg` and as a number from PGlite
 const toSummary = (row: OrderSummaryRow): OrderSummary => ({
@@ -73,6 +76,8 @@ const toSummary = (row: OrderSummaryRow): OrderSummary => ({
   customer: row.customer,
   shippingAddress: row.shipping_address,
   placedAt: row.placed_at,
+  // absent for orders placed without a payment window
+  ...(row.payment_due_at === null ? {} : { paymentDueAt: row.payment_due_at }),
   paidAt: row.paid_at,
   shippedAt: row.shipped_at,
   deliveredAt: row.delivered_at,

@@ -27,6 +27,8 @@ export const orderSummaryWrites: Readonly<Record<OrderEvent['type'], { readonly 
       customer: { field: 'customer', kind: 'jsonb' },
       shippingAddress: { field: 'shippingAddress', kind: 'jsonb' },
       placedAt: { field: 'placedAt', kind: 'timestamptz' },
+      // absent on orders placed without a payment window (before process managers, or by the demo seed)
+      paymentDueAt: { field: 'paymentDueAt', kind: 'timestamptz' },
     },
   },
   OrderPaid: { status: 'paid', sets: { paidAt: { field: 'paidAt', kind: 'timestamptz' }, paymentRef: { field: 'paymentRef', kind: 'text' } } },
@@ -60,7 +62,7 @@ export function fieldsSetBy(event: StoredEvent<OrderEvent>, timeOf: (value: stri
     const value = data[field];
     if (kind === 'lines') fields[key] = (value as readonly OrderLine[]).map(({ sku, name, quantity, unitPriceCents }) => ({ sku, name, quantity, unitPriceCents }));
     else if (kind === 'jsonb') fields[key] = value ?? null;
-    else if (kind === 'timestamptz') fields[key] = timeOf(value as string);
+    else if (kind === 'timestamptz') fields[key] = value === undefined || value === null ? null : timeOf(value as string);
     else fields[key] = value;
   }
   return fields;

@@ -7,7 +7,7 @@ import { eventsOfTypes } from '../read-model-parts.js';
 import { fieldsSetBy, orderSummaryWrites } from './order-summary-row.js';
 
 /** OrderSummary as stored: JSON, so times are ISO strings. */
-type StoredOrderSummary = { readonly [K in keyof OrderSummary]: OrderSummary[K] extends Date ? string : OrderSummary[K] extends Date | null ? string | null : OrderSummary[K] };
+type StoredOrderSummary = { readonly [K in keyof OrderSummary]: OrderSummary[K] extends Date ? string : OrderSummary[K] extends Date | null ? string | null : OrderSummary[K] extends Date | undefined ? string : OrderSummary[K] };
 
 export const orderSummaryKey = (orderId: string): string => `order:${orderId}`;
 
@@ -60,9 +60,11 @@ const orNull = (iso: string | null): Date | null => (iso === null ? null : new D
 export async function getRedisOrderSummary(reader: RedisReader, orderId: string): Promise<OrderSummary | undefined> {
   const stored = await reader.get<StoredOrderSummary>(orderSummaryKey(orderId));
   if (stored === undefined) return undefined;
+  const { paymentDueAt, ...rest } = stored;
   return {
-    ...stored,
+    ...rest,
     placedAt: new Date(stored.placedAt),
+    ...(paymentDueAt === undefined || paymentDueAt === null ? {} : { paymentDueAt: new Date(paymentDueAt) }),
     paidAt: orNull(stored.paidAt),
     shippedAt: orNull(stored.shippedAt),
     deliveredAt: orNull(stored.deliveredAt),

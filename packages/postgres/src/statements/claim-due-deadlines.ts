@@ -1,0 +1,20 @@
+// Claims due pending deadlines that nobody holds, earliest first, for a lease: concurrent claimers skip each other's rows.
+import type { NamedStatement } from '../postgres-client.js';
+
+/**
+ * $1 owner, $2 lease in ms, $3 limit. SKIP LOCKED: two claims at the same instant take different rows, never one
+ * twice; the lease keeps a row from later claims until it ends (server clock), so a holder that died frees it then.
+ */
+export const claimDueDeadlines: NamedStatement = {
+  name: 'twofold_claim_due_deadlines',
+  text: `UPDATE twofold_deadlines d
+SET claimed_by = $1, claimed_until = clock_timestamp() + $2 * interval '1 millisecond', attempts = d.attempts + 1
+WHERE d.id IN (
+  SELECT id FROM twofold_deadlines
+  WHERE status = 'pending' AND due_at <= clock_timestamp() AND (claimed_until IS NULL OR claimed_until <= clock_timestamp())
+  ORDER BY due_at
+  LIMIT $3
+  FOR UPDATE SKIP LOCKED)
+AND d.status = 'pending'
+RETURNING d.id, d.process, d.instance, d.name, d.due_at, d.command, d.causation_id, d.correlation_id, d.attempts`,
+};

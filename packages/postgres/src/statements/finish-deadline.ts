@@ -1,0 +1,10 @@
+// Records a claimed deadline's outcome, if its claimer still holds it and nobody cancelled it meanwhile.
+import type { NamedStatement } from '../postgres-client.js';
+
+/** $1 id, $2 owner, $3 outcome (`fired` or `rejected`), $4 detail. No row: the claim was lost or the deadline cancelled. */
+export const finishDeadline: NamedStatement = {
+  name: 'twofold_finish_deadline',
+  text: `UPDATE twofold_deadlines SET status = $3, detail = $4, finished_at = clock_timestamp(), claimed_until = NULL
+WHERE id = $1 AND claimed_by = $2 AND status = 'pending'
+RETURNING id`,
+};
