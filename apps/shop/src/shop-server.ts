@@ -105,7 +105,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       commandSide = await openCommandSide(clients, options, logger);
       closers.push(commandSide.close);
       // due deadlines fire from every process that takes commands; lease claims keep each to one of them
-      deadlines = startDeadlineFiring({ client: commandSide.client, commands: commandSide.commands, logger });
+      deadlines = startDeadlineFiring({ client: commandSide.client, commands: commandSide.commands, eventStore: commandSide.eventStore, logger });
     }
     const eventStore: EventStore = commandSide?.eventStore ?? stores.eventStore;
     const commands: CommandProcessor | undefined = commandSide?.commands;

@@ -58,6 +58,38 @@ describe('the deadline dispatcher', () => {
     expect(store.read('reminders/a/remind')?.status).toBe('fired');
   });
 
+  it('records as fired a re-fire the decider refuses because the dead holder\'s own command already took effect', async () => {
+    const { store, tick } = setup();
+    tick(1_000);
+    // no idempotency key here: the state moved on, so the decider refuses the second attempt
+    const logged = new Set<string>();
+    const send = async (command: Command) => {
+      if (logged.size > 0) throw new CommandRejected('already_done', 'already done');
+      logged.add(command.metadata.commandId!);
+    };
+    const committed = async (commandId: string) => logged.has(commandId);
+    const dying = createDeadlineDispatcher({ store: { ...store, finish: () => Promise.reject(new Error('killed')) }, send, committed, leaseMs: 500 });
+    await expect(dying.fireDue()).rejects.toThrow('killed');
+    tick(500);
+    expect(await createDeadlineDispatcher({ store, send, committed, leaseMs: 500 }).fireDue()).toBe(1);
+    expect(store.read('reminders/a/remind')?.status).toBe('fired');
+    // without the lookup the same history reads rejected: the check above can fail
+    const other = setup();
+    other.tick(1_000);
+    const refuse = () => Promise.reject(new CommandRejected('already_done', 'already done'));
+    expect(await createDeadlineDispatcher({ store: other.store, send: refuse, leaseMs: 500 }).fireDue()).toBe(1);
+    expect(other.store.read('reminders/a/remind')?.status).toBe('rejected');
+  });
+
+  it('gives a refused deadline back when it cannot tell whether an earlier claim\'s command took effect', async () => {
+    const { store, tick } = setup();
+    tick(1_000);
+    const refuse = () => Promise.reject(new CommandRejected('already_done', 'already done'));
+    const unsure = () => Promise.reject(new StoreUnavailable('down'));
+    expect(await createDeadlineDispatcher({ store, send: refuse, committed: unsure, leaseMs: 500, retryInMs: 100 }).fireDue()).toBe(1);
+    expect(store.read('reminders/a/remind')?.status).toBe('pending');
+  });
+
   it('records a refused command as rejected, and gives back one that met a store failure', async () => {
     const { store, tick } = setup();
     store.write(stepProcess(reminders, null, opened('b')).scheduled, []);

@@ -21,6 +21,13 @@ export interface DeadlineDispatcherOptions {
   readonly batchSize?: number;
   /** Pause before a deadline whose command met a store failure is tried again. Default 1,000 ms. */
   readonly retryInMs?: number;
+  /**
+   * Whether a command with this id is in the log (an event store's `findCommands`). Asked when a deadline's command
+   * is refused: a holder that died after appending it and before recording so leaves the next claim a refusal (the
+   * state moved on by that very command), which is then recorded as fired, not rejected. Without it, such a
+   * deadline reads `rejected` though its command took effect.
+   */
+  readonly committed?: (commandId: string) => Promise<boolean>;
   readonly logger?: Logger;
 }
 
@@ -67,7 +74,7 @@ export function commandOfDeadline(deadline: DueDeadline, now: Date): Command {
 }
 
 export function createDeadlineDispatcher(options: DeadlineDispatcherOptions): DeadlineDispatcher {
-  const { store, send, owner = `dispatcher-${randomUUID()}`, pollIntervalMs = 250, leaseMs = 10_000, batchSize = 50, retryInMs = 1_000, logger = silentLogger } = options;
+  const { store, send, committed, owner = `dispatcher-${randomUUID()}`, pollIntervalMs = 250, leaseMs = 10_000, batchSize = 50, retryInMs = 1_000, logger = silentLogger } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
   if (!Number.isInteger(leaseMs) || leaseMs < 1) throw new RangeError('leaseMs must be a positive integer');
   const listeners = new Set<(fired: FiredDeadline) => void>();
@@ -85,8 +92,14 @@ export function createDeadlineDispatcher(options: DeadlineDispatcherOptions): De
     } catch (error) {
       if (error instanceof IdempotencyKeyUsed) outcome = 'fired';
       else if (isRefusal(error)) {
-        outcome = 'rejected';
-        detail = error instanceof Error ? error.message : String(error);
+        // an earlier claim's command may have taken effect before its holder died: then this refusal is its echo
+        const tookEffect = committed === undefined ? false : await committed(deadline.id).catch(() => undefined);
+        if (tookEffect === undefined) {
+          await store.release(deadline.id, owner, retryInMs);
+          return;
+        }
+        outcome = tookEffect ? 'fired' : 'rejected';
+        if (!tookEffect) detail = error instanceof Error ? error.message : String(error);
       } else {
         logger.warn({ deadline: deadline.id, attempts: deadline.attempts, err: error }, 'deadline command failed; it is tried again');
         await store.release(deadline.id, owner, retryInMs);
