@@ -8,6 +8,7 @@ import { logRedactions, parseApiKeys, parseRateLimit, projectionOverview } from 
 import { migrate, openSqlClient, postgresEventStore, postgresProjectionStore, postgresSnapshotStore, storedSchemaVersions, type PostgresClient } from '@twofold/postgres';
 import { pino } from 'pino';
 import { administrationByName } from './administration-by-name.js';
+import { openShopVault } from './personal-data-vault.js';
 import { seedShop } from './demo/seed-shop.js';
 import { shopEventSchemas, shopEventStore } from './domain/event-schemas.js';
 import { redisOrderSummaries } from './projections/index.js';
@@ -155,7 +156,14 @@ export const shopApplication: TwofoldApplication = {
   async seed({ store, orders, seedValue, onProgress }) {
     // the write side only: the read models catch up when a projector runs (twofold serve)
     const client = await openSqlClient(store === 'memory' ? 'pglite:memory' : store);
-    const eventStore = shopEventStore(postgresEventStore(client));
+    // the demo's customers are sealed as the server seals them
+    const vault = await migrate(client)
+      .then(() => openShopVault(store, client))
+      .catch(async (error: unknown) => {
+        await client.close();
+        throw error;
+      });
+    const eventStore = shopEventStore(postgresEventStore(client), vault.vault);
     const commands = createCommandProcessor({ eventStore, snapshotStore: postgresSnapshotStore(client) });
     let interrupted = false;
     const interrupt = (): void => {

@@ -1,5 +1,13 @@
 // The shop's projector: which read models a deployment keeps where, and the daemons that keep them.
-import { createProjectionDaemon, type EventStore, type Logger, type ProjectionDaemon, type ProjectionDaemonOptions, type ProjectionDefinition } from '@twofold/core';
+import {
+  createProjectionDaemon,
+  type EventStore,
+  type Logger,
+  type PersonalDataVault,
+  type ProjectionDaemon,
+  type ProjectionDaemonOptions,
+  type ProjectionDefinition,
+} from '@twofold/core';
 import { postgresEventStore, postgresProjectionStore, storeIdentity, type PostgresClient, type SqlSession } from '@twofold/postgres';
 import { claimRedisNamespace, createRedisClient, defaultKeyPrefix, evictionWarning, redisProjectionStore, type RedisProjectionStore } from '@twofold/redis';
 import { shopEventStore } from './domain/event-schemas.js';
@@ -13,6 +21,7 @@ import {
   redisOrderSummaries,
   salesAnalytics,
 } from './projections/index.js';
+import { openShopVault } from './personal-data-vault.js';
 import { shopClients, type PoolSizes, type SessionTimeouts, type ShopClients } from './shop-clients.js';
 
 export const shopProjections: readonly ProjectionDefinition<SqlSession>[] = [
@@ -46,9 +55,12 @@ export interface ShopStorage {
 
 export const isEmbedded = (store: string): boolean => store === 'memory' || store.startsWith('pglite:');
 
-/** The SQL read models of a deployment: beside the log when they share a PostgreSQL server; orders by id left to Redis when there is one. */
-export function sqlProjectionsOf(storage: ShopStorage): readonly ProjectionDefinition<SqlSession>[] {
-  const sameDatabase = storage.readStore === undefined || storage.readStore === storage.store;
+/**
+ * The SQL read models of a deployment: beside the log when they share a PostgreSQL server (unless personal data is
+ * sealed there: only the event store opens it); orders by id left to Redis when there is one.
+ */
+export function sqlProjectionsOf(storage: ShopStorage, options: { readonly sealed?: boolean } = {}): readonly ProjectionDefinition<SqlSession>[] {
+  const sameDatabase = (storage.readStore === undefined || storage.readStore === storage.store) && options.sealed !== true;
   // on PGlite the SQL runs in WebAssembly on this thread, where decoding the events in JavaScript is the cheaper
   // way (measured: about 1.4x the commands/s)
   const projections = sameDatabase && !isEmbedded(storage.store) ? shopProjectionsBesideTheLog : shopProjections;
@@ -137,6 +149,8 @@ export interface ShopProjectorOptions extends ShopStorage, ProjectorBounds {
   readonly pools?: Partial<PoolSizes>;
   readonly daemon?: Partial<DaemonSettings>;
   readonly logger?: Logger;
+  /** The vault opening personal data; default: opened here from the store and TWOFOLD_MASTER_KEY. */
+  readonly vault?: PersonalDataVault | undefined;
 }
 
 /**
@@ -162,11 +176,13 @@ export async function openShopProjector(options: ShopProjectorOptions): Promise<
   };
   try {
     const eventsClient = await clients.clientFor('projector', options.store);
-    const eventStore: EventStore = shopEventStore(postgresEventStore(eventsClient));
+    // the projector opens personal data with the same master key as the process that writes it
+    const vault = options.vault ?? (await openShopVault(options.store, eventsClient)).vault;
+    const eventStore: EventStore = shopEventStore(postgresEventStore(eventsClient), vault);
     const projectionStore = postgresProjectionStore(await clients.clientFor('projector', options.readStore ?? options.store), lease);
     closers.push(() => eventStore.close(), () => projectionStore.close());
     const settings = daemonSettingsFor(options, options.daemon ?? {}, options.logger);
-    const projections = sqlProjectionsOf(options);
+    const projections = sqlProjectionsOf(options, { sealed: vault !== undefined });
     for (const projection of projections) await projectionStore.prepare(projection);
     daemons.push(createProjectionDaemon({ eventStore, projectionStore, projections, ...settings }));
     if (options.kv !== undefined) {

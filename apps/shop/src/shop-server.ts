@@ -11,6 +11,7 @@ import {
   type EventStore,
   type IdempotencyStore,
   type Logger,
+  type PersonalDataVault,
   type ProjectionDaemon,
   type ProjectionStore,
 } from '@twofold/core';
@@ -47,6 +48,8 @@ import { shopEventSchemas, shopEventStore } from './domain/event-schemas.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { seedWhenEmpty, type DemoSeeding } from './demo/seed-when-empty.js';
 import { commandRoutes } from './http/command-routes.js';
+import { customerRoutes } from './http/customer-routes.js';
+import { openShopVault } from './personal-data-vault.js';
 import { queryRoutes } from './http/query-routes.js';
 import { shopRouteAccess } from './http/route-access.js';
 import { getRedisOrderSummary, redisOrderSummaries } from './projections/index.js';
@@ -220,7 +223,10 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     if (readsModels !== readsEvents) await migrate(readsModels);
     // a store holding an event version this code cannot read is refused here, before anything reads it
     shopEventSchemas.verify(await storedSchemaVersions(readsEvents));
-    const readEventStore = shopEventStore(postgresEventStore(readsEvents));
+    // personal data is sealed with the master key; a store with sealed data and no key to open it is refused here
+    const personalData = await openShopVault(store, readsEvents);
+    if (personalData.source === 'none') coreLogger?.warn({}, 'personal data is stored in clear and cannot be forgotten: set TWOFOLD_MASTER_KEY to seal it');
+    const readEventStore = shopEventStore(postgresEventStore(readsEvents), personalData.vault);
     const projectionStore = postgresProjectionStore(readsModels);
     closers.push(() => readEventStore.close(), () => projectionStore.close());
 
@@ -228,10 +234,12 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     // commands into one append
     let eventStore: EventStore = readEventStore;
     let idempotencyStore: IdempotencyStore | undefined;
+    let commandVault: PersonalDataVault | undefined;
     if (roles.has('command')) {
       const commandClient = await clients.clientFor('commands', store);
       const idempotencyKeyTtlMs = options.idempotencyKeyTtlMs ?? defaultIdempotencyKeyTtlMs;
-      const commandEvents = shopEventStore(postgresEventStore(commandClient, { idempotencyKeyTtlMs }));
+      commandVault = personalData.on(commandClient);
+      const commandEvents = shopEventStore(postgresEventStore(commandClient, { idempotencyKeyTtlMs }), commandVault);
       closers.push(() => commandEvents.close());
       idempotencyStore = postgresIdempotencyStore(commandClient, { ttlMs: idempotencyKeyTtlMs });
       const keys = idempotencyStore;
@@ -347,6 +355,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       versions: Object.fromEntries([...sqlProjections, ...(keyValue === undefined ? [] : [redisOrderSummaries])].map((p) => [p.name, p.version])),
     });
     if (commands !== undefined) commandRoutes(app, commands);
+    if (commands !== undefined) customerRoutes(app, { commands, vault: commandVault });
     if (roles.has('query')) {
       let orderSummaries: Parameters<typeof queryRoutes>[2] = {};
       if (keyValue !== undefined) {
@@ -364,7 +373,8 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     if (roles.has('relay')) {
       relay = createJetStreamRelay({
         servers: bus!,
-        eventStore: readEventStore,
+        // the log as stored: personal data leaves sealed, so forgetting a customer reaches the bus's copies too
+        eventStore: shopEventStore(postgresEventStore(readsEvents)),
         tryAcquireLease: (name) => projectionStore.tryAcquireLease(name),
         ...(options.relay?.replicas === undefined ? {} : { replicas: options.relay.replicas }),
         ...(options.relay?.partitions === undefined ? {} : { partitions: options.relay.partitions }),

@@ -84,3 +84,5 @@ export type { PointInLog } from './point-in-log.js';
 export { appendedBy, parsePointInLog } from './point-in-log.js';
 export type { EventSchema, EventSchemas, StoredSchemaVersion, Upcaster } from './schema-evolution.js';
 export { defineEventSchemas, evolvingEventStore, schemaVersionOf, UnknownSchemaVersion } from './schema-evolution.js';
+export type { PersonalDataVault, PersonalFields, PersonalFieldsOf, SealedValue, ValueToSeal } from './personal-data.js';
+export { forgottenValue, isSealed, openEvents, personalDataEventStore, redacted, sealEvents } from './personal-data.js';

@@ -28,3 +28,6 @@ export { watchReaderHoldback } from './reader-holdback-watch.js';
 export { storeIdentity } from './store-identity.js';
 export { readerHoldback } from './reader-holdback.js';
 export { storedSchemaVersions } from './stored-schema-versions.js';
+export type { PostgresPersonalDataVaultOptions } from './postgres-personal-data-vault.js';
+export { checkPersonalDataKeys, postgresPersonalDataVault } from './postgres-personal-data-vault.js';
+export { aesGcmOpen, aesGcmSeal, newMasterKey, parseMasterKey, SealedDataUnreadable } from './aes-gcm-cipher.js';

@@ -1,11 +1,12 @@
 // The shop's read models: projections over SQL and the queries beside them.
-export { orderSummaries, orderSummariesBesideTheLog } from './order-summaries.js';
+// the read models holding personal data, as they also answer CustomerForgotten
+export { customerOrderIdsKey, orderSearch, orderSummaries, orderSummariesBesideTheLog, redisOrderSummaries } from './customer-redactions.js';
 export { batchedOrderSummaryReader, getOrderSummaries, getOrderSummary, listOrderSummaries } from './order-summary-queries.js';
 export type { OrderSummary, OrderSummaryFilter, OrderSummaryLine, OrderSummaryPage } from './order-summary-queries.js';
 export { catalogTextSearchConfig, productCatalog } from './product-catalog.js';
 export { getProduct, searchProducts } from './product-catalog-queries.js';
 export type { CatalogProduct, ProductSearch, ProductSearchPage } from './product-catalog-queries.js';
-export { orderSearch, orderSearchTextConfig } from './order-search.js';
+export { orderSearchTextConfig } from './order-search.js';
 export { searchOrders } from './order-search-queries.js';
 export type { FoundOrder, FoundOrderLine, OrderSearch, OrderSearchPage } from './order-search-queries.js';
 export { merchantBalances } from './merchant-balances.js';
@@ -18,6 +19,6 @@ export { customerOrders, customerOrdersProjection } from './customer-orders.js';
 export type { CustomerOrdersOptions } from './customer-orders.js';
 export { getCustomerOrders } from './customer-order-queries.js';
 export type { CustomerOrder, CustomerOrders } from './customer-order-queries.js';
-export { getRedisOrderSummary, orderSummaryKey, redisOrderSummaries } from './redis-order-summaries.js';
+export { getRedisOrderSummary, orderSummaryKey } from './redis-order-summaries.js';
 export { orderSummaryAt } from './order-summary-at.js';
 export type { PastOrderSummary } from './order-summary-at.js';
