@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { shopEventStore } from '../src/domain/event-schemas.js';
 import { redisOrderSummaries } from '../src/projections/index.js';
 import { sqlProjectionsOf } from '../src/shop-projector.js';
+import { startShop } from '../src/shop-server.js';
 import { product, request } from './shop-fixture.js';
 import { spawnShop, type ShopProcess } from './spawn-shop.js';
 
@@ -246,5 +247,16 @@ describe('forgetting a customer (crypto-shredding)', () => {
     shop = undefined;
     await expect(spawnShop(['--store', db.url], { TWOFOLD_MASTER_KEY: '' })).rejects.toThrow(/holds encrypted personal data but TWOFOLD_MASTER_KEY is not set/);
     await expect(spawnShop(['--store', db.url], { TWOFOLD_MASTER_KEY: newMasterKey() })).rejects.toThrow(/does not open/);
+  });
+
+  it('refuses to forget where personal data is stored in clear (PostgreSQL without a master key), saying why', { timeout: 60_000 }, async () => {
+    expect(process.env['TWOFOLD_MASTER_KEY'] ?? '').toBe('');
+    const db = await database();
+    const shop = await startShop({ store: db.url, port: 0 });
+    cleanups.push(() => shop.close());
+    const refused = await request(shop.url, 'POST', '/api/customers/c-1/forget');
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: 'personal_data_not_encrypted', message: expect.stringMatching(/TWOFOLD_MASTER_KEY/) });
+    expect((await request(shop.url, 'POST', '/api/customers/not%20an%20id/forget')).status).toBe(400);
   });
 });

@@ -49,9 +49,11 @@ interface PersonalSummary {
 const withOrderIdsOfCustomers: ProjectionDefinition<RedisSession> = {
   ...redisOrderSummariesInClear,
   async apply(events, session) {
-    for (const event of events) {
-      if (event.type !== 'OrderPlaced') continue;
-      const { orderId, customerId } = (event as StoredEvent<OrderPlaced>).data;
+    const placed = events.filter((event): event is StoredEvent<OrderPlaced> => event.type === 'OrderPlaced');
+    // one round trip for the batch's customers; the updates then read from the session
+    await session.mget([...new Set(placed.map((event) => customerOrderIdsKey(event.data.customerId)))]);
+    for (const event of placed) {
+      const { orderId, customerId } = event.data;
       await session.update<string[]>(customerOrderIdsKey(customerId), event, (ids = []) => (ids.includes(orderId) ? undefined : [...ids, orderId]));
     }
     await redisOrderSummariesInClear.apply(events, session);
@@ -59,7 +61,9 @@ const withOrderIdsOfCustomers: ProjectionDefinition<RedisSession> = {
 };
 
 export const redisOrderSummaries: ProjectionDefinition<RedisSession> = forgettingCustomers(withOrderIdsOfCustomers, async (customerId, session, event) => {
-  for (const orderId of (await session.get<string[]>(customerOrderIdsKey(customerId))) ?? []) {
+  const orderIds = (await session.get<string[]>(customerOrderIdsKey(customerId))) ?? [];
+  await session.mget(orderIds.map(orderSummaryKey));
+  for (const orderId of orderIds) {
     await session.update<PersonalSummary>(orderSummaryKey(orderId), event, (summary) =>
       summary === undefined ? undefined : { ...summary, customer: redactedValue(summary.customer), shippingAddress: redactedValue(summary.shippingAddress) },
     );
