@@ -4,6 +4,8 @@ import { forgottenValue, type ProjectionDefinition, type StoredEvent } from '@tw
 import type { SqlSession } from '@twofold/postgres';
 import type { RedisSession } from '@twofold/redis';
 import type { OrderPlaced } from '../domain/order.js';
+import { shopPersonalFields } from '../domain/personal-fields.js';
+import { deadLetterRedactions, redactDeadLetters } from './dead-letter-redactions.js';
 import { forgettingCustomers } from './forgetting-customers.js';
 import { orderSearch as orderSearchInClear, orderSearchTextConfig } from './order-search.js';
 import { orderSummaries as orderSummariesInClear, orderSummariesBesideTheLog as orderSummariesBesideTheLogInClear } from './order-summaries.js';
@@ -33,7 +35,12 @@ const sqlRedaction = (statement: string) => async (customerId: string, session: 
 
 export const orderSummaries: ProjectionDefinition<SqlSession> = forgettingCustomers(orderSummariesInClear, sqlRedaction(redactOrderSummaries));
 export const orderSummariesBesideTheLog: ProjectionDefinition<SqlSession> = forgettingCustomers(orderSummariesBesideTheLogInClear, sqlRedaction(redactOrderSummaries));
-export const orderSearch: ProjectionDefinition<SqlSession> = forgettingCustomers(orderSearchInClear, sqlRedaction(redactOrderSearch));
+const deadLetters = deadLetterRedactions(shopPersonalFields);
+// order search is kept in SQL in every deployment: its redaction also redacts the read store's parked events
+export const orderSearch: ProjectionDefinition<SqlSession> = forgettingCustomers(orderSearchInClear, async (customerId, session) => {
+  await sqlRedaction(redactOrderSearch)(customerId, session);
+  await redactDeadLetters(deadLetters, session, customerId, forgottenValue);
+});
 
 /** Redis keeps, per customer, the ids of their orders (ids only), to find the summaries to redact. */
 export const customerOrderIdsKey = (customerId: string): string => `customer-orders:${customerId}`;
