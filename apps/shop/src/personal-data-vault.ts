@@ -1,6 +1,6 @@
 // Where the shop's master key comes from, and the vault over the store's data keys it opens: TWOFOLD_MASTER_KEY when
 // set; for an embedded store a key made once and kept beside its data directory (or, in memory, for the process).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { PersonalDataVault } from '@twofold/core';
 import { checkPersonalDataKeys, newMasterKey, parseMasterKey, parseSqlClientUrl, postgresPersonalDataVault, type SqlSession } from '@twofold/postgres';
 
@@ -54,11 +54,16 @@ export async function openShopVault(store: string, client: SqlSession, env: Node
   const keyFile = masterKeyFileOf(target.dataDir);
   if (!existsSync(keyFile)) {
     if (holdsKeys) throw new MasterKeyMissing(`its key file ${keyFile} is gone and TWOFOLD_MASTER_KEY is not set`);
-    // 'wx': of two processes starting at once, one writes the key; the other reads it below
+    // written whole beside it, then linked into place: of two processes starting at once, one key wins and the
+    // other process reads it below, never a half-written file
+    const draft = `${keyFile}.${process.pid}.draft`;
+    writeFileSync(draft, `${newMasterKey()}\n`, { mode: 0o600 });
     try {
-      writeFileSync(keyFile, `${newMasterKey()}\n`, { mode: 0o600, flag: 'wx' });
+      linkSync(draft, keyFile);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      unlinkSync(draft);
     }
   }
   return opened(readFileSync(keyFile, 'utf8'), 'key file', keyFile);
