@@ -1,7 +1,8 @@
 // The write side of a shop process: one command processor on the commands' pool, and the idempotency keys it remembers.
-import { createCommandProcessor, type CommandProcessor, type EventStore, type IdempotencyStore, type Logger } from '@twofold/core';
+import { createCommandProcessor, type CommandProcessor, type EventStore, type IdempotencyStore, type Logger, type PersonalDataVault } from '@twofold/core';
 import { defaultIdempotencyKeyTtlMs, postgresEventStore, postgresIdempotencyStore, postgresSnapshotStore, type PostgresClient } from '@twofold/postgres';
 import type { ShopClients } from './backends/shop-clients.js';
+import type { ShopVault } from './backends/personal-data-vault.js';
 import { shopEventStore } from './domain/event-schemas.js';
 import type { ShopOptions } from './shop-options.js';
 
@@ -12,6 +13,8 @@ export interface CommandSide {
   /** The event store the commands append to. */
   readonly eventStore: EventStore;
   readonly idempotencyStore: IdempotencyStore;
+  /** Seals personal data on the commands' pool; undefined when the store keeps it in clear. */
+  readonly vault: PersonalDataVault | undefined;
   /** Stops the sweep of expired keys and closes the event store (the processor is closed by its owner first). */
   close(): Promise<void>;
 }
@@ -20,10 +23,11 @@ export interface CommandSide {
  * One processor per process: it caches stream states and groups concurrent commands into one append. Expired
  * idempotency keys are ignored already; an hourly sweep only keeps their table small.
  */
-export async function openCommandSide(clients: ShopClients, options: ShopOptions, logger: Logger | undefined): Promise<CommandSide> {
+export async function openCommandSide(clients: ShopClients, options: ShopOptions, logger: Logger | undefined, personalData: ShopVault): Promise<CommandSide> {
   const commandClient = await clients.clientFor('commands', options.store);
   const idempotencyKeyTtlMs = options.idempotencyKeyTtlMs ?? defaultIdempotencyKeyTtlMs;
-  const eventStore = shopEventStore(postgresEventStore(commandClient, { idempotencyKeyTtlMs }));
+  const vault = personalData.on(commandClient);
+  const eventStore = shopEventStore(postgresEventStore(commandClient, { idempotencyKeyTtlMs }), vault);
   const idempotencyStore = postgresIdempotencyStore(commandClient, { ttlMs: idempotencyKeyTtlMs });
   const sweep = setInterval(() => {
     idempotencyStore.deleteExpired().catch((error: unknown) => logger?.warn({ err: error }, 'could not delete expired idempotency keys'));
@@ -41,6 +45,7 @@ export async function openCommandSide(clients: ShopClients, options: ShopOptions
     client: commandClient,
     eventStore,
     idempotencyStore,
+    vault,
     async close() {
       clearInterval(sweep);
       await eventStore.close().catch(() => undefined);

@@ -8,6 +8,7 @@ import { logRedactions, parseApiKeys } from '@twofold/http';
 import { migrate, postgresEventStore, postgresSnapshotStore } from '@twofold/postgres';
 import { pino } from 'pino';
 import { shopClients } from './backends/shop-clients.js';
+import { openShopVault } from './backends/personal-data-vault.js';
 import { seedShop } from './demo/seed-shop.js';
 import { shopEventStore } from './domain/event-schemas.js';
 import { openShopProjections } from './projection-operations.js';
@@ -71,7 +72,14 @@ export const shopApplication: TwofoldApplication = {
     // the write side only: the read models catch up when a projector runs (twofold serve)
     const clients = shopClients();
     const client = await clients.clientFor('commands', store);
-    const eventStore = shopEventStore(postgresEventStore(client));
+    // the demo's customers are sealed as the server seals them
+    const vault = await migrate(client)
+      .then(() => openShopVault(store, client))
+      .catch(async (error: unknown) => {
+        await clients.close();
+        throw error;
+      });
+    const eventStore = shopEventStore(postgresEventStore(client), vault.vault);
     const commands = createCommandProcessor({ eventStore, snapshotStore: postgresSnapshotStore(client) });
     let interrupted = false;
     const interrupt = (): void => {
@@ -79,7 +87,6 @@ export const shopApplication: TwofoldApplication = {
     };
     process.once('SIGINT', interrupt);
     try {
-      await migrate(client);
       const result = await seedShop(commands, { orders, seedValue, onProgress, stopped: () => interrupted });
       if (interrupted) throw new Error('interrupted: run the same command again to finish (nothing is added twice)');
       return result;

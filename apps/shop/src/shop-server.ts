@@ -1,6 +1,6 @@
 // The composition root: opens the stores a deployment names, wires the shop's handlers, read models and projector, serves HTTP.
 import type { Role } from '@twofold/cli';
-import { createConsistencyGate, type CommandProcessor, type ConsistencyGate, type EventStore, type Logger } from '@twofold/core';
+import { createConsistencyGate, type CommandProcessor, type ConsistencyGate, type DeadlineDispatcher, type EventStore, type Logger } from '@twofold/core';
 import { createHttpApp, parseApiKeys, staticSiteRoutes, type ApiKeyring, type HttpApp } from '@twofold/http';
 import { createJetStreamRelay, type JetStreamRelay } from '@twofold/nats';
 import { shopClients } from './backends/shop-clients.js';
@@ -9,6 +9,9 @@ import { openCommandSide, type CommandSide } from './command-side.js';
 import { checkpointFeed } from './daemon-feeds.js';
 import { seedWhenEmpty } from './demo/seed-when-empty.js';
 import { commandRoutes } from './http/command-routes.js';
+import { customerRoutes } from './http/customer-routes.js';
+import { startDeadlineFiring } from './processes/deadline-firing.js';
+import { defaultPaymentWindowMs, validPaymentWindowMs } from './processes/payment-timeouts.js';
 import { shopRouteAccess } from './http/route-access.js';
 import { redisOrderSummaries, shopProjections } from './projections/index.js';
 import { startProjectorRole, type ProjectorRole } from './projector-role.js';
@@ -17,9 +20,6 @@ import { operationsRoutes, queryApiRoutes } from './shop-routes.js';
 
 export { shopProjections, shopProjectionsBesideTheLog } from './projections/index.js';
 export type { Shop, ShopOptions } from './shop-options.js';
-import { startDeadlineFiring } from './processes/deadline-firing.js';
-import { defaultPaymentWindowMs, validPaymentWindowMs } from './processes/payment-timeouts.js';
-import type { DeadlineDispatcher } from '@twofold/core';
 
 const allRoles: ReadonlySet<Role> = new Set(['command', 'query', 'projector']);
 
@@ -51,7 +51,8 @@ function createShopHttpApp(options: ShopOptions, gate: ConsistencyGate, apiKeys:
 function createRelay(bus: string, stores: ShopStores, options: ShopOptions, logger: Logger | undefined): JetStreamRelay {
   return createJetStreamRelay({
     servers: bus,
-    eventStore: stores.eventStore,
+    // the log as stored: personal data leaves sealed, so forgetting a customer reaches the bus's copies too
+    eventStore: stores.sealedEventStore,
     tryAcquireLease: (name) => stores.projectionStore.tryAcquireLease(name),
     ...(options.relay?.replicas === undefined ? {} : { replicas: options.relay.replicas }),
     ...(options.relay?.partitions === undefined ? {} : { partitions: options.relay.partitions }),
@@ -101,8 +102,9 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     // reads (queries, the gate, health and metrics) on their own pool; the Redis namespace is settled here, once
     const stores = await openShopStores({ store, readStore, kv, kvKeyPrefix }, { clientFor: (url) => clients.clientFor('reads', url), logger, leaseTtlMs: options.leaseTtlMs });
     closers.push(() => stores.close());
+    if (stores.personalData.source === 'none') logger?.warn({}, 'personal data is stored in clear and cannot be forgotten: set TWOFOLD_MASTER_KEY to seal it');
     if (roles.has('command')) {
-      commandSide = await openCommandSide(clients, options, logger);
+      commandSide = await openCommandSide(clients, options, logger, stores.personalData);
       closers.push(commandSide.close);
       // due deadlines fire from every process that takes commands; lease claims keep each to one of them
       deadlines = startDeadlineFiring({ client: commandSide.client, commands: commandSide.commands, eventStore: commandSide.eventStore, logger });
@@ -123,7 +125,10 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     app = await createShopHttpApp(options, gate, apiKeys, commandSide);
     const context = { stores, daemon, commands, deadlines, lagThresholdsMs, logger, projectorProblem: () => projector?.problem(), onClose: (closer: () => Promise<void>) => closers.push(closer) };
     operationsRoutes(app, context);
-    if (commands !== undefined) commandRoutes(app, commands, { paymentWindowMs });
+    if (commandSide !== undefined) {
+      commandRoutes(app, commandSide.commands, { paymentWindowMs });
+      customerRoutes(app, { commands: commandSide.commands, vault: commandSide.vault });
+    }
     if (roles.has('query')) queryApiRoutes(app, { ...context, gateEventStore: eventStore, gates });
     if (options.dashboardDir !== undefined) staticSiteRoutes(app, { root: options.dashboardDir, notBuiltHint: 'The dashboard is not built: run `npm run build` in the repository.' });
     if (roles.has('relay')) relay = createRelay(bus!, stores, options, logger);

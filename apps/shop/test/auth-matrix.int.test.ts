@@ -48,10 +48,12 @@ describe('auth matrix (from the access table)', () => {
     expect(rows.length).toBe(callers.length * (Object.keys(shopRouteAccess).length + Object.keys(shopRouteAccess).filter((r) => r.startsWith('GET ')).length));
   });
 
-  it('keeps operating the projections and reading raw history for admins, commands for writers, health open', () => {
+  it('keeps operating the projections, reading raw history and forgetting customers for admins, commands for writers, health open', () => {
     for (const [route, access] of Object.entries(shopRouteAccess)) {
       const [method, url] = route.split(' ') as [string, string];
       if (url.startsWith('/api/projections/') || url.startsWith('/api/streams/')) expect(access, route).toBe('admin');
+      // erasing a customer's personal data cannot be undone
+      else if (url.endsWith('/forget')) expect(access, route).toBe('admin');
       else if (url.startsWith('/health/')) expect(access, route).toBe('public');
       // the dashboard's page and assets: what it shows comes from the API under the caller's own key
       else if (url === '/' || url === '/*') expect(access, route).toBe('public');

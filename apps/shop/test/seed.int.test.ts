@@ -65,7 +65,8 @@ describe('the demo seed', () => {
     await shop?.close();
     shop = undefined;
     for (const store of stores.splice(0)) await store.close();
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    // with the master key each embedded store keeps beside its directory
+    for (const dir of dirs.splice(0)) for (const path of [dir, `${dir}.master-key`]) rmSync(path, { recursive: true, force: true });
   });
   const open = async (url?: string) => {
     const store = await openStore(url);

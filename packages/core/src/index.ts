@@ -92,3 +92,5 @@ export type { DeadlineCounts, DeadlineOutcome, DeadlineStore, DueDeadline, InMem
 export { inMemoryDeadlineStore } from './process-manager/deadline-store.js';
 export type { DeadlineDispatcher, DeadlineDispatcherOptions, FiredDeadline } from './process-manager/deadline-dispatcher.js';
 export { commandOfDeadline, createDeadlineDispatcher } from './process-manager/deadline-dispatcher.js';
+export type { PersonalDataVault, PersonalFields, PersonalFieldsOf, SealedValue, ValueToSeal } from './personal-data.js';
+export { forgottenValue, isSealed, openEvents, personalDataEventStore, redacted, sealEvents } from './personal-data.js';

@@ -32,3 +32,6 @@ export { eventsAtPositions } from './events-beside-the-log.js';
 export type { PostgresProcessManagerOptions } from './postgres-process-manager.js';
 export { postgresProcessManager } from './postgres-process-manager.js';
 export { postgresDeadlineStore } from './postgres-deadline-store.js';
+export type { PostgresPersonalDataVaultOptions } from './postgres-personal-data-vault.js';
+export { checkPersonalDataKeys, postgresPersonalDataVault } from './postgres-personal-data-vault.js';
+export { aesGcmOpen, aesGcmSeal, newMasterKey, parseMasterKey, SealedDataUnreadable } from './aes-gcm-cipher.js';

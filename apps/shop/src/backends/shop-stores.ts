@@ -12,6 +12,7 @@ import {
 import { shopEventSchemas, shopEventStore } from '../domain/event-schemas.js';
 import { orderSummaries, shopProjections, shopProjectionsBesideTheLog } from '../projections/index.js';
 import { keyValueNamespace, openKeyValueStore, type KeyValueStore } from './key-value-store.js';
+import { openShopVault, type ShopVault } from './personal-data-vault.js';
 
 /** Where a deployment keeps its events and read models. */
 export interface ShopStorage {
@@ -25,20 +26,28 @@ export interface ShopStorage {
   readonly kvKeyPrefix?: string | undefined;
 }
 
-/** The SQL read models of a deployment: beside the log when they share a database server; orders by id left to Redis when there is one. */
-export function sqlProjectionsOf(eventsClient: PostgresClient, modelsClient: PostgresClient, keyValue: boolean): readonly ProjectionDefinition<SqlSession>[] {
+/**
+ * The SQL read models of a deployment: beside the log when they share a database server (unless personal data is
+ * sealed there: only the event store opens it); orders by id left to Redis when there is one.
+ */
+export function sqlProjectionsOf(eventsClient: PostgresClient, modelsClient: PostgresClient, options: { readonly keyValue: boolean; readonly sealed: boolean }): readonly ProjectionDefinition<SqlSession>[] {
   // in a database inside this process the SQL runs on this thread, where decoding the events in JavaScript is the
   // cheaper way (measured on PGlite: about 1.4x the commands/s)
-  const besideTheLog = modelsClient === eventsClient && !eventsClient.capabilities.inProcess;
+  const besideTheLog = modelsClient === eventsClient && !eventsClient.capabilities.inProcess && !options.sealed;
   const projections = besideTheLog ? shopProjectionsBesideTheLog : shopProjections;
-  return keyValue ? projections.filter((p) => p.name !== orderSummaries.name) : projections;
+  return options.keyValue ? projections.filter((p) => p.name !== orderSummaries.name) : projections;
 }
 
 export interface ShopStores {
   /** The event store's database, and the read store's (the same client when they are one database). */
   readonly eventsClient: PostgresClient;
   readonly modelsClient: PostgresClient;
+  /** The log with personal data opened (or redacted, once forgotten) on read. */
   readonly eventStore: EventStore;
+  /** The log as stored: personal data still sealed (what the relay publishes). */
+  readonly sealedEventStore: EventStore;
+  /** The master key's vault for this store; `on(client)` gives it over another pool. */
+  readonly personalData: ShopVault;
   readonly projectionStore: AdministeredProjectionStore<SqlSession>;
   /** The SQL read models this deployment keeps in the read store. */
   readonly sqlProjections: readonly ProjectionDefinition<SqlSession>[];
@@ -71,12 +80,16 @@ export async function openShopStores(storage: ShopStorage, options: OpenShopStor
     if (modelsClient !== eventsClient) await migrate(modelsClient);
     shopEventSchemas.verify(await storedSchemaVersions(eventsClient));
   }
-  const eventStore = shopEventStore(postgresEventStore(eventsClient));
+  // a store with sealed personal data and no master key to open it is refused here
+  const personalData = await openShopVault(storage.store, eventsClient);
+  const sealedEventStore = shopEventStore(postgresEventStore(eventsClient));
+  const eventStore = shopEventStore(postgresEventStore(eventsClient), personalData.vault);
   const projectionStore = postgresProjectionStore(modelsClient, options.projectionStore);
   const close = async (): Promise<void> => {
     await keyValue?.close();
     await projectionStore.close().catch(() => undefined);
     await eventStore.close().catch(() => undefined);
+    await sealedEventStore.close().catch(() => undefined);
   };
   let keyValue: KeyValueStore | undefined;
   try {
@@ -88,6 +101,6 @@ export async function openShopStores(storage: ShopStorage, options: OpenShopStor
     await close();
     throw error;
   }
-  const sqlProjections = sqlProjectionsOf(eventsClient, modelsClient, keyValue !== undefined);
-  return { eventsClient, modelsClient, eventStore, projectionStore, sqlProjections, keyValue, close };
+  const sqlProjections = sqlProjectionsOf(eventsClient, modelsClient, { keyValue: keyValue !== undefined, sealed: personalData.vault !== undefined });
+  return { eventsClient, modelsClient, eventStore, sealedEventStore, personalData, projectionStore, sqlProjections, keyValue, close };
 }

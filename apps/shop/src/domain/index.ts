@@ -70,3 +70,6 @@ export type {
 } from './merchant.js';
 export { sendPayout } from './merchant-commands.js';
 export { shopEventSchemas, shopEventStore } from './event-schemas.js';
+export { customerDecider, customerModel, customerOfStream, customerStream, forgetCustomer } from './customer.js';
+export type { CustomerEvent, CustomerForgotten, CustomerState, ForgetCustomer } from './customer.js';
+export { shopPersonalFields } from './personal-fields.js';

@@ -15,6 +15,8 @@ export const shopRouteAccess: AccessTable = {
   'POST /api/orders/:id/deliver': 'writer',
   'POST /api/orders/:id/cancel': 'writer',
   'POST /api/merchants/:id/payouts': 'writer',
+  // erasing a customer's personal data cannot be undone
+  'POST /api/customers/:id/forget': 'admin',
   // queries
   'GET /api/orders/:id': 'reader',
   'GET /api/orders': 'reader',

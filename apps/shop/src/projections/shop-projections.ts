@@ -3,9 +3,8 @@ import type { ProjectionDefinition } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import { customerOrders } from './customer-orders/customer-orders.js';
 import { merchantBalances } from './merchant-balances/merchant-balances.js';
-import { orderSearch } from './order-search/order-search.js';
-import { orderSummariesBesideTheLog } from './order-summaries/order-summaries-beside-the-log.js';
-import { orderSummaries } from './order-summaries/order-summaries.js';
+// the read models holding personal data as they also redact a forgotten customer's rows
+import { orderSearch, orderSummaries, orderSummariesBesideTheLog } from './customer-redactions/customer-redactions.js';
 import { productCatalog } from './product-catalog/product-catalog.js';
 import { salesAnalytics } from './sales-analytics/sales-analytics.js';
 
