@@ -42,6 +42,8 @@ export interface ShopStorage {
   readonly kv?: string | undefined;
   /** The Redis namespace; default derived from the event store's identity, so two deployments never share keys. */
   readonly kvKeyPrefix?: string | undefined;
+  /** Read models run by partitioned projectors over the bus (see partitioned-read-models.ts): the daemons leave them out. */
+  readonly partitioned?: readonly string[] | undefined;
 }
 
 export const isEmbedded = (store: string): boolean => store === 'memory' || store.startsWith('pglite:');
@@ -168,7 +170,8 @@ export async function openShopProjector(options: ShopProjectorOptions): Promise<
     const settings = daemonSettingsFor(options, options.daemon ?? {}, options.logger);
     const projections = sqlProjectionsOf(options);
     for (const projection of projections) await projectionStore.prepare(projection);
-    daemons.push(createProjectionDaemon({ eventStore, projectionStore, projections, ...settings }));
+    const unpartitioned = projections.filter((p) => !(options.partitioned ?? []).includes(p.name));
+    daemons.push(createProjectionDaemon({ eventStore, projectionStore, projections: unpartitioned, ...settings }));
     if (options.kv !== undefined) {
       // the process that starts the projector has warned about the eviction policy already
       const keyValue = await openKeyValueStore(options.kv, { ...(await keyValueNamespace(eventsClient, eventStore, options.kvKeyPrefix)), leaseTtlMs: options.leaseTtlMs });

@@ -20,6 +20,7 @@ import {
   healthRoutes,
   liveMetricsRoutes,
   metricsRoutes,
+  partitionMetrics,
   parseApiKeys,
   projectionAdminRoutes,
   projectionRoutes,
@@ -29,11 +30,12 @@ import {
   type HttpApp,
   type RateLimit,
 } from '@twofold/http';
-import { createJetStreamRelay, type JetStreamRelay } from '@twofold/nats';
+import { createJetStreamRelay, type JetStreamRelay, type PartitionedProjector } from '@twofold/nats';
 import {
   defaultIdempotencyKeyTtlMs,
   migrate,
   postgresEventStore,
+  postgresPartitionPositions,
   postgresIdempotencyStore,
   postgresProjectionStore,
   postgresSnapshotStore,
@@ -54,6 +56,7 @@ import { administrationByName } from './administration-by-name.js';
 import { shopClients, type PoolSizes, type SessionTimeouts } from './shop-clients.js';
 import { isEmbedded, keyValueNamespace, openKeyValueStore, openShopProjector, shopProjections, sqlProjectionsOf } from './shop-projector.js';
 import { threadedProjector, type ThreadedProjector } from './threaded-projector.js';
+import { openShopPartitionedProjector, shopPartitionGroup, withPartitions } from './partitioned-read-models.js';
 
 export { shopProjections, shopProjectionsBesideTheLog } from './shop-projector.js';
 
@@ -135,6 +138,8 @@ export interface Shop {
   readonly commands: CommandProcessor | undefined;
   /** The relay to JetStream, when this process has the relay role (active or standing by). */
   readonly relay: JetStreamRelay | undefined;
+  /** This process's share of the partitioned read models, when it is a projector with a bus. */
+  readonly partitionedProjector: PartitionedProjector | undefined;
   close(): Promise<void>;
 }
 
@@ -181,7 +186,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
   const { store, readStore, kv, kvKeyPrefix, bus, roles = allRoles, port = 3000, host = '127.0.0.1', logger = false } = options;
   const coreLogger: Logger | undefined = logger === false ? undefined : logger;
   const apiKeys = typeof options.apiKeys === 'object' ? options.apiKeys : parseApiKeys(options.apiKeys);
-  const storage: { store: string; readStore: string | undefined; kv: string | undefined; kvKeyPrefix: string | undefined } = { store, readStore, kv, kvKeyPrefix };
+  const storage: { store: string; readStore: string | undefined; kv: string | undefined; kvKeyPrefix: string | undefined; partitioned?: readonly string[] } = { store, readStore, kv, kvKeyPrefix };
   const modelsUrl = readStore ?? store;
   const clients = shopClients({
     ...(options.pools === undefined ? {} : { pools: options.pools }),
@@ -198,6 +203,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
   let daemon: ProjectionDaemon | undefined;
   let seeding: { stop(): Promise<void> } | undefined;
   let relay: JetStreamRelay | undefined;
+  let partitionedProjector: PartitionedProjector | undefined;
   const gates: ConsistencyGate[] = [];
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
@@ -205,6 +211,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     await app?.close().catch(() => undefined);
     await commands?.close().catch(() => undefined);
     await daemon?.stop().catch(() => undefined);
+    await partitionedProjector?.stop().catch(() => undefined);
     await relay?.stop().catch(() => undefined);
     gates.forEach((gate) => gate.close());
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
@@ -260,6 +267,15 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     const keyValue = kv === undefined || namespace === undefined ? undefined : await openKeyValueStore(kv, { ...namespace, logger: coreLogger, leaseTtlMs: options.leaseTtlMs });
     if (keyValue !== undefined) closers.push(() => keyValue.close());
 
+    // with a bus, the read models fed by one stream each run partitioned: this projector's share of the buckets
+    const partitionGroup = bus === undefined ? undefined : shopPartitionGroup(sqlProjections, options.relay?.partitions);
+    if (roles.has('projector') && partitionGroup !== undefined) {
+      storage.partitioned = partitionGroup.projections;
+      partitionedProjector = await openShopPartitionedProjector({
+        bus: bus!, client: await clients.clientFor('projector', modelsUrl), group: partitionGroup, leaseTtlMs: options.leaseTtlMs, batchSize: options.daemon?.batchSize, logger: coreLogger,
+      });
+    }
+
     // the projector: in a thread of its own beside an HTTP server on a multi-core machine, else on this thread
     let threaded: ThreadedProjector | undefined;
     if (roles.has('projector')) {
@@ -292,7 +308,8 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     const lagThresholdsMs = Object.fromEntries(
       [...shopProjections, redisOrderSummaries].flatMap((p) => (p.lagThresholdMs === undefined ? [] : [[p.name, p.lagThresholdMs] as const])),
     );
-    const gate = createConsistencyGate({ eventStore, projectionStore: checkpointFeed(projectionStore, daemon, new Set(sqlProjections.map((p) => p.name))) });
+    // partitioned read models count as far as their lowest partition, in every process (rows found in the read store)
+    const gate = createConsistencyGate({ eventStore, projectionStore: withPartitions(checkpointFeed(projectionStore, daemon, new Set(sqlProjections.map((p) => p.name))), readsModels) });
     gates.push(gate);
     app = await createHttpApp({
       consistencyGate: gate,
@@ -308,9 +325,11 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       ...(idempotencyStore === undefined ? {} : { idempotencyStore }),
     });
     // every projection of every store, as one list for /api/projections and /metrics
-    const checkpoints = { readCheckpoints: async () => [...(await projectionStore.readCheckpoints()), ...((await keyValue?.store.readCheckpoints()) ?? [])] };
+    const sqlCheckpoints = withPartitions(projectionStore, readsModels);
+    const checkpoints = { readCheckpoints: async () => [...(await sqlCheckpoints.readCheckpoints()), ...((await keyValue?.store.readCheckpoints()) ?? [])] };
+    const partitions = postgresPartitionPositions(readsModels);
     const noDaemon = { statuses: () => [], onProgress: () => () => undefined };
-    metricsRoutes(app, {
+    const registry = metricsRoutes(app, {
       eventStore: readEventStore,
       projectionStore: checkpoints,
       daemon: daemon ?? noDaemon,
@@ -318,6 +337,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       readerHoldback: () => readerHoldback(readsEvents),
       ...(commands === undefined ? {} : { commands }),
     });
+    partitionMetrics(registry, { eventStore: readEventStore, partitions: () => partitions.read() });
     const distinctClients = [...new Set<PostgresClient>([readsEvents, readsModels])];
     // on a server, other processes' transactions can hold every reader back: say who, once per episode, and in health
     const holdbackWatch = readsEvents.capabilities.multipleConnections ? watchReaderHoldback(readsEvents, coreLogger === undefined ? {} : { logger: coreLogger }) : undefined;
@@ -335,7 +355,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
         if (problem !== undefined) throw new Error(problem);
       },
     });
-    projectionRoutes(app, { eventStore: readEventStore, projectionStore: checkpoints, daemon: daemon ?? noDaemon, lagThresholdsMs });
+    projectionRoutes(app, { eventStore: readEventStore, projectionStore: checkpoints, daemon: daemon ?? noDaemon, lagThresholdsMs, partitions: () => partitions.read() });
     liveMetricsRoutes(app, { eventStore: readEventStore, projectionStore: checkpoints, daemon: daemon ?? noDaemon, lagThresholdsMs, ...(commands === undefined ? {} : { commands }) });
     // every projection can be paused, rebuilt and have its dead letters handled, wherever it lives
     const redisNames = new Set(keyValue === undefined ? [] : [redisOrderSummaries.name]);
@@ -374,6 +394,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     await app.listen({ port, host });
     daemon?.start();
     relay?.start();
+    partitionedProjector?.start();
     if (options.seed !== undefined && options.seed !== false && commands !== undefined) {
       seeding = seedWhenEmpty(commands, eventStore, options.seed === true ? {} : options.seed, coreLogger);
     }
@@ -391,6 +412,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       daemon,
       commands,
       relay,
+      partitionedProjector,
       close: () => (closing ??= closeAll()),
     };
   } catch (error) {

@@ -84,3 +84,7 @@ export type { PointInLog } from './point-in-log.js';
 export { appendedBy, parsePointInLog } from './point-in-log.js';
 export type { EventSchema, EventSchemas, StoredSchemaVersion, Upcaster } from './schema-evolution.js';
 export { defineEventSchemas, evolvingEventStore, schemaVersionOf, UnknownSchemaVersion } from './schema-evolution.js';
+export type { PartitionBatch, PartitionCheckpoint, PartitionClaim, PartitionGroup, PartitionLedger, PartitionPosition } from './partitioned-projection.js';
+export { assignedPartitions, furthest, lowestPartition } from './partitioned-projection.js';
+export type { PartitionPositionSource } from './partitioned-checkpoint-feed.js';
+export { partitionedCheckpointFeed } from './partitioned-checkpoint-feed.js';

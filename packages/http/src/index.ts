@@ -41,3 +41,6 @@ export { liveMetricsRoutes } from './live-metrics-routes.js';
 export type { LiveMetrics, LiveMetricsRoutesOptions, LiveProjection } from './live-metrics-routes.js';
 export { staticSiteRoutes } from './static-site.js';
 export type { StaticSiteOptions } from './static-site.js';
+export type { PartitionMetricsOptions } from './partition-metrics.js';
+export { partitionMetrics } from './partition-metrics.js';
+export { PartitionOverview, partitionOverview } from './partition-overview.js';

@@ -28,3 +28,5 @@ export { watchReaderHoldback } from './reader-holdback-watch.js';
 export { storeIdentity } from './store-identity.js';
 export { readerHoldback } from './reader-holdback.js';
 export { storedSchemaVersions } from './stored-schema-versions.js';
+export type { PostgresPartitionLedgerOptions } from './partition-checkpoints.js';
+export { partitionsChannel, postgresPartitionLedger, postgresPartitionPositions } from './partition-checkpoints.js';

@@ -7,7 +7,8 @@ import { idempotencyKeys } from './0005-idempotency-keys.js';
 import { projectionLeases } from './0006-projection-leases.js';
 import { streamOrderGuard } from './0007-stream-order-guard.js';
 import { storeIdentity } from './0008-store-identity.js';
+import { partitionCheckpoints } from './0009-partition-checkpoints.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
-export const migrations: readonly Migration[] = [eventLog, checkpoints, projectionAdministration, snapshots, idempotencyKeys, projectionLeases, streamOrderGuard, storeIdentity];
+export const migrations: readonly Migration[] = [eventLog, checkpoints, projectionAdministration, snapshots, idempotencyKeys, projectionLeases, streamOrderGuard, storeIdentity, partitionCheckpoints];

@@ -1,0 +1,296 @@
+// The partitioned projector: one process's share of a partition group. It says it is alive, computes its share of
+// the buckets from the workers alive, leases those partitions (fenced, in the read store), reads each with an ordered
+// consumer filtered to `<prefix>.<p>.>` after its checkpoint, and commits batch and checkpoint in one transaction.
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
+import { assignedPartitions, CheckpointMoved, silentLogger, sleep, type Logger, type PartitionClaim, type PartitionGroup, type PartitionLedger } from '@twofold/core';
+import { parseBusUrl } from './bus-url.js';
+import { checkPartitions, checkSubjectPrefix, parseEventSubject, partitionFilter } from './partition-subjects.js';
+import { partitionTail, type PartitionTail } from './partition-tail.js';
+import { readOrdered } from './ordered-reader.js';
+import { cursorOfMessage, decodeRelayedEvent, relayHeaders } from './relayed-event.js';
+
+export interface PartitionedProjectorOptions {
+  readonly servers: string | readonly string[];
+  readonly ledger: PartitionLedger;
+  readonly group: PartitionGroup;
+  readonly streamName?: string;
+  readonly subjectPrefix?: string;
+  /** This worker's name in the ledger (default: host, pid and a random suffix). */
+  readonly worker?: string;
+  /** Leases and liveness last this long unrenewed (default 5,000 ms): a lost worker's partitions move after about this. */
+  readonly leaseTtlMs?: number;
+  /** How often the worker renews, and looks again at who is alive (default leaseTtlMs / 5). */
+  readonly tickMs?: number;
+  /** Messages per batch at most (default 500). */
+  readonly batchSize?: number;
+  /** How often idle partitions' positions are written to their rows (announced at once regardless; default 1,000 ms). */
+  readonly recordIntervalMs?: number;
+  readonly logger?: Logger;
+}
+
+export interface PartitionRunStats {
+  readonly partition: number;
+  readonly fence: number;
+  readonly sequence: number;
+  readonly position: number;
+  readonly applied: number;
+  readonly idleAtTail: boolean;
+}
+
+export interface PartitionedProjectorStats {
+  readonly worker: string;
+  readonly state: 'idle' | 'connecting' | 'running' | 'stopped';
+  readonly liveWorkers: readonly string[];
+  readonly partitions: readonly PartitionRunStats[];
+  /** Events applied by this process, and consumers recreated after a stall or failure. */
+  readonly applied: number;
+  readonly recreated: number;
+  readonly tailSequence: number | undefined;
+  readonly lastError: string | undefined;
+}
+
+export interface PartitionedProjector {
+  start(): void;
+  stop(): Promise<void>;
+  stats(): PartitionedProjectorStats;
+}
+
+interface Run {
+  claim: PartitionClaim;
+  applied: number;
+  /** Checked: no message of the partition between its checkpoint and where the tail follower began. */
+  clearBefore: boolean;
+  readonly abort: AbortController;
+  done: Promise<void>;
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export function createPartitionedProjector(options: PartitionedProjectorOptions): PartitionedProjector {
+  const { ledger, group, streamName = 'TWOFOLD_EVENTS', subjectPrefix = 'twofold.events', leaseTtlMs = 5_000, batchSize = 500, recordIntervalMs = 1_000, logger = silentLogger } = options;
+  const { tickMs = Math.max(100, Math.floor(leaseTtlMs / 5)) } = options;
+  const worker = options.worker ?? `${hostname()} pid ${process.pid} ${randomUUID().slice(0, 8)}`;
+  const servers = typeof options.servers === 'string' ? parseBusUrl(options.servers) : [...options.servers];
+  checkSubjectPrefix(subjectPrefix);
+  checkPartitions(group.partitions);
+  const runs = new Map<number, Run>();
+  const tail: PartitionTail = partitionTail();
+  const stats = { state: 'idle' as PartitionedProjectorStats['state'], liveWorkers: [] as readonly string[], applied: 0, recreated: 0, lastError: undefined as string | undefined };
+  let controller: AbortController | undefined;
+  let running: Promise<void> | undefined;
+
+  const idle = (run: Run): boolean => tail.idleAtTail(run.claim.partition, run.claim.sequence, run.clearBefore);
+
+  // idle partitions are announced as standing at the tail, coalesced to one announcement per few milliseconds
+  let announceTimer: NodeJS.Timeout | undefined;
+  let announcedTail = 0;
+  const scheduleAnnounce = (): void => {
+    announceTimer ??= setTimeout(() => {
+      announceTimer = undefined;
+      const at = tail.tail;
+      if (at === undefined || at.sequence <= announcedTail) return;
+      announcedTail = at.sequence;
+      const positions = [...runs.values()].filter(idle).map((run) => ({ partition: run.claim.partition, cursor: at.cursor, lastEventAt: at.lastEventAt }));
+      ledger.announce(group.name, positions);
+    }, 5);
+  };
+
+  /** Whether the partition has a message after its checkpoint and before the tail follower's first: asked of the stream's leader. */
+  async function checkClearBefore(jsm: JetStreamManager, run: Run): Promise<void> {
+    const from = tail.seenFrom;
+    if (from === undefined || run.clearBefore) return;
+    const request = { seq: run.claim.sequence + 1, next_by_subj: partitionFilter(subjectPrefix, run.claim.partition) };
+    let next: Awaited<ReturnType<JetStreamManager['streams']['getMessage']>>;
+    try {
+      next = await jsm.streams.getMessage(streamName, request as unknown as { seq: number });
+    } catch {
+      return; // unknown: asked again after the next batch or restart
+    }
+    if (tail.seenFrom === from && (next === null || next.seq >= from)) {
+      run.clearBefore = true;
+      announcedTail = 0;
+      scheduleAnnounce();
+    }
+  }
+
+  function runPartition(js: JetStreamClient, jsm: JetStreamManager, claim: PartitionClaim, signal: AbortSignal): Run {
+    const abort = new AbortController();
+    signal.addEventListener('abort', () => abort.abort(), { once: true });
+    const run: Run = { claim, applied: 0, clearBefore: false, abort, done: Promise.resolve() };
+    const { partition } = claim;
+    const handle = async (messages: readonly JsMsg[]): Promise<'continue' | 'stop'> => {
+      const fresh = messages.filter((message) => message.seq > run.claim.sequence);
+      if (fresh.length === 0) return 'continue';
+      const events = fresh.map((message) => decodeRelayedEvent(subjectPrefix, { subject: message.subject, headers: message.headers, data: message.data }));
+      const last = events.at(-1)!;
+      const toCursor = { transactionId: last.transactionId, position: last.globalPosition };
+      try {
+        await ledger.commit(group.name, { claim: run.claim, toSequence: fresh.at(-1)!.seq, toCursor, lastEventAt: last.recordedAt, events });
+      } catch (error) {
+        if (!(error instanceof CheckpointMoved)) throw error;
+        logger.warn({ group: group.name, partition, fence: run.claim.fence }, 'partition lease lost: its batch was refused');
+        abort.abort();
+        return 'stop';
+      }
+      run.claim = { ...run.claim, sequence: fresh.at(-1)!.seq, cursor: toCursor };
+      run.applied += events.length;
+      stats.applied += events.length;
+      if (!run.clearBefore) await checkClearBefore(jsm, run);
+      scheduleAnnounce();
+      return 'continue';
+    };
+    run.done = (async () => {
+      await checkClearBefore(jsm, run);
+      await readOrdered({
+        js, streamName, filter: partitionFilter(subjectPrefix, partition), batchSize, signal: abort.signal, handle, logger,
+        after: () => run.claim.sequence,
+        onRecreate: () => void stats.recreated++,
+      });
+    })().catch((error: unknown) => {
+      stats.lastError = messageOf(error);
+      logger.error({ group: group.name, partition, err: error }, 'partition runner ended');
+    });
+    return run;
+  }
+
+  /** Follows the whole stream, headers only, to learn its tail and which partitions it saw messages of. */
+  async function followTail(js: JetStreamClient, jsm: JetStreamManager, signal: AbortSignal): Promise<void> {
+    await readOrdered({
+      js, streamName, filter: `${subjectPrefix}.>`, headersOnly: true, batchSize: 1_000, signal, logger,
+      after: () => tail.tail?.sequence ?? 0,
+      onCreated: (after) => {
+        tail.restarted(after);
+        for (const run of runs.values()) run.clearBefore = false;
+        for (const run of runs.values()) void checkClearBefore(jsm, run);
+      },
+      onRecreate: () => void stats.recreated++,
+      async handle(messages) {
+        for (const message of messages) {
+          const headers = message.headers;
+          if (headers === undefined) continue;
+          const { partition } = parseEventSubject(subjectPrefix, message.subject);
+          tail.saw(partition, { sequence: message.seq, cursor: cursorOfMessage(headers), lastEventAt: new Date(headers.get(relayHeaders.recordedAt)) });
+        }
+        scheduleAnnounce();
+        return 'continue';
+      },
+    });
+  }
+
+  /** One round: say alive, renew, give back what is no longer ours, take what is. */
+  async function tick(js: JetStreamClient, jsm: JetStreamManager, signal: AbortSignal): Promise<void> {
+    const live = await ledger.heartbeat(group.name, worker, leaseTtlMs);
+    stats.liveWorkers = live;
+    const wanted = new Set(assignedPartitions(live, worker, group.partitions));
+    const held = [...runs.values()];
+    const renewed = new Set(await ledger.renew(group.name, worker, held.map((run) => run.claim), leaseTtlMs));
+    for (const run of held) {
+      const lost = !renewed.has(run.claim.partition);
+      if (!lost && wanted.has(run.claim.partition)) continue;
+      runs.delete(run.claim.partition);
+      run.abort.abort();
+      await run.done;
+      if (!lost) await ledger.release(group.name, worker, run.claim);
+      logger.info({ group: group.name, partition: run.claim.partition, lost }, lost ? 'partition lease lost' : 'partition handed over');
+    }
+    for (const partition of wanted) {
+      if (runs.has(partition) || signal.aborted) continue;
+      const claim = await ledger.acquire(group.name, partition, worker, leaseTtlMs);
+      if (claim === undefined) continue;
+      logger.info({ group: group.name, partition, fence: claim.fence, sequence: claim.sequence }, 'partition taken');
+      runs.set(partition, runPartition(js, jsm, claim, signal));
+    }
+  }
+
+  async function connectUntilStopped(signal: AbortSignal): Promise<NatsConnection | undefined> {
+    while (!signal.aborted) {
+      try {
+        return await connect({ servers, name: `twofold projector ${worker}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      } catch (error) {
+        stats.lastError = messageOf(error);
+        await sleep(1_000, signal);
+      }
+    }
+    return undefined;
+  }
+
+  async function run(signal: AbortSignal): Promise<void> {
+    stats.state = 'connecting';
+    const nc = await connectUntilStopped(signal);
+    if (nc === undefined) return;
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    stats.state = 'running';
+    const following = followTail(js, jsm, signal);
+    let lastTickAt = performance.now();
+    let recordedAt = 0;
+    try {
+      while (!signal.aborted) {
+        try {
+          await tick(js, jsm, signal);
+          lastTickAt = performance.now();
+          stats.lastError = undefined;
+        } catch (error) {
+          stats.lastError = messageOf(error);
+          logger.error({ group: group.name, err: error }, 'partition lease round failed');
+          // unrenewed for a whole lease: stop applying (the ledger would refuse the batches anyway)
+          if (performance.now() - lastTickAt > leaseTtlMs) for (const [partition, lost] of runs) (runs.delete(partition), lost.abort.abort());
+        }
+        const at = tail.tail;
+        if (at !== undefined && Date.now() - recordedAt >= recordIntervalMs) {
+          recordedAt = Date.now();
+          const idleRuns = [...runs.values()].filter(idle);
+          await ledger.recordPositions(group.name, idleRuns.map((r) => ({ partition: r.claim.partition, fence: r.claim.fence, cursor: at.cursor, lastEventAt: at.lastEventAt }))).catch(() => undefined);
+        }
+        await sleep(tickMs, signal);
+      }
+    } finally {
+      const held = [...runs.values()];
+      runs.clear();
+      held.forEach((r) => r.abort.abort());
+      await Promise.all(held.map((r) => r.done));
+      await Promise.all(held.map((r) => ledger.release(group.name, worker, r.claim).catch(() => undefined)));
+      // no longer alive: the others count without this worker at their next round
+      await ledger.heartbeat(group.name, worker, 0).catch(() => undefined);
+      await following.catch(() => undefined);
+      clearTimeout(announceTimer);
+      await nc.close().catch(() => undefined);
+      stats.state = 'stopped';
+    }
+  }
+
+  return {
+    start() {
+      if (controller !== undefined) return;
+      controller = new AbortController();
+      // every partition run listens to it
+      setMaxListeners(0, controller.signal);
+      running = run(controller.signal).catch((error: unknown) => {
+        stats.lastError = messageOf(error);
+        logger.error({ err: error }, 'partitioned projector ended');
+      });
+    },
+    async stop() {
+      controller?.abort();
+      await running;
+    },
+    stats() {
+      return {
+        worker,
+        state: stats.state,
+        liveWorkers: stats.liveWorkers,
+        partitions: [...runs.values()]
+          .map((r) => ({ partition: r.claim.partition, fence: r.claim.fence, sequence: r.claim.sequence, position: r.claim.cursor.position, applied: r.applied, idleAtTail: idle(r) }))
+          .sort((a, b) => a.partition - b.partition),
+        applied: stats.applied,
+        recreated: stats.recreated,
+        tailSequence: tail.tail?.sequence,
+        lastError: stats.lastError,
+      };
+    },
+  };
+}
