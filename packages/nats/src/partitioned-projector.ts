@@ -85,18 +85,20 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
 
   const idle = (run: Run): boolean => tail.idleAtTail(run.claim.partition, run.claim.sequence, run.clearBefore);
 
-  // idle partitions are announced as standing at the tail, coalesced to one announcement per few milliseconds
+  // idle partitions are announced as standing at the tail (each once per tail it reaches: a partition that becomes
+  // idle by committing its last message is announced at the tail it caught up with), coalesced to one announcement
+  // per few milliseconds
   let announceTimer: NodeJS.Timeout | undefined;
-  let announcedTail = 0;
+  const announcedAt = new Map<number, number>();
   const scheduleAnnounce = (): void => {
     announceTimer ??= setTimeout(() => {
       announceTimer = undefined;
       const at = tail.tail;
-      if (at === undefined || at.sequence <= announcedTail) return;
-      announcedTail = at.sequence;
-      const positions = [...runs.values()].filter(idle).map((run) => ({ partition: run.claim.partition, cursor: at.cursor, lastEventAt: at.lastEventAt }));
-      ledger.announce(group.name, positions);
-    }, 5);
+      if (at === undefined) return;
+      const due = [...runs.values()].filter((run) => idle(run) && (announcedAt.get(run.claim.partition) ?? 0) < at.sequence);
+      for (const run of due) announcedAt.set(run.claim.partition, at.sequence);
+      ledger.announce(group.name, due.map((run) => ({ partition: run.claim.partition, cursor: at.cursor, lastEventAt: at.lastEventAt })));
+    }, 2);
   };
 
   /** Whether the partition has a message after its checkpoint and before the tail follower's first: asked of the stream's leader. */
@@ -112,7 +114,6 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
     }
     if (tail.seenFrom === from && (next === null || next.seq >= from)) {
       run.clearBefore = true;
-      announcedTail = 0;
       scheduleAnnounce();
     }
   }
@@ -164,6 +165,7 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
       after: () => tail.tail?.sequence ?? 0,
       onCreated: (after) => {
         tail.restarted(after);
+        announcedAt.clear();
         for (const run of runs.values()) run.clearBefore = false;
         for (const run of runs.values()) void checkClearBefore(jsm, run);
       },
@@ -202,6 +204,7 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
       const claim = await ledger.acquire(group.name, partition, worker, leaseTtlMs);
       if (claim === undefined) continue;
       logger.info({ group: group.name, partition, fence: claim.fence, sequence: claim.sequence }, 'partition taken');
+      announcedAt.delete(partition);
       runs.set(partition, runPartition(js, jsm, claim, signal));
     }
   }
