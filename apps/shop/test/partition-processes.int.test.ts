@@ -3,9 +3,8 @@
 // projector killed mid-batch has its partitions taken over within 10 s, one paused (SIGSTOP) past its lease and
 // resumed commits nothing under its old fences, and the read models end equal to a rebuild from scratch.
 import { createTestDatabase, startNatsServers, type NatsTestServers, type TestDatabase } from '@twofold/testing';
-import { openSqlClient } from '@twofold/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startShop } from '../src/shop-server.js';
+import { expectEqualToARebuild, placeOrdersUntilStopped } from './partition-fixture.js';
 import { product, request } from './shop-fixture.js';
 import { spawnShop, type ShopProcess } from './spawn-shop.js';
 
@@ -79,21 +78,8 @@ describe('partitioned projectors in processes of their own', () => {
 
   it('under load: a killed projector\'s partitions move within 10 s, a paused one commits nothing when resumed, and the read models equal a rebuild', async () => {
     const [a, b] = processes.slice(-2) as [ShopProcess, ShopProcess];
-    let writing = true;
-    let placedCount = 0;
-    let lastToken = '0';
-    const writer = async (w: number): Promise<void> => {
-      for (let i = 0; writing; i++) {
-        const orderId = `load-${w}-${i}`;
-        const placed = await request(front.url, 'POST', '/api/orders', { orderId, customerId: `c-${i % 9}`, currency: 'EUR', lines: [{ sku: `PP-${i % 6}`, quantity: 1 }] });
-        expect(placed.status, JSON.stringify(placed.body)).toBe(202);
-        placedCount++;
-        lastToken = placed.headers.get('x-position')!;
-        if (i % 3 === 0) expect((await request(front.url, 'POST', `/api/orders/${orderId}/pay`, { amountCents: 1_000, paymentRef: `p-${orderId}` })).status).toBe(202);
-      }
-    };
-    const writers = [writer(0), writer(1)];
-    await expect.poll(() => placedCount, { timeout: 10_000 }).toBeGreaterThan(50);
+    const load = placeOrdersUntilStopped(front.url, ['PP-0', 'PP-1', 'PP-2', 'PP-3', 'PP-4', 'PP-5']);
+    await expect.poll(() => load.placed(), { timeout: 10_000 }).toBeGreaterThan(50);
 
     // worker loss: SIGKILL, in the middle of whatever batch it was committing
     const killedAt = performance.now();
@@ -114,35 +100,10 @@ describe('partitioned projectors in processes of their own', () => {
     await expect.poll(() => shares(a, c), { timeout: 15_000, interval: 200 }).toEqual([16, 16]);
     expect(c.output()).toMatch(/partition lease lost|lease round failed|batch was refused/);
 
-    writing = false;
-    await Promise.all(writers);
+    await load.stop();
     // every partition has passed the last token: the read models hold every acknowledged command
-    const caughtUp = await request(queries.url, 'GET', '/api/orders?limit=1', undefined, { 'X-Min-Position': lastToken, 'X-Wait-Ms': '20000' });
+    const caughtUp = await request(queries.url, 'GET', '/api/orders?limit=1', undefined, { 'X-Min-Position': load.lastToken(), 'X-Wait-Ms': '20000' });
     expect(caughtUp.headers.get('x-consistency')).toBe('caught-up');
-
-    // a rebuild from scratch: the same log projected by one unpartitioned daemon into a read store of its own
-    const fresh = await createTestDatabase(undefined, { label: 'partition-rebuild' });
-    const rebuild = await startShop({ store: database.url, readStore: fresh.url, roles: new Set(['projector']), port: 0, projectorThread: false });
-    try {
-      const head = (await rebuild.eventStore.head())!.cursor.position;
-      const tables = { orderSummaries: 'order_summaries', orderSearch: 'order_search', productCatalog: 'product_catalog' } as const;
-      await expect
-        .poll(async () => (await rebuild.projectionStore.readCheckpoints(Object.keys(tables))).every((c) => c.cursor.position >= head), { timeout: 60_000, interval: 200 })
-        .toBe(true);
-      const live = await openSqlClient(database.url);
-      try {
-        for (const [, table] of Object.entries(tables)) {
-          const dump = `SELECT to_jsonb(t) AS row FROM ${table} t ORDER BY 1`;
-          const [got, want] = await Promise.all([live.query<{ row: unknown }>(dump), rebuild.readClient.query<{ row: unknown }>(dump)]);
-          expect(got.rows.length, table).toBeGreaterThan(placedCount > 0 && table !== 'product_catalog' ? placedCount - 1 : 5);
-          expect(got.rows, table).toEqual(want.rows);
-        }
-      } finally {
-        await live.close();
-      }
-    } finally {
-      await rebuild.close();
-      await fresh.drop();
-    }
+    await expectEqualToARebuild(database.url, database.url, load.placed());
   }, 180_000);
 });
