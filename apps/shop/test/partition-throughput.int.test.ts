@@ -1,6 +1,6 @@
-// Measurement, not a check (runs only with TWOFOLD_PARTITION_BENCH=1): how fast 1 and 2 projector processes build the
+// Measurement, not a check (runs only with TWOFOLD_PARTITION_BENCH=1): how fast 1, 2 and 4 projector processes build the
 // partitioned read models from a JetStream stream that already holds a seeded shop's log, and the CPU each spends.
-//   TWOFOLD_PARTITION_BENCH=1 [TWOFOLD_PARTITION_BENCH_ORDERS=3000] npx vitest run apps/shop/test/partition-throughput.int.test.ts
+//   TWOFOLD_PARTITION_BENCH=1 [TWOFOLD_PARTITION_BENCH_ORDERS=3000] [TWOFOLD_PARTITION_BENCH_WORKERS=1,2,4] npx vitest run apps/shop/test/partition-throughput.int.test.ts
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +47,7 @@ describe.skipIf(!enabled)('partitioned projection throughput', () => {
     await nats?.stop();
   });
 
-  for (const workers of [1, 2]) {
+  for (const workers of (process.env['TWOFOLD_PARTITION_BENCH_WORKERS'] ?? '1,2,4').split(',').map(Number)) {
     it(`${workers} projector process(es)`, async () => {
       const readStore = await createTestDatabase(undefined, { label: `partition-bench-${workers}` });
       const projectors: ShopProcess[] = [];
