@@ -1,32 +1,32 @@
 // The partitioned projector: one process's share of a partition group. It says it is alive, computes its share of
 // the buckets from the workers alive, leases those partitions (fenced, in the read store), reads each with an ordered
 // consumer filtered to `<prefix>.<p>.>` after its checkpoint, and commits batch and checkpoint in one transaction.
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import { assignedPartitions, CheckpointMoved, silentLogger, sleep, type Logger, type PartitionClaim, type PartitionGroup, type PartitionLedger } from '@twofold/core';
+import { assignedPartitions, silentLogger, sleep, type Logger, type PartitionGroup, type PartitionLedger } from '@twofold/core';
 import { parseBusUrl } from './bus-url.js';
-import { checkPartitions, checkSubjectPrefix, parseEventSubject, partitionFilter } from './partition-subjects.js';
+import { checkPartitions, checkSubjectPrefix, parseEventSubject } from './partition-subjects.js';
+import { checkClearBefore, startPartitionRun, type PartitionRun, type PartitionRunContext } from './partition-run.js';
 import { partitionTail, type PartitionTail } from './partition-tail.js';
 import { readOrdered } from './ordered-reader.js';
-import { cursorOfMessage, decodeRelayedEvent, relayHeaders } from './relayed-event.js';
+import { cursorOfMessage, relayHeaders } from './relayed-event.js';
 
 export interface PartitionedProjectorOptions {
   readonly servers: string | readonly string[];
   readonly ledger: PartitionLedger;
   readonly group: PartitionGroup;
-  readonly streamName?: string;
-  readonly subjectPrefix?: string;
+  readonly streamName?: string; // default TWOFOLD_EVENTS
+  readonly subjectPrefix?: string; // default twofold.events
   /** This worker's name in the ledger (default: host, pid and a random suffix). */
   readonly worker?: string;
   /** Leases and liveness last this long unrenewed (default 5,000 ms): a lost worker's partitions move after about this. */
   readonly leaseTtlMs?: number;
   /** How often the worker renews, and looks again at who is alive (default leaseTtlMs / 5). */
   readonly tickMs?: number;
-  /** Messages per batch at most (default 500). */
-  readonly batchSize?: number;
+  readonly batchSize?: number; // messages per batch at most (default 500)
   /** How often idle partitions' positions are written to their rows (announced at once regardless; default 1,000 ms). */
   readonly recordIntervalMs?: number;
   readonly logger?: Logger;
@@ -59,15 +59,6 @@ export interface PartitionedProjector {
   stats(): PartitionedProjectorStats;
 }
 
-interface Run {
-  claim: PartitionClaim;
-  applied: number;
-  /** Checked: no message of the partition between its checkpoint and where the tail follower began. */
-  clearBefore: boolean;
-  readonly abort: AbortController;
-  done: Promise<void>;
-}
-
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export function createPartitionedProjector(options: PartitionedProjectorOptions): PartitionedProjector {
@@ -77,17 +68,16 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
   const servers = typeof options.servers === 'string' ? parseBusUrl(options.servers) : [...options.servers];
   checkSubjectPrefix(subjectPrefix);
   checkPartitions(group.partitions);
-  const runs = new Map<number, Run>();
+  const runs = new Map<number, PartitionRun>();
   const tail: PartitionTail = partitionTail();
   const stats = { state: 'idle' as PartitionedProjectorStats['state'], liveWorkers: [] as readonly string[], applied: 0, recreated: 0, lastError: undefined as string | undefined };
   let controller: AbortController | undefined;
   let running: Promise<void> | undefined;
 
-  const idle = (run: Run): boolean => tail.idleAtTail(run.claim.partition, run.claim.sequence, run.clearBefore);
+  const idle = (run: PartitionRun): boolean => tail.idleAtTail(run.claim.partition, run.claim.sequence, run.clearBefore);
 
-  // idle partitions are announced as standing at the tail (each once per tail it reaches: a partition that becomes
-  // idle by committing its last message is announced at the tail it caught up with), coalesced to one announcement
-  // per few milliseconds
+  // idle partitions are announced at the tail, each once per tail it reaches (one that became idle by committing its
+  // last message, at the tail it caught up with), coalesced to one announcement per few milliseconds
   let announceTimer: NodeJS.Timeout | undefined;
   const announcedAt = new Map<number, number>();
   const scheduleAnnounce = (): void => {
@@ -101,73 +91,34 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
     }, 2);
   };
 
-  /** Whether the partition has a message after its checkpoint and before the tail follower's first: asked of the stream's leader. */
-  async function checkClearBefore(jsm: JetStreamManager, run: Run): Promise<void> {
-    const from = tail.seenFrom;
-    if (from === undefined || run.clearBefore) return;
-    const request = { seq: run.claim.sequence + 1, next_by_subj: partitionFilter(subjectPrefix, run.claim.partition) };
-    let next: Awaited<ReturnType<JetStreamManager['streams']['getMessage']>>;
-    try {
-      next = await jsm.streams.getMessage(streamName, request as unknown as { seq: number });
-    } catch {
-      return; // unknown: asked again after the next batch or restart
-    }
-    if (tail.seenFrom === from && (next === null || next.seq >= from)) {
-      run.clearBefore = true;
-      scheduleAnnounce();
-    }
-  }
-
-  function runPartition(js: JetStreamClient, jsm: JetStreamManager, claim: PartitionClaim, signal: AbortSignal): Run {
-    const abort = new AbortController();
-    signal.addEventListener('abort', () => abort.abort(), { once: true });
-    const run: Run = { claim, applied: 0, clearBefore: false, abort, done: Promise.resolve() };
-    const { partition } = claim;
-    const handle = async (messages: readonly JsMsg[]): Promise<'continue' | 'stop'> => {
-      const fresh = messages.filter((message) => message.seq > run.claim.sequence);
-      if (fresh.length === 0) return 'continue';
-      const events = fresh.map((message) => decodeRelayedEvent(subjectPrefix, { subject: message.subject, headers: message.headers, data: message.data }));
-      const last = events.at(-1)!;
-      const toCursor = { transactionId: last.transactionId, position: last.globalPosition };
-      try {
-        await ledger.commit(group.name, { claim: run.claim, toSequence: fresh.at(-1)!.seq, toCursor, lastEventAt: last.recordedAt, events });
-      } catch (error) {
-        if (!(error instanceof CheckpointMoved)) throw error;
-        logger.warn({ group: group.name, partition, fence: run.claim.fence }, 'partition lease lost: its batch was refused');
-        abort.abort();
-        return 'stop';
-      }
-      run.claim = { ...run.claim, sequence: fresh.at(-1)!.seq, cursor: toCursor };
-      run.applied += events.length;
-      stats.applied += events.length;
-      if (!run.clearBefore) await checkClearBefore(jsm, run);
-      scheduleAnnounce();
-      return 'continue';
-    };
-    run.done = (async () => {
-      await checkClearBefore(jsm, run);
-      await readOrdered({
-        js, streamName, filter: partitionFilter(subjectPrefix, partition), batchSize, signal: abort.signal, handle, logger,
-        after: () => run.claim.sequence,
-        onRecreate: () => void stats.recreated++,
-      });
-    })().catch((error: unknown) => {
-      stats.lastError = messageOf(error);
-      logger.error({ group: group.name, partition, err: error }, 'partition runner ended');
-    });
-    return run;
-  }
+  const runContext = (js: JetStreamClient, jsm: JetStreamManager): PartitionRunContext => ({
+    js, jsm, ledger, group: group.name, streamName, subjectPrefix, batchSize, tail, logger,
+    onApplied: (events) => void (stats.applied += events),
+    onIdleChanged: scheduleAnnounce,
+    onRecreate: () => void stats.recreated++,
+    onError: (error) => void (stats.lastError = messageOf(error)),
+  });
 
   /** Follows the whole stream, headers only, to learn its tail and which partitions it saw messages of. */
   async function followTail(js: JetStreamClient, jsm: JetStreamManager, signal: AbortSignal): Promise<void> {
+    // from the stream's last message on (what came before is checked per partition, not replayed)
+    let startAfter: number | undefined;
+    while (startAfter === undefined && !signal.aborted) {
+      try {
+        startAfter = Math.max(0, (await jsm.streams.info(streamName)).state.last_seq - 1);
+      } catch (error) {
+        stats.lastError = messageOf(error);
+        await sleep(1_000, signal);
+      }
+    }
     await readOrdered({
       js, streamName, filter: `${subjectPrefix}.>`, headersOnly: true, batchSize: 1_000, signal, logger,
-      after: () => tail.tail?.sequence ?? 0,
+      after: () => tail.tail?.sequence ?? startAfter ?? 0,
       onCreated: (after) => {
         tail.restarted(after);
         announcedAt.clear();
         for (const run of runs.values()) run.clearBefore = false;
-        for (const run of runs.values()) void checkClearBefore(jsm, run);
+        for (const run of runs.values()) void checkClearBefore(runContext(js, jsm), run);
       },
       onRecreate: () => void stats.recreated++,
       async handle(messages) {
@@ -205,7 +156,7 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
       if (claim === undefined) continue;
       logger.info({ group: group.name, partition, fence: claim.fence, sequence: claim.sequence }, 'partition taken');
       announcedAt.delete(partition);
-      runs.set(partition, runPartition(js, jsm, claim, signal));
+      runs.set(partition, startPartitionRun(runContext(js, jsm), claim, signal));
     }
   }
 
