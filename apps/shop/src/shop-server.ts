@@ -57,6 +57,7 @@ import { shopClients, type PoolSizes, type SessionTimeouts } from './shop-client
 import { isEmbedded, keyValueNamespace, openKeyValueStore, openShopProjector, shopProjections, sqlProjectionsOf } from './shop-projector.js';
 import { threadedProjector, type ThreadedProjector } from './threaded-projector.js';
 import { openShopPartitionedProjector, shopPartitionGroup, withPartitions } from './partitioned-read-models.js';
+import { isStandby, polledOnly } from './standby-read-store.js';
 
 export { shopProjections, shopProjectionsBesideTheLog } from './shop-projector.js';
 
@@ -224,7 +225,10 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     const readsEvents = await clients.clientFor('reads', store);
     const readsModels = await clients.clientFor('reads', modelsUrl);
     await migrate(readsEvents);
-    if (readsModels !== readsEvents) await migrate(readsModels);
+    // a read store that is a streaming replica serves queries only (see standby-read-store.ts)
+    const modelsOnStandby = readsModels !== readsEvents && (await isStandby(readsModels));
+    if (modelsOnStandby && (roles.has('projector') || roles.has('relay'))) throw new Error('the read store is a standby (a read-only replica): run only the query and command roles on it');
+    if (readsModels !== readsEvents && !modelsOnStandby) await migrate(readsModels);
     // a store holding an event version this code cannot read is refused here, before anything reads it
     shopEventSchemas.verify(await storedSchemaVersions(readsEvents));
     const readEventStore = shopEventStore(postgresEventStore(readsEvents));
@@ -260,7 +264,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
 
     // every role may read the read models, so their tables exist before the first query
     const sqlProjections = sqlProjectionsOf(storage);
-    for (const projection of sqlProjections) await projectionStore.prepare(projection);
+    if (!modelsOnStandby) for (const projection of sqlProjections) await projectionStore.prepare(projection);
     // the Redis namespace is settled here, once, so the projector (in a thread or not) writes where the queries read
     const namespace = kv === undefined ? undefined : await keyValueNamespace(readsEvents, readEventStore, kvKeyPrefix);
     if (namespace !== undefined) storage.kvKeyPrefix = namespace.keyPrefix;
@@ -309,7 +313,8 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       [...shopProjections, redisOrderSummaries].flatMap((p) => (p.lagThresholdMs === undefined ? [] : [[p.name, p.lagThresholdMs] as const])),
     );
     // partitioned read models count as far as their lowest partition, in every process (rows found in the read store)
-    const gate = createConsistencyGate({ eventStore, projectionStore: withPartitions(checkpointFeed(projectionStore, daemon, new Set(sqlProjections.map((p) => p.name))), readsModels) });
+    const gateFeed = withPartitions(checkpointFeed(projectionStore, daemon, new Set(sqlProjections.map((p) => p.name))), readsModels);
+    const gate = createConsistencyGate({ eventStore, projectionStore: modelsOnStandby ? polledOnly(gateFeed) : gateFeed });
     gates.push(gate);
     app = await createHttpApp({
       consistencyGate: gate,

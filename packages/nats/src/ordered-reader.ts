@@ -100,6 +100,7 @@ export async function readOrdered(options: OrderedReadOptions): Promise<void> {
     onRecreate?.(reason);
     logger.warn({ stream: streamName, filter, reason, backoffMs: backoff }, 'ordered consumer recreated from the last sequence handled');
     await sleep(backoff, signal);
-    backoff = Math.min(backoff * 2, 5_000);
+    // at most 1 s: a consumer recreated during an election should follow the new leader soon after it is elected
+    backoff = Math.min(backoff * 2, 1_000);
   }
 }

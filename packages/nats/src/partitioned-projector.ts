@@ -12,6 +12,7 @@ import { checkPartitions, checkSubjectPrefix, parseEventSubject } from './partit
 import { checkClearBefore, startPartitionRun, type PartitionRun, type PartitionRunContext } from './partition-run.js';
 import { partitionTail, type PartitionTail } from './partition-tail.js';
 import { readOrdered } from './ordered-reader.js';
+import { partitionAnnouncer } from './partition-announcer.js';
 import { cursorOfMessage, relayHeaders } from './relayed-event.js';
 
 export interface PartitionedProjectorOptions {
@@ -27,7 +28,7 @@ export interface PartitionedProjectorOptions {
   /** How often the worker renews, and looks again at who is alive (default leaseTtlMs / 5). */
   readonly tickMs?: number;
   readonly batchSize?: number; // messages per batch at most (default 500)
-  /** How often idle partitions' positions are written to their rows (announced at once regardless; default 1,000 ms). */
+  /** How often idle partitions' positions are written to their rows at most (announced at once regardless; default 200 ms). */
   readonly recordIntervalMs?: number;
   readonly logger?: Logger;
 }
@@ -62,7 +63,7 @@ export interface PartitionedProjector {
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export function createPartitionedProjector(options: PartitionedProjectorOptions): PartitionedProjector {
-  const { ledger, group, streamName = 'TWOFOLD_EVENTS', subjectPrefix = 'twofold.events', leaseTtlMs = 5_000, batchSize = 500, recordIntervalMs = 1_000, logger = silentLogger } = options;
+  const { ledger, group, streamName = 'TWOFOLD_EVENTS', subjectPrefix = 'twofold.events', leaseTtlMs = 5_000, batchSize = 500, recordIntervalMs = 200, logger = silentLogger } = options;
   const { tickMs = Math.max(100, Math.floor(leaseTtlMs / 5)) } = options;
   const worker = options.worker ?? `${hostname()} pid ${process.pid} ${randomUUID().slice(0, 8)}`;
   const servers = typeof options.servers === 'string' ? parseBusUrl(options.servers) : [...options.servers];
@@ -75,26 +76,12 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
   let running: Promise<void> | undefined;
 
   const idle = (run: PartitionRun): boolean => tail.idleAtTail(run.claim.partition, run.claim.sequence, run.clearBefore);
-
-  // idle partitions are announced at the tail, each once per tail it reaches (one that became idle by committing its
-  // last message, at the tail it caught up with), coalesced to one announcement per few milliseconds
-  let announceTimer: NodeJS.Timeout | undefined;
-  const announcedAt = new Map<number, number>();
-  const scheduleAnnounce = (): void => {
-    announceTimer ??= setTimeout(() => {
-      announceTimer = undefined;
-      const at = tail.tail;
-      if (at === undefined) return;
-      const due = [...runs.values()].filter((run) => idle(run) && (announcedAt.get(run.claim.partition) ?? 0) < at.sequence);
-      for (const run of due) announcedAt.set(run.claim.partition, at.sequence);
-      ledger.announce(group.name, due.map((run) => ({ partition: run.claim.partition, cursor: at.cursor, lastEventAt: at.lastEventAt })));
-    }, 2);
-  };
+  const announcer = partitionAnnouncer({ ledger, group: group.name, tail, runs: () => runs.values(), recordIntervalMs });
 
   const runContext = (js: JetStreamClient, jsm: JetStreamManager): PartitionRunContext => ({
     js, jsm, ledger, group: group.name, streamName, subjectPrefix, batchSize, tail, logger,
     onApplied: (events) => void (stats.applied += events),
-    onIdleChanged: scheduleAnnounce,
+    onIdleChanged: announcer.schedule,
     onRecreate: () => void stats.recreated++,
     onError: (error) => void (stats.lastError = messageOf(error)),
   });
@@ -116,7 +103,7 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
       after: () => tail.tail?.sequence ?? startAfter ?? 0,
       onCreated: (after) => {
         tail.restarted(after);
-        announcedAt.clear();
+        announcer.forget();
         for (const run of runs.values()) run.clearBefore = false;
         for (const run of runs.values()) void checkClearBefore(runContext(js, jsm), run);
       },
@@ -128,7 +115,7 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
           const { partition } = parseEventSubject(subjectPrefix, message.subject);
           tail.saw(partition, { sequence: message.seq, cursor: cursorOfMessage(headers), lastEventAt: new Date(headers.get(relayHeaders.recordedAt)) });
         }
-        scheduleAnnounce();
+        announcer.schedule();
         return 'continue';
       },
     });
@@ -155,7 +142,7 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
       const claim = await ledger.acquire(group.name, partition, worker, leaseTtlMs);
       if (claim === undefined) continue;
       logger.info({ group: group.name, partition, fence: claim.fence, sequence: claim.sequence }, 'partition taken');
-      announcedAt.delete(partition);
+      announcer.forget(partition);
       runs.set(partition, startPartitionRun(runContext(js, jsm), claim, signal));
     }
   }
@@ -181,7 +168,6 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
     stats.state = 'running';
     const following = followTail(js, jsm, signal);
     let lastTickAt = performance.now();
-    let recordedAt = 0;
     try {
       while (!signal.aborted) {
         try {
@@ -194,12 +180,7 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
           // unrenewed for a whole lease: stop applying (the ledger would refuse the batches anyway)
           if (performance.now() - lastTickAt > leaseTtlMs) for (const [partition, lost] of runs) (runs.delete(partition), lost.abort.abort());
         }
-        const at = tail.tail;
-        if (at !== undefined && Date.now() - recordedAt >= recordIntervalMs) {
-          recordedAt = Date.now();
-          const idleRuns = [...runs.values()].filter(idle);
-          await ledger.recordPositions(group.name, idleRuns.map((r) => ({ partition: r.claim.partition, fence: r.claim.fence, cursor: at.cursor, lastEventAt: at.lastEventAt }))).catch(() => undefined);
-        }
+        await announcer.record();
         await sleep(tickMs, signal);
       }
     } finally {
@@ -211,7 +192,7 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
       // no longer alive: the others count without this worker at their next round
       await ledger.heartbeat(group.name, worker, 0).catch(() => undefined);
       await following.catch(() => undefined);
-      clearTimeout(announceTimer);
+      announcer.close();
       await nc.close().catch(() => undefined);
       stats.state = 'stopped';
     }
