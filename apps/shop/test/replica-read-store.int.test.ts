@@ -41,11 +41,15 @@ describe('a query process on a streaming replica', () => {
     await expect(spawnShop(['--store', primary, '--read-store', pair.replicaUrl('shop'), '--role', 'projector'], env)).rejects.toThrow(/standby/);
 
     for (let s = 0; s < 3; s++) expect((await request(front.url, 'POST', '/api/products', product(`RP-${s}`, 1_000))).status).toBe(202);
+    const waits: number[] = [];
+    const started = performance.now();
     for (let i = 0; i < 30; i++) {
       const orderId = `replica-${i}`;
       const placed = await request(front.url, 'POST', '/api/orders', { orderId, customerId: 'c-1', currency: 'EUR', lines: [{ sku: `RP-${i % 3}`, quantity: 1 }] });
       expect(placed.status).toBe(202);
+      const t = performance.now();
       const read = await request(queries.url, 'GET', `/api/orders/${orderId}`, undefined, { 'X-Min-Position': placed.headers.get('x-position')! });
+      waits.push(performance.now() - t);
       expect(read.status, `order ${orderId} with its token, from the replica`).toBe(200);
       expect(read.headers.get('x-consistency')).toBe('caught-up');
       const paid = await request(front.url, 'POST', `/api/orders/${orderId}/pay`, { amountCents: 1_000, paymentRef: `p-${i}` });
@@ -53,6 +57,8 @@ describe('a query process on a streaming replica', () => {
       const after = await request(queries.url, 'GET', `/api/orders/${orderId}`, undefined, { 'X-Min-Position': paid.headers.get('x-position')! });
       expect(after.body).toMatchObject({ orderId, status: 'paid' });
     }
+    waits.sort((a, b) => a - b);
+    console.log(`read own write from the replica: 30 orders placed, read, paid, read in ${Math.round(performance.now() - started)} ms; read with token p50 ${Math.round(waits[15]!)} ms, max ${Math.round(waits[29]!)} ms`);
     const catalog = await request(queries.url, 'GET', '/api/products?q=RP-1');
     expect(catalog.status).toBe(200);
   }, 180_000);

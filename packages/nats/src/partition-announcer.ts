@@ -30,10 +30,20 @@ export function partitionAnnouncer(options: PartitionAnnouncerOptions): Partitio
   // each partition once per tail it reaches (one that became idle by committing its last message, at the tail it caught up with)
   const announcedAt = new Map<number, number>();
   let recordedAt = 0;
+  let trailing: NodeJS.Timeout | undefined;
 
   async function record(): Promise<void> {
     const at = tail.tail;
-    if (at === undefined || Date.now() - recordedAt < recordIntervalMs) return;
+    if (at === undefined) return;
+    const waitMs = recordedAt + recordIntervalMs - Date.now();
+    if (waitMs > 0) {
+      // within the interval: once more at its end, so the last change is written too
+      trailing ??= setTimeout(() => {
+        trailing = undefined;
+        void record();
+      }, waitMs);
+      return;
+    }
     recordedAt = Date.now();
     const positions = [...runs()].filter(idle).map((r) => ({ partition: r.claim.partition, fence: r.claim.fence, cursor: at.cursor, lastEventAt: at.lastEventAt }));
     await ledger.recordPositions(group, positions).catch(() => undefined);
@@ -58,6 +68,7 @@ export function partitionAnnouncer(options: PartitionAnnouncerOptions): Partitio
     record,
     close() {
       clearTimeout(timer);
+      clearTimeout(trailing);
     },
   };
 }

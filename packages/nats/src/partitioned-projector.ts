@@ -28,7 +28,7 @@ export interface PartitionedProjectorOptions {
   /** How often the worker renews, and looks again at who is alive (default leaseTtlMs / 5). */
   readonly tickMs?: number;
   readonly batchSize?: number; // messages per batch at most (default 500)
-  /** How often idle partitions' positions are written to their rows at most (announced at once regardless; default 200 ms). */
+  /** How often idle partitions' positions are written to their rows at most (announced at once regardless; default 100 ms). */
   readonly recordIntervalMs?: number;
   readonly logger?: Logger;
 }
@@ -63,7 +63,7 @@ export interface PartitionedProjector {
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export function createPartitionedProjector(options: PartitionedProjectorOptions): PartitionedProjector {
-  const { ledger, group, streamName = 'TWOFOLD_EVENTS', subjectPrefix = 'twofold.events', leaseTtlMs = 5_000, batchSize = 500, recordIntervalMs = 200, logger = silentLogger } = options;
+  const { ledger, group, streamName = 'TWOFOLD_EVENTS', subjectPrefix = 'twofold.events', leaseTtlMs = 5_000, batchSize = 500, recordIntervalMs = 100, logger = silentLogger } = options;
   const { tickMs = Math.max(100, Math.floor(leaseTtlMs / 5)) } = options;
   const worker = options.worker ?? `${hostname()} pid ${process.pid} ${randomUUID().slice(0, 8)}`;
   const servers = typeof options.servers === 'string' ? parseBusUrl(options.servers) : [...options.servers];
