@@ -22,6 +22,12 @@ export interface OrderedReadOptions {
   readonly onRecreate?: (reason: string) => void;
   /** A server heartbeat is expected this often when idle; two missed in a row count as a stall (default 2,000 ms). */
   readonly idleHeartbeatMs?: number;
+  /**
+   * Whether the stream is known to hold messages of this filter after `sequence` (as others saw it): a consumer that
+   * delivers nothing for `stallMs` (default 5,000) while this says so is stalled, even with heartbeats, and recreated.
+   */
+  readonly behind?: (sequence: number) => boolean;
+  readonly stallMs?: number;
   readonly logger?: Logger;
 }
 
@@ -29,7 +35,7 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 
 /** Resolves when `signal` aborts or `handle` says stop. */
 export async function readOrdered(options: OrderedReadOptions): Promise<void> {
-  const { js, streamName, filter, headersOnly = false, after, batchSize, signal, handle, onCreated, onRecreate, idleHeartbeatMs = 2_000, logger = silentLogger } = options;
+  const { js, streamName, filter, headersOnly = false, after, batchSize, signal, handle, onCreated, onRecreate, idleHeartbeatMs = 2_000, behind, stallMs = 5_000, logger = silentLogger } = options;
   let backoff = 100;
   while (!signal.aborted) {
     let reason: string | undefined;
@@ -63,8 +69,19 @@ export async function readOrdered(options: OrderedReadOptions): Promise<void> {
           }
         }
       })().catch(() => undefined);
+      let delivered = start;
+      let deliveredAt = performance.now();
+      const watch = setInterval(() => {
+        if (behind?.(delivered) === true && performance.now() - deliveredAt > stallMs) {
+          reason = `delivered nothing for ${stallMs} ms after sequence ${delivered} while the stream holds more`;
+          void messages.close().catch(() => undefined);
+          poke();
+        }
+      }, 1_000);
       const reading = (async () => {
         for await (const message of messages) {
+          delivered = message.seq;
+          deliveredAt = performance.now();
           buffer.push(message);
           poke();
         }
@@ -87,6 +104,7 @@ export async function readOrdered(options: OrderedReadOptions): Promise<void> {
           backoff = 100;
         }
       } finally {
+        clearInterval(watch);
         signal.removeEventListener('abort', onAbort);
         await messages.close().catch(() => undefined);
         await reading;

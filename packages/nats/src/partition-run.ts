@@ -87,6 +87,7 @@ export function startPartitionRun(context: PartitionRunContext, claim: Partition
     await readOrdered({
       js, streamName, filter: partitionFilter(subjectPrefix, partition), batchSize, signal: abort.signal, handle, logger,
       after: () => run.claim.sequence,
+      behind: (delivered) => context.tail.lastSeenOf(partition) > delivered,
       onRecreate: context.onRecreate,
     });
   })().catch((error: unknown) => {

@@ -14,6 +14,8 @@ export interface PartitionTail {
   /** A message the follower saw, in stream order. */
   saw(partition: number, point: TailPoint): void;
   readonly tail: TailPoint | undefined;
+  /** The last sequence the follower saw of the partition (0: none since it started). */
+  lastSeenOf(partition: number): number;
   /** The first sequence the follower saw since its last (re)start; undefined before it started. */
   readonly seenFrom: number | undefined;
   /**
@@ -40,6 +42,7 @@ export function partitionTail(): PartitionTail {
     get tail() {
       return tail;
     },
+    lastSeenOf: (partition) => lastSeen.get(partition) ?? 0,
     get seenFrom() {
       return seenFrom;
     },

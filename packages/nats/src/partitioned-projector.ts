@@ -101,6 +101,7 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
     await readOrdered({
       js, streamName, filter: `${subjectPrefix}.>`, headersOnly: true, batchSize: 1_000, signal, logger,
       after: () => tail.tail?.sequence ?? startAfter ?? 0,
+      behind: (delivered) => streamLastSequence > delivered,
       onCreated: (after) => {
         tail.restarted(after);
         announcer.forget();
@@ -121,8 +122,20 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
     });
   }
 
+  /** The stream's last sequence, as of the last round: a tail follower that stays behind it is stalled. */
+  let streamLastSequence = 0;
+  let askingLastSequence = false;
+
   /** One round: say alive, renew, give back what is no longer ours, take what is. */
   async function tick(js: JetStreamClient, jsm: JetStreamManager, signal: AbortSignal): Promise<void> {
+    // asked beside the round, never awaited: during an election it may take seconds, and the leases must be renewed
+    if (!askingLastSequence) {
+      askingLastSequence = true;
+      void jsm.streams.info(streamName).then(
+        (info) => void (streamLastSequence = Math.max(streamLastSequence, info.state.last_seq)),
+        () => undefined,
+      ).finally(() => (askingLastSequence = false));
+    }
     const live = await ledger.heartbeat(group.name, worker, leaseTtlMs);
     stats.liveWorkers = live;
     const wanted = new Set(assignedPartitions(live, worker, group.partitions));

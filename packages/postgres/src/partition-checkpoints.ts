@@ -8,6 +8,7 @@ import {
   type PartitionPosition,
   type PartitionPositionSource,
   type ProjectionDefinition,
+  type StoredEvent,
   type Unsubscribe,
 } from '@twofold/core';
 import { toDate } from './event-row.js';
@@ -95,7 +96,7 @@ export function postgresPartitionLedger(client: PostgresClient, options: Postgre
   };
 
   /** Applies each projection to the events it handles, with its live generation's tables first on the search path. */
-  async function applyAll(session: SqlSession, projections: readonly ProjectionDefinition<SqlSession>[], events: PartitionBatchEvents): Promise<void> {
+  async function applyAll(session: SqlSession, projections: readonly ProjectionDefinition<SqlSession>[], events: readonly StoredEvent[]): Promise<void> {
     const { rows } = await session.query<{ name: string; generation: number; tables: string[] | null; reader: string }>(
       'SELECT name, generation, tables, current_schema() AS reader FROM twofold_checkpoints WHERE name = ANY($1::text[])',
       [projections.map((p) => p.name)],
@@ -112,7 +113,6 @@ export function postgresPartitionLedger(client: PostgresClient, options: Postgre
     }
     if (rows.length > 0) await session.query(`SET LOCAL search_path TO ${quote(rows[0]!.reader)}`);
   }
-  type PartitionBatchEvents = Parameters<PartitionLedger['commit']>[1]['events'];
 
   return {
     async prepareGroup(group) {
