@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Role } from '@twofold/cli';
 import type { CommandProcessor, EventStore, Logger, ProjectionDaemon, ProjectionStore } from '@twofold/core';
 import type { ApiKeyring, HttpApp, RateLimit } from '@twofold/http';
-import type { JetStreamRelay } from '@twofold/nats';
+import type { JetStreamRelay, PartitionedProjector } from '@twofold/nats';
 import type { PostgresClient, SqlSession } from '@twofold/postgres';
 import type { FastifyBaseLogger } from 'fastify';
 import type { PoolSizes, SessionTimeouts } from './backends/shop-clients.js';
@@ -89,5 +89,7 @@ export interface Shop {
   readonly commands: CommandProcessor | undefined;
   /** The relay to JetStream, when this process has the relay role (active or standing by). */
   readonly relay: JetStreamRelay | undefined;
+  /** This process's share of the partitioned read models, when it is a projector with a bus. */
+  readonly partitionedProjector: PartitionedProjector | undefined;
   close(): Promise<void>;
 }

@@ -75,7 +75,9 @@ export async function openShopProjector(options: ShopProjectorOptions): Promise<
     const { eventStore, projectionStore, sqlProjections: projections, keyValue } = stores;
     const settings = daemonSettingsFor(stores.eventsClient.capabilities, options.daemon ?? {}, options.logger);
     for (const projection of projections) await projectionStore.prepare(projection);
-    daemons.push(createProjectionDaemon({ eventStore, projectionStore, projections, ...settings }));
+    // read models run by partitioned projectors over the bus are left to them
+    const unpartitioned = projections.filter((p) => !(options.partitioned ?? []).includes(p.name));
+    daemons.push(createProjectionDaemon({ eventStore, projectionStore, projections: unpartitioned, ...settings }));
     // the process managers keep their checkpoints beside the log, with their deadlines
     const processes = await openProcessDaemon(stores.eventsClient, eventStore, settings, lease);
     closers.push(() => processes.close());

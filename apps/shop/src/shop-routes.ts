@@ -2,6 +2,7 @@
 import { createConsistencyGate, type CommandProcessor, type ConsistencyGate, type DeadlineDispatcher, type EventStore, type Logger, type ProjectionDaemon } from '@twofold/core';
 import {
   healthRoutes,
+  partitionMetrics,
   liveMetricsRoutes,
   metricsRoutes,
   projectionAdminRoutes,
@@ -9,13 +10,14 @@ import {
   streamRoutes,
   type HttpApp,
 } from '@twofold/http';
-import { highWaterMark, watchHighWaterMark, type PostgresClient } from '@twofold/postgres';
+import { highWaterMark, postgresPartitionPositions, watchHighWaterMark, type PostgresClient } from '@twofold/postgres';
 import { administrationByName } from './administration-by-name.js';
 import type { ShopStores } from './backends/shop-stores.js';
 import { checkpointFeed } from './daemon-feeds.js';
 import { queryRoutes } from './http/query-routes.js';
 import { getRedisOrderSummary, redisOrderSummaries } from './projections/index.js';
 import { shopDeadlineMetrics } from './processes/deadline-firing.js';
+import { withPartitions } from './partitioned-read-models.js';
 
 export interface ShopRoutesContext {
   readonly stores: ShopStores;
@@ -40,10 +42,13 @@ export function operationsRoutes(app: HttpApp, context: ShopRoutesContext): void
   const { eventStore, projectionStore, keyValue, eventsClient, modelsClient } = stores;
   const daemon = context.daemon ?? noDaemon;
   // every projection of every store, as one list for /api/projections and /metrics
-  const checkpoints = { readCheckpoints: async () => [...(await projectionStore.readCheckpoints()), ...((await keyValue?.store.readCheckpoints()) ?? [])] };
+  const sqlCheckpoints = withPartitions(projectionStore, modelsClient);
+  const checkpoints = { readCheckpoints: async () => [...(await sqlCheckpoints.readCheckpoints()), ...((await keyValue?.store.readCheckpoints()) ?? [])] };
+  const partitions = postgresPartitionPositions(modelsClient);
   const withCommands = commands === undefined ? {} : { commands };
   const registry = metricsRoutes(app, { eventStore, projectionStore: checkpoints, daemon, lagThresholdsMs, highWaterMark: () => highWaterMark(eventsClient), ...withCommands });
   shopDeadlineMetrics(registry, eventsClient, context.deadlines);
+  partitionMetrics(registry, { eventStore, partitions: () => partitions.read() });
   const distinctClients = [...new Set<PostgresClient>([eventsClient, modelsClient])];
   // on a server, other processes' transactions can hold every reader back: say who, once per episode, and in health
   const highWaterMarkWatch = eventsClient.capabilities.multipleConnections ? watchHighWaterMark(eventsClient, logger === undefined ? {} : { logger }) : undefined;
@@ -61,7 +66,7 @@ export function operationsRoutes(app: HttpApp, context: ShopRoutesContext): void
       if (problem !== undefined) throw new Error(problem);
     },
   });
-  projectionRoutes(app, { eventStore, projectionStore: checkpoints, daemon, lagThresholdsMs });
+  projectionRoutes(app, { eventStore, projectionStore: checkpoints, daemon, lagThresholdsMs, partitions: () => partitions.read() });
   liveMetricsRoutes(app, { eventStore, projectionStore: checkpoints, daemon, lagThresholdsMs, ...withCommands });
   // every projection can be paused, rebuilt and have its dead letters handled, wherever it lives
   const keyValueProjections = keyValue === undefined ? [] : [redisOrderSummaries];

@@ -2,9 +2,11 @@
 import type { Role } from '@twofold/cli';
 import { createConsistencyGate, type CommandProcessor, type ConsistencyGate, type DeadlineDispatcher, type EventStore, type Logger } from '@twofold/core';
 import { createHttpApp, parseApiKeys, staticSiteRoutes, type ApiKeyring, type HttpApp } from '@twofold/http';
-import { createJetStreamRelay, type JetStreamRelay } from '@twofold/nats';
+import { createJetStreamRelay, type JetStreamRelay, type PartitionedProjector } from '@twofold/nats';
 import { shopClients } from './backends/shop-clients.js';
 import { openShopStores, type ShopStores } from './backends/shop-stores.js';
+import { polledOnly } from './backends/standby-read-store.js';
+import { openShopPartitionedProjector, shopPartitionGroup, withPartitions } from './partitioned-read-models.js';
 import { openCommandSide, type CommandSide } from './command-side.js';
 import { checkpointFeed } from './daemon-feeds.js';
 import { seedWhenEmpty } from './demo/seed-when-empty.js';
@@ -81,6 +83,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
   let projector: ProjectorRole | undefined;
   let seeding: { stop(): Promise<void> } | undefined;
   let relay: JetStreamRelay | undefined;
+  let partitionedProjector: PartitionedProjector | undefined;
   let deadlines: DeadlineDispatcher | undefined;
   const gates: ConsistencyGate[] = [];
   const closers: (() => Promise<void>)[] = [];
@@ -90,6 +93,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     await deadlines?.stop().catch(() => undefined);
     await commandSide?.commands.close().catch(() => undefined);
     await projector?.daemon.stop().catch(() => undefined);
+    await partitionedProjector?.stop().catch(() => undefined);
     await relay?.stop().catch(() => undefined);
     gates.forEach((gate) => gate.close());
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
@@ -112,15 +116,31 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     const eventStore: EventStore = commandSide?.eventStore ?? stores.eventStore;
     const commands: CommandProcessor | undefined = commandSide?.commands;
     // every role may read the read models, so their tables exist before the first query
-    for (const projection of stores.sqlProjections) await stores.projectionStore.prepare(projection);
+    if (stores.modelsOnStandby && (roles.has('projector') || roles.has('relay'))) throw new Error('the read store is a standby (a read-only replica): run only the query and command roles on it');
+    if (!stores.modelsOnStandby) for (const projection of stores.sqlProjections) await stores.projectionStore.prepare(projection);
+    // with a bus, the read models fed by one stream each run partitioned: this projector's share of the buckets
+    const partitionGroup = bus === undefined ? undefined : shopPartitionGroup(stores.sqlProjections, options.relay?.partitions);
+    if (roles.has('projector') && partitionGroup !== undefined) {
+      partitionedProjector = await openShopPartitionedProjector({
+        bus: bus!,
+        client: await clients.clientFor('projector', readStore ?? store),
+        group: partitionGroup,
+        leaseTtlMs: options.leaseTtlMs,
+        batchSize: options.daemon?.batchSize,
+        vault: stores.personalData.vault,
+        logger,
+      });
+    }
     if (roles.has('projector')) {
-      const storage = { store, readStore, kv, kvKeyPrefix: stores.keyValue?.keyPrefix ?? kvKeyPrefix };
+      const storage = { store, readStore, kv, kvKeyPrefix: stores.keyValue?.keyPrefix ?? kvKeyPrefix, partitioned: partitionGroup?.projections };
       const servesRequests = roles.has('command') || roles.has('query');
       projector = await startProjectorRole({ options, storage, clients, inProcess: stores.eventsClient.capabilities.inProcess, servesRequests, logger });
       closers.push(projector.close);
     }
     const daemon = projector?.daemon;
-    const gate = createConsistencyGate({ eventStore, projectionStore: checkpointFeed(stores.projectionStore, daemon, new Set(stores.sqlProjections.map((p) => p.name))) });
+    // partitioned read models count as far as their lowest partition, in every process (rows found in the read store)
+    const gateFeed = withPartitions(checkpointFeed(stores.projectionStore, daemon, new Set(stores.sqlProjections.map((p) => p.name))), stores.modelsClient);
+    const gate = createConsistencyGate({ eventStore, projectionStore: stores.modelsOnStandby ? polledOnly(gateFeed) : gateFeed });
     gates.push(gate);
     app = await createShopHttpApp(options, gate, apiKeys, commandSide);
     const context = { stores, daemon, commands, deadlines, lagThresholdsMs, logger, projectorProblem: () => projector?.problem(), onClose: (closer: () => Promise<void>) => closers.push(closer) };
@@ -135,6 +155,8 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     await app.listen({ port, host });
     daemon?.start();
     relay?.start();
+    partitionedProjector?.start();
+    partitionedProjector?.start();
     if (options.seed !== undefined && options.seed !== false && commands !== undefined) {
       seeding = seedWhenEmpty(commands, eventStore, options.seed === true ? {} : options.seed, logger);
     }
@@ -148,6 +170,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       daemon,
       commands,
       relay,
+      partitionedProjector,
       close: () => (closing ??= closeAll()),
     };
   } catch (error) {

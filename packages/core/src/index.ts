@@ -94,3 +94,7 @@ export type { DeadlineDispatcher, DeadlineDispatcherOptions, FiredDeadline } fro
 export { commandOfDeadline, createDeadlineDispatcher } from './process-manager/deadline-dispatcher.js';
 export type { PersonalDataVault, PersonalFields, PersonalFieldsOf, SealedValue, ValueToSeal } from './personal-data.js';
 export { forgottenValue, isSealed, openEvents, personalDataEventStore, redacted, sealEvents } from './personal-data.js';
+export type { PartitionBatch, PartitionCheckpoint, PartitionClaim, PartitionGroup, PartitionLedger, PartitionPosition } from './partitioned-projection.js';
+export { assignedPartitions, furthest, lowestPartition } from './partitioned-projection.js';
+export type { PartitionPositionSource } from './partitioned-checkpoint-feed.js';
+export { partitionedCheckpointFeed } from './partitioned-checkpoint-feed.js';

@@ -1,9 +1,10 @@
 // GET /api/projections: each projection's version, status, position and lag (events and ms), and the head of the log.
 import { Type, type Static } from '@sinclair/typebox';
-import { logStart, type EventStore, type ProjectionDaemon, type ProjectionStore } from '@twofold/core';
+import { logStart, type EventStore, type PartitionCheckpoint, type ProjectionDaemon, type ProjectionStore } from '@twofold/core';
 import { errorResponseRef } from './error-response.js';
 import type { HttpApp } from './http-app.js';
 import { projectionOverview } from './projection-overview.js';
+import { PartitionOverview, partitionOverview } from './partition-overview.js';
 
 export interface ProjectionRoutesOptions {
   readonly eventStore: Pick<EventStore, 'head' | 'readAll'>;
@@ -13,6 +14,8 @@ export interface ProjectionRoutesOptions {
   /** Lag above which a projection is `delayed`, by projection name; others get `defaultLagThresholdMs` (500). */
   readonly lagThresholdsMs?: Readonly<Record<string, number>>;
   readonly defaultLagThresholdMs?: number;
+  /** The partitions of partitioned projections, when there are any: each projection then lists its own. */
+  readonly partitions?: () => Promise<readonly PartitionCheckpoint[]>;
 }
 
 export const ProjectionList = Type.Object({
@@ -38,13 +41,14 @@ export const ProjectionList = Type.Object({
         Type.Null(),
       ]),
       runner: Type.Union([Type.String({ description: 'this process: running (holds the lease), standby, failing, stopped' }), Type.Null()]),
+      partitions: Type.Optional(Type.Array(PartitionOverview, { description: 'a partitioned projection: each partition, its owner and lag' })),
     }),
   ),
 });
 export type ProjectionList = Static<typeof ProjectionList>;
 
 export function projectionRoutes(app: HttpApp, options: ProjectionRoutesOptions): void {
-  const { eventStore, projectionStore, daemon, lagThresholdsMs = {}, defaultLagThresholdMs = 500 } = options;
+  const { eventStore, projectionStore, daemon, lagThresholdsMs = {}, defaultLagThresholdMs = 500, partitions } = options;
   app.get(
     '/api/projections',
     {
@@ -55,7 +59,7 @@ export function projectionRoutes(app: HttpApp, options: ProjectionRoutesOptions)
       },
     },
     async (): Promise<ProjectionList> => {
-      const [checkpoints, head] = await Promise.all([projectionStore.readCheckpoints(), eventStore.head()]);
+      const [checkpoints, head, partitionRows] = await Promise.all([projectionStore.readCheckpoints(), eventStore.head(), partitions?.() ?? []]);
       const runners = daemon?.statuses() ?? [];
       // only a projection that applied nothing yet needs the time of the first event
       const appliedNothing =
@@ -69,7 +73,11 @@ export function projectionRoutes(app: HttpApp, options: ProjectionRoutesOptions)
         lagThresholdsMs,
         defaultLagThresholdMs,
       });
-      return { headPosition: head?.cursor.position ?? 0, projections };
+      const withPartitions = projections.map((projection) => {
+        const own = partitionOverview(partitionRows, projection.name, head);
+        return own.length === 0 ? projection : { ...projection, partitions: own };
+      });
+      return { headPosition: head?.cursor.position ?? 0, projections: withPartitions };
     },
   );
 }

@@ -35,3 +35,5 @@ export { postgresDeadlineStore } from './postgres-deadline-store.js';
 export type { PostgresPersonalDataVaultOptions } from './postgres-personal-data-vault.js';
 export { checkPersonalDataKeys, postgresPersonalDataVault } from './postgres-personal-data-vault.js';
 export { aesGcmOpen, aesGcmSeal, newMasterKey, parseMasterKey, SealedDataUnreadable } from './aes-gcm-cipher.js';
+export type { PostgresPartitionLedgerOptions } from './partition-checkpoints.js';
+export { partitionsChannel, postgresPartitionLedger, postgresPartitionPositions } from './partition-checkpoints.js';

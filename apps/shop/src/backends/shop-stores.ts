@@ -11,6 +11,7 @@ import {
 } from '@twofold/postgres';
 import { shopEventSchemas, shopEventStore } from '../domain/event-schemas.js';
 import { orderSummaries, shopProjections, shopProjectionsBesideTheLog } from '../projections/index.js';
+import { isStandby } from './standby-read-store.js';
 import { keyValueNamespace, openKeyValueStore, type KeyValueStore } from './key-value-store.js';
 import { openShopVault, type ShopVault } from './personal-data-vault.js';
 
@@ -24,6 +25,8 @@ export interface ShopStorage {
   readonly kv?: string | undefined;
   /** The Redis namespace; default derived from the event store's identity, so two deployments never share keys. */
   readonly kvKeyPrefix?: string | undefined;
+  /** Read models run by partitioned projectors over the bus (see partitioned-read-models.ts): the daemons leave them out. */
+  readonly partitioned?: readonly string[] | undefined;
 }
 
 /**
@@ -42,6 +45,8 @@ export interface ShopStores {
   /** The event store's database, and the read store's (the same client when they are one database). */
   readonly eventsClient: PostgresClient;
   readonly modelsClient: PostgresClient;
+  /** The read store is a streaming replica: read-only, so nothing is migrated or prepared there and it serves queries only. */
+  readonly modelsOnStandby: boolean;
   /** The log with personal data opened (or redacted, once forgotten) on read. */
   readonly eventStore: EventStore;
   /** The log as stored: personal data still sealed (what the relay publishes). */
@@ -75,9 +80,11 @@ export interface OpenShopStoresOptions {
 export async function openShopStores(storage: ShopStorage, options: OpenShopStoresOptions): Promise<ShopStores> {
   const eventsClient = await options.clientFor(storage.store);
   const modelsClient = await options.clientFor(storage.readStore ?? storage.store);
+  // a read store that is a streaming replica serves queries only (see standby-read-store.ts)
+  const modelsOnStandby = modelsClient !== eventsClient && (await isStandby(modelsClient));
   if (options.migrate ?? true) {
     await migrate(eventsClient);
-    if (modelsClient !== eventsClient) await migrate(modelsClient);
+    if (modelsClient !== eventsClient && !modelsOnStandby) await migrate(modelsClient);
     shopEventSchemas.verify(await storedSchemaVersions(eventsClient));
   }
   // a store with sealed personal data and no master key to open it is refused here
@@ -102,5 +109,5 @@ export async function openShopStores(storage: ShopStorage, options: OpenShopStor
     throw error;
   }
   const sqlProjections = sqlProjectionsOf(eventsClient, modelsClient, { keyValue: keyValue !== undefined, sealed: personalData.vault !== undefined });
-  return { eventsClient, modelsClient, eventStore, sealedEventStore, personalData, projectionStore, sqlProjections, keyValue, close };
+  return { eventsClient, modelsClient, modelsOnStandby, eventStore, sealedEventStore, personalData, projectionStore, sqlProjections, keyValue, close };
 }
