@@ -65,6 +65,8 @@ export interface PartitionedProjector {
   stats(): PartitionedProjectorStats;
 }
 
+/** JetStream API requests of the partition runs (consumer creation, the tail's reads): the default 5 s waits out most of an election. */
+const consumerRequestTimeoutMs = 2_000;
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export function createPartitionedProjector(options: PartitionedProjectorOptions): PartitionedProjector {
@@ -181,7 +183,9 @@ export function createPartitionedProjector(options: PartitionedProjectorOptions)
     stats.state = 'connecting';
     const nc = await connectUntilStopped(signal);
     if (nc === undefined) return;
-    const js = jetstream(nc);
+    // a consumer is created (and recreated after a stall) through the metadata leader: during its election a request
+    // gets no answer, and the short timeout has the retry follow the new leader soon after it is elected
+    const js = jetstream(nc, { timeout: consumerRequestTimeoutMs });
     const jsm = await jetstreamManager(nc);
     stats.state = 'running';
     const following = followTail(js, jsm, signal);
