@@ -156,7 +156,6 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     daemon?.start();
     relay?.start();
     partitionedProjector?.start();
-    partitionedProjector?.start();
     if (options.seed !== undefined && options.seed !== false && commands !== undefined) {
       seeding = seedWhenEmpty(commands, eventStore, options.seed === true ? {} : options.seed, logger);
     }
