@@ -5,6 +5,7 @@ import { createProjectionDaemon, type EventStore } from '@twofold/core';
 import { migrate, openSqlClient, postgresEventStore, postgresProjectionStore, type PostgresClient } from '@twofold/postgres';
 import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shopProcessManagers } from '../src/processes/shop-processes.js';
 import { shopProjections } from '../src/shop-server.js';
 import { product, request } from './shop-fixture.js';
 import { spawnShop, type ShopProcess } from './spawn-shop.js';
@@ -76,7 +77,8 @@ describe('a stalled projector on PostgreSQL', () => {
     const holder = await spawnShop(['--store', events.url, '--role', 'projector'], env);
     processes.push(holder);
     const holderApp = `twofold projector pid ${holder.child.pid}`;
-    const names = shopProjections.map((p) => p.name).sort();
+    // a projector process also runs the process managers (their leases beside the log, here the same database)
+    const names = [...shopProjections, ...shopProcessManagers].map((p) => p.name).sort();
     const heldBy = async (pid: number): Promise<boolean> => {
       const rows = await leases();
       return rows.length === names.length && rows.every((row) => holderPid(row.holder) === pid && names.includes(row.name));
@@ -193,7 +195,11 @@ describe('a stalled projector on PostgreSQL', () => {
       'SELECT transaction_id::text AS xid, global_position::text AS position FROM twofold_events ORDER BY transaction_id DESC, global_position DESC LIMIT 1',
     )).rows[0]!;
     const caughtUp = async (client: PostgresClient): Promise<boolean> => {
-      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM twofold_checkpoints WHERE transaction_id = $1 AND position = $2', [head.xid, head.position]);
+      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM twofold_checkpoints WHERE transaction_id = $1 AND position = $2 AND name = ANY($3)', [
+        head.xid,
+        head.position,
+        shopProjections.map((p) => p.name),
+      ]);
       return Number(rows[0]!.n) === shopProjections.length;
     };
     for (let i = 0; !(await caughtUp(observer)); i++) {

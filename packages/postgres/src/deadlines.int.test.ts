@@ -107,6 +107,9 @@ describe('deadline claims on PostgreSQL', () => {
       FROM jsonb_to_recordset($1::jsonb) AS r(id text, process text, instance text, name text, due_at timestamptz, command jsonb, causation_id text, correlation_id text, scheduled_by bigint, status text)`, [JSON.stringify(rows)]);
     const stores = [postgresDeadlineStore(a), postgresDeadlineStore(b)];
     const claimed = new Map<string, string>();
+    // both sessions open before either claims, and each lets the other in between its batches: on a loaded machine
+    // one claimer could otherwise take all 200 before the other's first statement, and the race would not be tested
+    await Promise.all([a.query('SELECT 1'), b.query('SELECT 1')]);
     await Promise.all(
       stores.map(async (store, index) => {
         for (;;) {
@@ -116,6 +119,7 @@ describe('deadline claims on PostgreSQL', () => {
             expect(claimed.has(deadline.id), deadline.id).toBe(false);
             claimed.set(deadline.id, `owner-${index}`);
           }
+          await sleep(2);
         }
       }),
     );
