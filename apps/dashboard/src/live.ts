@@ -1,6 +1,6 @@
 // The server's live metrics (GET /api/live, server-sent events), kept for the last 5 minutes; views subscribe to it.
 import { useEffect, useState } from 'preact/hooks';
-import type { LiveMetrics } from './shop-types.js';
+import type { LiveMetrics } from '@twofold/http';
 
 export const historySeconds = 300;
 

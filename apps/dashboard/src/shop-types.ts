@@ -1,4 +1,5 @@
-// The shapes of the shop API's answers that the page reads (see GET /api/openapi.json).
+// The shapes of the shop API's answers that the page reads (see GET /api/openapi.json). The live metrics' shape is
+// @twofold/http's own (LiveMetrics), imported as a type where it is read.
 
 export type OrderStatus = 'placed' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
 export const orderStatuses: readonly OrderStatus[] = ['placed', 'paid', 'shipped', 'delivered', 'cancelled'];
@@ -86,25 +87,4 @@ export interface MerchantBalances {
     readonly balanceCents: number;
     readonly updatedAt: string;
   }[];
-}
-
-export interface LiveProjection {
-  readonly name: string;
-  readonly status: string;
-  readonly position: number;
-  readonly lagEvents: number;
-  readonly lagMs: number;
-  readonly lagThresholdMs: number;
-  readonly delayed: boolean;
-  readonly generation: number | null;
-  readonly rebuild: { readonly generation: number; readonly position: number; readonly lagEvents: number } | null;
-  readonly deadLetters: number;
-}
-
-export interface LiveMetrics {
-  readonly at: string;
-  readonly headPosition: number;
-  readonly projections: readonly LiveProjection[];
-  readonly commandsPerSecond: number;
-  readonly eventsPerSecond: number;
 }

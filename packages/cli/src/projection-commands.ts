@@ -53,6 +53,31 @@ const table = (rows: readonly (readonly string[])[]): string[] => {
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
 };
 
+/** Shows a rebuild's progress until readers switch to it; warns once when it stops moving for 10 s. */
+async function followRebuild(ops: ProjectionOperations, name: string, out: (line: string) => void, pollIntervalMs: number): Promise<void> {
+  const bar = createProgressBar({ label: `rebuilding ${name}` });
+  let lastProgress = Date.now();
+  let lastPosition = -1;
+  let warned = false;
+  for (;;) {
+    const { headPosition, projections: rows } = await ops.list();
+    const row = rows.find((p) => p.name === name);
+    if (row === undefined || row.rebuild === null) {
+      bar.finish(`done, readers switched at position ${row?.position ?? headPosition}`);
+      return;
+    }
+    bar.update(row.rebuild.position, Math.max(headPosition, row.rebuild.position));
+    if (row.rebuild.position !== lastPosition) {
+      lastPosition = row.rebuild.position;
+      lastProgress = Date.now();
+    } else if (!warned && Date.now() - lastProgress > 10_000) {
+      warned = true;
+      out(`\nno progress for 10 s: is a projector running? (twofold serve --role projector)`);
+    }
+    await new Promise((r) => setTimeout(r, pollIntervalMs));
+  }
+}
+
 export function addProjectionCommands(program: Command, context: ProjectionCommandsContext): void {
   const { open, out, storeOptions, pollIntervalMs = 500 } = context;
   const projections = program.command('projections').description('list, pause, resume, rebuild projections; manage their dead letters');
@@ -107,27 +132,7 @@ export function addProjectionCommands(program: Command, context: ProjectionComma
     withOps(flags, async (ops) => {
       await ops.rebuild(name);
       if (!flags.wait) return out(`${name}: rebuild requested; a running projector builds it`);
-      const bar = createProgressBar({ label: `rebuilding ${name}` });
-      let lastProgress = Date.now();
-      let lastPosition = -1;
-      let warned = false;
-      for (;;) {
-        const { headPosition, projections: rows } = await ops.list();
-        const row = rows.find((p) => p.name === name);
-        if (row === undefined || row.rebuild === null) {
-          bar.finish(`done, readers switched at position ${row?.position ?? headPosition}`);
-          return;
-        }
-        bar.update(row.rebuild.position, Math.max(headPosition, row.rebuild.position));
-        if (row.rebuild.position !== lastPosition) {
-          lastPosition = row.rebuild.position;
-          lastProgress = Date.now();
-        } else if (!warned && Date.now() - lastProgress > 10_000) {
-          warned = true;
-          out(`\nno progress for 10 s: is a projector running? (twofold serve --role projector)`);
-        }
-        await new Promise((r) => setTimeout(r, pollIntervalMs));
-      }
+      await followRebuild(ops, name, out, pollIntervalMs);
     }),
   );
 

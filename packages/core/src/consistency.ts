@@ -1,7 +1,7 @@
 // Read-your-writes: wait until the read models a query uses have applied a consistency token, across processes.
 import { InvalidCommand, Overloaded } from './errors.js';
 import type { EventStore } from './event-store.js';
-import { createFreshnessView, type KnownCheckpoint } from './freshness-view.js';
+import { createFreshnessView, type FreshnessView, type KnownCheckpoint } from './freshness-view.js';
 import { compareCursors, type LogCursor } from './messages.js';
 import type { ProjectionStore } from './projection.js';
 
@@ -55,6 +55,61 @@ export interface ConsistencyGateOptions {
 }
 
 /**
+ * Turns a token (a global position) into the cursor of its event. Positions never move once written, so a resolved
+ * token stays valid; waits for one token share its look-up.
+ */
+function tokenResolver(eventStore: Pick<EventStore, 'cursorAt'>): (position: number) => Promise<LogCursor | undefined> {
+  const resolved = new Map<number, LogCursor>();
+  const resolving = new Map<number, Promise<LogCursor | undefined>>();
+  return (position) => {
+    const known = resolved.get(position);
+    if (known !== undefined) return Promise.resolve(known);
+    const pending = resolving.get(position);
+    if (pending !== undefined) return pending;
+    const lookup = eventStore.cursorAt(position).then((cursor) => {
+      if (cursor !== undefined) {
+        if (resolved.size > 10_000) resolved.clear();
+        resolved.set(position, cursor);
+      }
+      return cursor;
+    });
+    resolving.set(position, lookup);
+    void lookup.finally(() => resolving.delete(position)).catch(() => undefined);
+    return lookup;
+  };
+}
+
+/** How fresh the named projections are, as the view knows them: against the head, or against `target` when given. */
+function describeFreshness(view: FreshnessView, now: () => Date, names: readonly string[], target?: LogCursor): Freshness {
+  let lowest: KnownCheckpoint | undefined;
+  let missing = false;
+  for (const name of names) {
+    const checkpoint = view.checkpoint(name);
+    if (checkpoint === undefined) missing = true;
+    else if (lowest === undefined || compareCursors(checkpoint.cursor, lowest.cursor) < 0) lowest = checkpoint;
+  }
+  const head = view.head();
+  // no projection used means nothing can be stale
+  const atHead = !missing && (head === undefined || lowest === undefined || compareCursors(lowest.cursor, head.cursor) >= 0);
+  const caughtUp = target === undefined ? atHead : !missing && (lowest === undefined || compareCursors(lowest.cursor, target) >= 0);
+  const lagMs = atHead || head === undefined ? 0 : Math.max(0, head.recordedAt.getTime() - (lowest?.lastEventAt ?? new Date(0)).getTime());
+  return {
+    caughtUp,
+    position: lowest?.cursor.position ?? 0,
+    asOf: atHead ? now() : (lowest?.lastEventAt ?? new Date(0)),
+    lagMs,
+  };
+}
+
+/** Every named projection's checkpoint is at or after `target`. */
+function allReached(view: FreshnessView, names: readonly string[], target: LogCursor): boolean {
+  return names.every((name) => {
+    const checkpoint = view.checkpoint(name);
+    return checkpoint !== undefined && compareCursors(checkpoint.cursor, target) >= 0;
+  });
+}
+
+/**
  * The gate answers from a FreshnessView: checkpoints and head in memory, moved by the stores' announcements
  * (pushed by the projectors of this process at each commit, and by notifications from other processes). A query
  * without a token waits for nothing; one with a token waits until an announcement reaches it. Waits share the view:
@@ -70,46 +125,8 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
     view.refresh();
   };
 
-  // positions never move once written, so a resolved token stays valid; waits for one token share its look-up
-  const resolved = new Map<number, LogCursor>();
-  const resolving = new Map<number, Promise<LogCursor | undefined>>();
-  function resolve(position: number): Promise<LogCursor | undefined> {
-    const known = resolved.get(position);
-    if (known !== undefined) return Promise.resolve(known);
-    const pending = resolving.get(position);
-    if (pending !== undefined) return pending;
-    const lookup = eventStore.cursorAt(position).then((cursor) => {
-      if (cursor !== undefined) {
-        if (resolved.size > 10_000) resolved.clear();
-        resolved.set(position, cursor);
-      }
-      return cursor;
-    });
-    resolving.set(position, lookup);
-    void lookup.finally(() => resolving.delete(position)).catch(() => undefined);
-    return lookup;
-  }
-
-  function describe(names: readonly string[], target?: LogCursor): Freshness {
-    let lowest: KnownCheckpoint | undefined;
-    let missing = false;
-    for (const name of names) {
-      const checkpoint = view.checkpoint(name);
-      if (checkpoint === undefined) missing = true;
-      else if (lowest === undefined || compareCursors(checkpoint.cursor, lowest.cursor) < 0) lowest = checkpoint;
-    }
-    const head = view.head();
-    // no projection used means nothing can be stale
-    const atHead = !missing && (head === undefined || lowest === undefined || compareCursors(lowest.cursor, head.cursor) >= 0);
-    const caughtUp = target === undefined ? atHead : !missing && (lowest === undefined || compareCursors(lowest.cursor, target) >= 0);
-    const lagMs = atHead || head === undefined ? 0 : Math.max(0, head.recordedAt.getTime() - (lowest?.lastEventAt ?? new Date(0)).getTime());
-    return {
-      caughtUp,
-      position: lowest?.cursor.position ?? 0,
-      asOf: atHead ? now() : (lowest?.lastEventAt ?? new Date(0)),
-      lagMs,
-    };
-  }
+  const resolve = tokenResolver(eventStore);
+  const describe = (names: readonly string[], target?: LogCursor): Freshness => describeFreshness(view, now, names, target);
 
   // every wait is one entry here, checked when the view advances; while any wait, the stores are re-read every
   // pollIntervalMs in case an announcement was lost
@@ -119,11 +136,7 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
     readonly done: () => void;
   }
   const waiters = new Set<Waiter>();
-  const reached = (names: readonly string[], target: LogCursor): boolean =>
-    names.every((name) => {
-      const checkpoint = view.checkpoint(name);
-      return checkpoint !== undefined && compareCursors(checkpoint.cursor, target) >= 0;
-    });
+  const reached = (names: readonly string[], target: LogCursor): boolean => allReached(view, names, target);
   let poll: NodeJS.Timeout | undefined;
   const stopWaking = view.onAdvance(() => {
     for (const waiter of [...waiters]) if (reached(waiter.names, waiter.target)) waiter.done();

@@ -31,6 +31,54 @@ export interface FreshnessViewOptions {
   readonly onReadError?: (error: unknown) => void;
 }
 
+/** The checkpoints and head the view knows; each only moves forward. */
+interface KnownPlaces {
+  readonly checkpoints: Map<string, KnownCheckpoint>;
+  head: LogHead | undefined;
+}
+
+function learnCheckpoint(known: KnownPlaces, name: string, cursor: LogCursor, lastEventAt: Date | undefined): boolean {
+  const checkpoint = known.checkpoints.get(name);
+  if (checkpoint !== undefined && compareCursors(checkpoint.cursor, cursor) >= 0) return false;
+  known.checkpoints.set(name, { cursor, lastEventAt });
+  return true;
+}
+
+function learnHead(known: KnownPlaces, head: LogHead | undefined): boolean {
+  if (head === undefined || (known.head !== undefined && compareCursors(known.head.cursor, head.cursor) >= 0)) return false;
+  known.head = head;
+  return true;
+}
+
+/** Reads both stores and learns what they hold; true when anything moved forward. */
+async function readStores(known: KnownPlaces, options: FreshnessViewOptions): Promise<boolean> {
+  const [read, head] = await Promise.all([options.projectionStore.readCheckpoints(), options.eventStore.head()]);
+  let moved = learnHead(known, head);
+  for (const checkpoint of read) moved = learnCheckpoint(known, checkpoint.name, checkpoint.cursor, checkpoint.lastEventAt) || moved;
+  return moved;
+}
+
+/** Runs `task` one at a time: a run asked for while one runs gets another, begun after it. */
+function oneAtATime(task: () => Promise<void>, isClosed: () => boolean): () => void {
+  let running: Promise<void> | undefined;
+  let again = false;
+  const run = (): void => {
+    if (isClosed()) return;
+    if (running !== undefined) {
+      again = true;
+      return;
+    }
+    running = task().finally(() => {
+      running = undefined;
+      if (again) {
+        again = false;
+        run();
+      }
+    });
+  };
+  return run;
+}
+
 /**
  * Invariant: every checkpoint and the head in the view are ones their store had committed when the view took
  * them, and checkpoints only move forward (a batch's compare-and-set; a rebuild switches at the same cursor), so
@@ -39,8 +87,7 @@ export interface FreshnessViewOptions {
  */
 export function createFreshnessView(options: FreshnessViewOptions): FreshnessView {
   const { eventStore, projectionStore, onReadError = () => undefined } = options;
-  const checkpoints = new Map<string, KnownCheckpoint>();
-  let knownHead: LogHead | undefined;
+  const known: KnownPlaces = { checkpoints: new Map(), head: undefined };
   const listeners = new Set<() => void>();
   let unsubscribes: Unsubscribe[] = [];
   let first: Promise<void> | undefined;
@@ -56,55 +103,23 @@ export function createFreshnessView(options: FreshnessViewOptions): FreshnessVie
     }
   }
 
-  function learnCheckpoint(name: string, cursor: LogCursor, lastEventAt: Date | undefined): boolean {
-    const known = checkpoints.get(name);
-    if (known !== undefined && compareCursors(known.cursor, cursor) >= 0) return false;
-    checkpoints.set(name, { cursor, lastEventAt });
-    return true;
-  }
-
-  function learnHead(head: LogHead | undefined): boolean {
-    if (head === undefined || (knownHead !== undefined && compareCursors(knownHead.cursor, head.cursor) >= 0)) return false;
-    knownHead = head;
-    return true;
-  }
-
-  // one read of the stores at a time; a refresh asked for while one runs gets another, begun after it
-  let reading: Promise<void> | undefined;
-  let again = false;
-  function refresh(): void {
-    if (closed) return;
-    if (reading !== undefined) {
-      again = true;
-      return;
+  const refresh = oneAtATime(async () => {
+    try {
+      if (await readStores(known, options)) advance();
+    } catch (error) {
+      onReadError(error);
     }
-    reading = (async () => {
-      try {
-        const [read, head] = await Promise.all([projectionStore.readCheckpoints(), eventStore.head()]);
-        let moved = learnHead(head);
-        for (const checkpoint of read) moved = learnCheckpoint(checkpoint.name, checkpoint.cursor, checkpoint.lastEventAt) || moved;
-        if (moved) advance();
-      } catch (error) {
-        onReadError(error);
-      }
-    })().finally(() => {
-      reading = undefined;
-      if (again) {
-        again = false;
-        refresh();
-      }
-    });
-  }
+  }, () => closed);
 
   const onMoves = (moves: readonly CheckpointMove[] | undefined): void => {
     if (moves === undefined) return refresh();
     let moved = false;
-    for (const move of moves) moved = learnCheckpoint(move.name, move.cursor, move.lastEventAt) || moved;
+    for (const move of moves) moved = learnCheckpoint(known, move.name, move.cursor, move.lastEventAt) || moved;
     if (moved) advance();
   };
   const onHead = (head: LogHead | undefined): void => {
     if (head === undefined) return refresh();
-    if (learnHead(head)) advance();
+    if (learnHead(known, head)) advance();
   };
 
   return {
@@ -113,9 +128,7 @@ export function createFreshnessView(options: FreshnessViewOptions): FreshnessVie
         const reading = (async () => {
           // listen first: a change announced while the first read runs is heard, not lost between the two
           unsubscribes = [eventStore.subscribe(onHead), projectionStore.subscribe(onMoves)];
-          const [read, head] = await Promise.all([projectionStore.readCheckpoints(), eventStore.head()]);
-          learnHead(head);
-          for (const checkpoint of read) learnCheckpoint(checkpoint.name, checkpoint.cursor, checkpoint.lastEventAt);
+          await readStores(known, options);
         })();
         first = reading;
         // a failed first read is tried again by the next caller
@@ -127,8 +140,8 @@ export function createFreshnessView(options: FreshnessViewOptions): FreshnessVie
       }
       return first;
     },
-    checkpoint: (name) => checkpoints.get(name),
-    head: () => knownHead,
+    checkpoint: (name) => known.checkpoints.get(name),
+    head: () => known.head,
     onAdvance(listener) {
       const entry = (): void => listener();
       listeners.add(entry);

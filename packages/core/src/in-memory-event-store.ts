@@ -23,6 +23,33 @@ function checkMaxCount(maxCount: number | undefined): void {
   if (maxCount !== undefined && (!Number.isSafeInteger(maxCount) || maxCount < 0)) throw new RangeError(`invalid maxCount ${String(maxCount)}`);
 }
 
+/** Records the append's idempotency keys, or throws IdempotencyKeyUsed when one is taken (or given twice). */
+function takeIdempotencyKeys(idempotencyKeys: Set<string>, options: AppendOptions): void {
+  const keys = (options.idempotencyKeys ?? []).map((record) => ({ record, id: JSON.stringify([record.scope, record.key]) }));
+  const taken = keys.find(({ id }, index) => idempotencyKeys.has(id) || keys.findIndex((other) => other.id === id) !== index);
+  if (taken !== undefined) throw new IdempotencyKeyUsed(taken.record.scope, taken.record.key);
+  for (const { id } of keys) idempotencyKeys.add(id);
+}
+
+/** The event as the store keeps it: frozen, with its place in the log. */
+function storedEventOf(
+  event: StreamAppend['events'][number],
+  place: Pick<StoredEvent, 'streamId' | 'streamVersion' | 'globalPosition' | 'transactionId' | 'recordedAt'>,
+): StoredEvent {
+  return Object.freeze({
+    type: event.type,
+    // through JSON, as SQL stores keep it: a Date comes back as a string here too
+    data: asStored(event.data),
+    metadata: asStored(event.metadata ?? {}),
+    streamId: place.streamId,
+    streamVersion: place.streamVersion,
+    globalPosition: place.globalPosition,
+    transactionId: place.transactionId,
+    eventId: randomUUID(),
+    recordedAt: place.recordedAt,
+  });
+}
+
 export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): EventStore {
   const { now = () => new Date() } = options;
   const log: StoredEvent[] = [];
@@ -47,10 +74,7 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
       seen.add(append.streamId);
       check(append.streamId, append.expectedVersion);
     }
-    const keys = (options.idempotencyKeys ?? []).map((record) => ({ record, id: JSON.stringify([record.scope, record.key]) }));
-    const taken = keys.find(({ id }, index) => idempotencyKeys.has(id) || keys.findIndex((other) => other.id === id) !== index);
-    if (taken !== undefined) throw new IdempotencyKeyUsed(taken.record.scope, taken.record.key);
-    for (const { id } of keys) idempotencyKeys.add(id);
+    takeIdempotencyKeys(idempotencyKeys, options);
     const transactionId = ++transactions;
     const recordedAt = now();
     const results = appends.map((append) => {
@@ -58,19 +82,7 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): Eve
       streams.set(append.streamId, stream);
       const positions: number[] = [];
       for (const event of append.events) {
-        const stored: StoredEvent = {
-          type: event.type,
-          // through JSON, as SQL stores keep it: a Date comes back as a string here too
-          data: asStored(event.data),
-          metadata: asStored(event.metadata ?? {}),
-          streamId: append.streamId,
-          streamVersion: stream.length + 1,
-          globalPosition: log.length + 1,
-          transactionId,
-          eventId: randomUUID(),
-          recordedAt,
-        };
-        Object.freeze(stored);
+        const stored = storedEventOf(event, { streamId: append.streamId, streamVersion: stream.length + 1, globalPosition: log.length + 1, transactionId, recordedAt });
         stream.push(stored);
         log.push(stored);
         positions.push(stored.globalPosition);

@@ -52,6 +52,7 @@ export type {
   CheckpointMove,
   CommitBatchOptions,
   DeadLetter,
+  DeadLetterAdministration,
   NewDeadLetter,
   ProjectionAdministration,
   ProjectionCheckpoint,

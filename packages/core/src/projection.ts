@@ -135,11 +135,23 @@ export interface ProjectionStore<Session> {
   close(): Promise<void>;
 }
 
+/** Events a projection could not apply, parked per projection until an operator retries or drops them. */
+export interface DeadLetterAdministration<Session> {
+  readDeadLetters(name?: string): Promise<readonly DeadLetter[]>;
+  requestDeadLetterRetry(name: string): Promise<void>;
+  /** In one transaction: runs `apply` and deletes the dead letter. Throws what `apply` throws, keeping the letter. */
+  retryDeadLetter(name: string, id: string, apply: (session: Session) => Promise<void>): Promise<void>;
+  /** Records a failed retry's error and, when `done`, clears the retry request. */
+  finishDeadLetterRetry(name: string, failures: readonly { id: string; error: string }[]): Promise<void>;
+  /** Deletes dead letters (all of the projection's when `ids` is omitted); returns how many. */
+  dropDeadLetters(name: string, ids?: readonly string[]): Promise<number>;
+}
+
 /**
  * What a store offers operators beyond running projections: pause, dead letters, rebuilds.
  * The daemon uses each where the store has it (see `administrationOf`).
  */
-export interface ProjectionAdministration<Session> {
+export interface ProjectionAdministration<Session> extends DeadLetterAdministration<Session> {
   setPaused(name: string, paused: boolean): Promise<void>;
   /** Asks for a new generation at `version`; the daemon that holds the lease builds it. */
   requestRebuild(name: string, version: number): Promise<RebuildProgress>;
@@ -150,14 +162,6 @@ export interface ProjectionAdministration<Session> {
    * (else throws CheckpointMoved), then drops the old generation. One transaction.
    */
   completeRebuild(name: string, generation: number, at: LogCursor): Promise<void>;
-  readDeadLetters(name?: string): Promise<readonly DeadLetter[]>;
-  requestDeadLetterRetry(name: string): Promise<void>;
-  /** In one transaction: runs `apply` and deletes the dead letter. Throws what `apply` throws, keeping the letter. */
-  retryDeadLetter(name: string, id: string, apply: (session: Session) => Promise<void>): Promise<void>;
-  /** Records a failed retry's error and, when `done`, clears the retry request. */
-  finishDeadLetterRetry(name: string, failures: readonly { id: string; error: string }[]): Promise<void>;
-  /** Deletes dead letters (all of the projection's when `ids` is omitted); returns how many. */
-  dropDeadLetters(name: string, ids?: readonly string[]): Promise<number>;
 }
 
 export type AdministeredProjectionStore<Session> = ProjectionStore<Session> & ProjectionAdministration<Session>;

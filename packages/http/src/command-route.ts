@@ -63,6 +63,34 @@ const CommandHeaders = Type.Object({
 /** How long a retry waits for the first request of its key to record its answer before rebuilding it from the key's row. */
 const recordWaitMs = 1_000;
 
+/** A request's idempotency key, with the store that keeps it and the hash of what was asked. */
+interface Keyed {
+  readonly store: IdempotencyStore;
+  readonly key: string;
+  readonly requestHash: string;
+}
+
+/** Answers a retry with the answer of the command that holds its key. */
+async function replay(reply: FastifyReply, scope: string, keyed: Keyed, first: IdempotencyEntry): Promise<FastifyReply> {
+  if (first.requestHash !== keyed.requestHash) {
+    throw new CommandRejected('idempotency_key_reused', 'this Idempotency-Key was used with a different request: use a new key for a new command', {
+      header: 'Idempotency-Key',
+    });
+  }
+  let entry = first;
+  // the first request committed and is recording its answer: wait for it briefly
+  for (const deadline = Date.now() + recordWaitMs; entry.response === undefined && Date.now() < deadline; ) {
+    await sleep(20);
+    entry = (await keyed.store.find(scope, keyed.key)) ?? entry;
+  }
+  const response = entry.response ?? {
+    status: 202,
+    body: { correlationId: entry.correlationId, streamId: entry.streamId, streamVersion: entry.streamVersion, position: entry.position } satisfies CommandAccepted,
+    position: entry.position,
+  };
+  return reply.code(response.status).header('x-position', String(response.position)).header('idempotent-replayed', 'true').send(response.body);
+}
+
 /** Declares a command endpoint: validates params and body, runs the handler, answers 202 `{ correlationId, streamId, streamVersion, position }` with `X-Position`. */
 export function commandRoute<P extends TSchema = TObject<Record<never, never>>, B extends TSchema = TUnknown>(
   app: HttpApp,
@@ -90,7 +118,7 @@ export function commandRoute<P extends TSchema = TObject<Record<never, never>>, 
       const keyed = key === undefined ? undefined : { store: idempotencyStore!, key, requestHash: requestHash! };
       if (keyed !== undefined) {
         const entry = await keyed.store.find(scope, keyed.key);
-        if (entry !== undefined) return replay(reply, keyed, entry);
+        if (entry !== undefined) return replay(reply, scope, keyed, entry);
       }
       // with auth on, the events record which key asked (its position in the list, never the key)
       const apiKey = apiKeyOf(request);
@@ -111,7 +139,7 @@ export function commandRoute<P extends TSchema = TObject<Record<never, never>>, 
         if (keyed === undefined || !(error instanceof IdempotencyKeyUsed)) throw error;
         const entry = await keyed.store.find(scope, keyed.key);
         if (entry === undefined) throw error;
-        return replay(reply, keyed, entry);
+        return replay(reply, scope, keyed, entry);
       }
       const primary = outcome.streamId === undefined ? outcome.streams[0] : outcome.streams.find((s) => s.streamId === outcome.streamId);
       if (primary === undefined) {
@@ -132,25 +160,4 @@ export function commandRoute<P extends TSchema = TObject<Record<never, never>>, 
       return reply.code(202).header('x-position', String(outcome.position)).send(accepted);
     },
   });
-
-  /** Answers a retry with the answer of the command that holds its key. */
-  async function replay(reply: FastifyReply, keyed: { store: IdempotencyStore; key: string; requestHash: string }, first: IdempotencyEntry): Promise<FastifyReply> {
-    if (first.requestHash !== keyed.requestHash) {
-      throw new CommandRejected('idempotency_key_reused', 'this Idempotency-Key was used with a different request: use a new key for a new command', {
-        header: 'Idempotency-Key',
-      });
-    }
-    let entry = first;
-    // the first request committed and is recording its answer: wait for it briefly
-    for (const deadline = Date.now() + recordWaitMs; entry.response === undefined && Date.now() < deadline; ) {
-      await sleep(20);
-      entry = (await keyed.store.find(scope, keyed.key)) ?? entry;
-    }
-    const response = entry.response ?? {
-      status: 202,
-      body: { correlationId: entry.correlationId, streamId: entry.streamId, streamVersion: entry.streamVersion, position: entry.position } satisfies CommandAccepted,
-      position: entry.position,
-    };
-    return reply.code(response.status).header('x-position', String(response.position)).header('idempotent-replayed', 'true').send(response.body);
-  }
 }

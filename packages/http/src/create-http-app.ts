@@ -71,6 +71,55 @@ export interface CreateHttpAppOptions {
   readonly idempotencyStore?: IdempotencyStore;
 }
 
+/** Fastify's options: logging, limits and timeouts, correlation ids, and Twofold's answers to framework errors. */
+function serverOptionsOf(
+  logger: NonNullable<CreateHttpAppOptions['logger']>,
+  bodyLimitBytes: number,
+  requestTimeoutMs: number,
+  connectionTimeoutMs: number,
+): FastifyHttpOptions<Server> {
+  return {
+    ...(typeof logger === 'boolean' ? { logger: logger && { redact: [...logRedactions] } } : { loggerInstance: logger }),
+    // one line per request, by installRequestLog below, not Fastify's two at info
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: bodyLimitBytes,
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: connectionTimeoutMs,
+    // Node checks for late requests this often (its default, 30 s, would let a 30 s timeout run to a minute)
+    http: {
+      connectionsCheckingInterval: requestTimeoutMs === 0 ? 30_000 : Math.max(50, Math.min(1_000, Math.floor(requestTimeoutMs / 2))),
+      headersTimeout: requestTimeoutMs === 0 ? 60_000 : Math.min(60_000, requestTimeoutMs),
+    },
+    // requests arriving while the app closes get the Twofold shape (installShutdown), not Fastify's
+    return503OnClosing: false,
+    // room for long stream ids and other keys in paths; longer parameters answer 414
+    routerOptions: { maxParamLength: 256 },
+    // request.id is the correlation id (logged as reqId)
+    requestIdHeader: false,
+    genReqId: (request) => correlationIdFrom(request.headers[correlationIdHeader]),
+    frameworkErrors,
+    clientErrorHandler,
+  };
+}
+
+/** Documents the routes as OpenAPI 3 and serves the document (GET /api/openapi.json by default). */
+async function installOpenApi(app: HttpApp, openApi: NonNullable<CreateHttpAppOptions['openApi']>): Promise<void> {
+  app.addSchema(ErrorResponse);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: openApi.title ?? 'Twofold API',
+        version: openApi.version ?? '0.1.0',
+        ...(openApi.description === undefined ? {} : { description: openApi.description }),
+      },
+    },
+    // components are named after their $id, so the error schema is #/components/schemas/TwofoldErrorResponse
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  app.get(openApi.path ?? '/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
 /**
  * Creates the app; declare routes on it with commandRoute, queryRoute and the built-in route functions,
  * then `listen()` or `inject()`. Every request gets a correlation id (`request.id`, echoed as `X-Correlation-Id`).
@@ -95,28 +144,7 @@ export async function createHttpApp(options: CreateHttpAppOptions = {}): Promise
   if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 0) throw new RangeError('requestTimeoutMs must be a non-negative integer');
   if (!Number.isInteger(connectionTimeoutMs) || connectionTimeoutMs < 0) throw new RangeError('connectionTimeoutMs must be a non-negative integer');
 
-  const serverOptions: FastifyHttpOptions<Server> = {
-    ...(typeof logger === 'boolean' ? { logger: logger && { redact: [...logRedactions] } } : { loggerInstance: logger }),
-    // one line per request, by installRequestLog below, not Fastify's two at info
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: bodyLimitBytes,
-    requestTimeout: requestTimeoutMs,
-    connectionTimeout: connectionTimeoutMs,
-    // Node checks for late requests this often (its default, 30 s, would let a 30 s timeout run to a minute)
-    http: {
-      connectionsCheckingInterval: requestTimeoutMs === 0 ? 30_000 : Math.max(50, Math.min(1_000, Math.floor(requestTimeoutMs / 2))),
-      headersTimeout: requestTimeoutMs === 0 ? 60_000 : Math.min(60_000, requestTimeoutMs),
-    },
-    // requests arriving while the app closes get the Twofold shape (installShutdown), not Fastify's
-    return503OnClosing: false,
-    // room for long stream ids and other keys in paths; longer parameters answer 414
-    routerOptions: { maxParamLength: 256 },
-    // request.id is the correlation id (logged as reqId)
-    requestIdHeader: false,
-    genReqId: (request) => correlationIdFrom(request.headers[correlationIdHeader]),
-    frameworkErrors,
-    clientErrorHandler,
-  };
+  const serverOptions = serverOptionsOf(logger, bodyLimitBytes, requestTimeoutMs, connectionTimeoutMs);
   const app: HttpApp = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler(() => app.getSchemas()));
 
@@ -157,19 +185,6 @@ export async function createHttpApp(options: CreateHttpAppOptions = {}): Promise
   }
   installUnreadBodyDrain(app, { closing: shutdown.closing });
 
-  app.addSchema(ErrorResponse);
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: openApi.title ?? 'Twofold API',
-        version: openApi.version ?? '0.1.0',
-        ...(openApi.description === undefined ? {} : { description: openApi.description }),
-      },
-    },
-    // components are named after their $id, so the error schema is #/components/schemas/TwofoldErrorResponse
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-  });
-  app.get(openApi.path ?? '/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await installOpenApi(app, openApi);
   return app;
 }

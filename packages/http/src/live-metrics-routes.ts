@@ -1,5 +1,6 @@
 // GET /api/live: server-sent events, one `metrics` event a second: each projection's status and lag, commands/s, events/s.
 import { logStart, type CommandProcessor, type EventStore, type ProjectionDaemon, type ProjectionStore } from '@twofold/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { HttpApp } from './http-app.js';
 import { projectionOverview } from './projection-overview.js';
@@ -38,6 +39,56 @@ export interface LiveMetrics {
   readonly eventsPerSecond: number;
 }
 
+type ProjectionRow = ReturnType<typeof projectionOverview>[number];
+
+const toLiveProjection = (p: ProjectionRow): LiveProjection => ({
+  name: p.name,
+  status: p.status,
+  position: p.position,
+  lagEvents: p.lagEvents,
+  lagMs: p.lagMs,
+  lagThresholdMs: p.lagThresholdMs,
+  delayed: p.lagMs > p.lagThresholdMs,
+  generation: p.generation,
+  rebuild: p.rebuild === null ? null : { generation: p.rebuild.generation, position: p.rebuild.position, lagEvents: p.rebuild.lagEvents },
+  deadLetters: p.deadLetters,
+});
+
+const liveRouteOptions = {
+  schema: {
+    tags: ['projections'],
+    summary: 'Server-sent events: `event: metrics` once a second with each projection’s status and lag, commands/s and events/s',
+    response: {
+      200: {
+        description:
+          'text/event-stream; each `data:` is JSON { at, headPosition, projections: [{ name, status, position, lagEvents, lagMs, lagThresholdMs, delayed, generation, rebuild, deadLetters }], commandsPerSecond, eventsPerSecond }',
+        content: { 'text/event-stream': { schema: { type: 'string' } } },
+      },
+    },
+  },
+};
+
+/** Takes the response over as an event stream and writes its headers; undefined for a HEAD, answered at once. */
+function openEventStream(request: FastifyRequest, reply: FastifyReply): ServerResponse | undefined {
+  // HEAD asks for the headers of the stream, not for the stream: answer them and end
+  if (request.method === 'HEAD') {
+    void reply.code(200).header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache, no-transform').send('');
+    return undefined;
+  }
+  reply.hijack();
+  const response = reply.raw;
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'x-correlation-id': request.id,
+  });
+  // a reconnecting EventSource waits this long; the first sample follows at once
+  response.write('retry: 2000\n\n');
+  return response;
+}
+
 /**
  * Registers `GET /api/live`. One sampler serves every client: it runs only while someone listens, and each sample
  * (rates over the time since the last one) goes to all. Streams end when the client goes or the app closes.
@@ -62,18 +113,7 @@ export function liveMetricsRoutes(app: HttpApp, options: LiveMetricsRoutesOption
     const metrics: LiveMetrics = {
       at: new Date(atMs).toISOString(),
       headPosition,
-      projections: overview.map((p) => ({
-        name: p.name,
-        status: p.status,
-        position: p.position,
-        lagEvents: p.lagEvents,
-        lagMs: p.lagMs,
-        lagThresholdMs: p.lagThresholdMs,
-        delayed: p.lagMs > p.lagThresholdMs,
-        generation: p.generation,
-        rebuild: p.rebuild === null ? null : { generation: p.rebuild.generation, position: p.rebuild.position, lagEvents: p.rebuild.lagEvents },
-        deadLetters: p.deadLetters,
-      })),
+      projections: overview.map(toLiveProjection),
       commandsPerSecond: rate(commandCount, previous?.commands),
       eventsPerSecond: rate(headPosition, previous?.head),
     };
@@ -98,52 +138,22 @@ export function liveMetricsRoutes(app: HttpApp, options: LiveMetricsRoutesOption
     previous = undefined;
   };
 
-  app.get(
-    '/api/live',
-    {
-      schema: {
-        tags: ['projections'],
-        summary: 'Server-sent events: `event: metrics` once a second with each projection’s status and lag, commands/s and events/s',
-        response: {
-          200: {
-            description:
-              'text/event-stream; each `data:` is JSON { at, headPosition, projections: [{ name, status, position, lagEvents, lagMs, lagThresholdMs, delayed, generation, rebuild, deadLetters }], commandsPerSecond, eventsPerSecond }',
-            content: { 'text/event-stream': { schema: { type: 'string' } } },
-          },
-        },
-      },
-    },
-    (request, reply) => {
-      // HEAD asks for the headers of the stream, not for the stream: answer them and end
-      if (request.method === 'HEAD') {
-        void reply.code(200).header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache, no-transform').send('');
-        return;
-      }
-      reply.hijack();
-      const response = reply.raw;
-      response.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-        'x-correlation-id': request.id,
-      });
-      // a reconnecting EventSource waits this long; the first sample follows at once
-      response.write('retry: 2000\n\n');
-      clients.add(response);
-      const leave = (): void => {
-        clients.delete(response);
-        if (clients.size === 0) stopSampling();
-      };
-      request.raw.socket.once('close', leave);
-      response.once('close', leave);
-      if (timer === undefined) {
-        timer = setInterval(() => void tick(), intervalMs);
-        timer.unref();
-      }
-      void tick();
-    },
-  );
+  app.get('/api/live', liveRouteOptions, (request, reply) => {
+    const response = openEventStream(request, reply);
+    if (response === undefined) return;
+    clients.add(response);
+    const leave = (): void => {
+      clients.delete(response);
+      if (clients.size === 0) stopSampling();
+    };
+    request.raw.socket.once('close', leave);
+    response.once('close', leave);
+    if (timer === undefined) {
+      timer = setInterval(() => void tick(), intervalMs);
+      timer.unref();
+    }
+    void tick();
+  });
 
   // before the server waits for open connections: an event stream never ends on its own
   app.addHook('preClose', (done) => {

@@ -31,12 +31,8 @@ const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 const outcomeOf = (status: number): string =>
   status < 300 ? 'accepted' : status === 409 ? 'conflict' : status === 422 ? 'rejected' : status === 503 ? 'unavailable' : status < 500 ? 'invalid' : 'error';
 
-/** Registers `GET /metrics` and the hooks that time commands and queries. Call it before declaring the app's routes. */
-export function metricsRoutes(app: HttpApp, options: MetricsOptions): Registry {
-  const { eventStore, projectionStore, daemon, highWaterMark, lagThresholdsMs = {}, commands, registry = new Registry(), processMetrics = true } = options;
-  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'twofold_' });
-  if (commands !== undefined) commandProcessorMetrics(registry, commands);
-
+/** Times commands and queries over HTTP, by command and outcome or by route and status. */
+function httpTimingMetrics(app: HttpApp, registry: Registry): void {
   const commandSeconds = new Histogram({
     name: 'twofold_command_duration_seconds',
     help: 'Time to handle a command over HTTP, by command and outcome (accepted, conflict, rejected, invalid, unavailable, error)',
@@ -51,6 +47,17 @@ export function metricsRoutes(app: HttpApp, options: MetricsOptions): Registry {
     buckets: latencyBuckets,
     registers: [registry],
   });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url;
+    if (route === undefined || route === '/metrics') return;
+    const seconds = reply.elapsedTime / 1000;
+    if (request.method === 'GET') querySeconds.observe({ route, status: String(reply.statusCode) }, seconds);
+    else commandSeconds.observe({ command: request.routeOptions.schema?.operationId ?? `${request.method} ${route}`, outcome: outcomeOf(reply.statusCode) }, seconds);
+  });
+}
+
+/** Feeds the propagation histogram and the applied counter from this process's daemon's live batches. */
+function daemonMetrics(registry: Registry, daemon: Pick<ProjectionDaemon, 'onProgress'> | undefined): void {
   const propagationSeconds = new Histogram({
     name: 'twofold_projection_propagation_seconds',
     help: 'Delay from an event being committed to its projection committing it, by projection',
@@ -64,8 +71,18 @@ export function metricsRoutes(app: HttpApp, options: MetricsOptions): Registry {
     labelNames: ['projection'],
     registers: [registry],
   });
+  daemon?.onProgress((batch) => {
+    if (!batch.live) return;
+    applied.inc({ projection: batch.name }, batch.applied.length);
+    const committed = batch.committedAt.getTime();
+    for (const event of batch.applied) propagationSeconds.observe({ projection: batch.name }, Math.max(0, committed - event.recordedAt.getTime()) / 1000);
+  });
+}
 
-  // gauges are read at scrape time from the stored checkpoints, so any process reports every projection
+type ProjectionRow = ReturnType<typeof projectionOverview>[number];
+
+/** The per-projection gauges, read at scrape time from the stored checkpoints, so any process reports every projection. */
+function projectionGauges(registry: Registry): (overview: readonly ProjectionRow[]) => void {
   const lagEvents = new Gauge({ name: 'twofold_projection_lag_events', help: 'Events between the head of the log and the checkpoint', labelNames: ['projection'], registers: [registry] });
   const lagSeconds = new Gauge({
     name: 'twofold_projection_lag_seconds',
@@ -75,6 +92,19 @@ export function metricsRoutes(app: HttpApp, options: MetricsOptions): Registry {
   });
   const delayed = new Gauge({ name: 'twofold_projection_delayed', help: '1 when the lag is above the projection’s threshold', labelNames: ['projection'], registers: [registry] });
   const deadLetters = new Gauge({ name: 'twofold_projection_dead_letters', help: 'Events parked as dead letters', labelNames: ['projection'], registers: [registry] });
+  return (overview) => {
+    for (const projection of overview) {
+      const labels = { projection: projection.name };
+      lagEvents.set(labels, projection.lagEvents);
+      lagSeconds.set(labels, projection.lagMs / 1000);
+      delayed.set(labels, projection.lagMs > projection.lagThresholdMs ? 1 : 0);
+      deadLetters.set(labels, projection.deadLetters);
+    }
+  };
+}
+
+/** The gauges of what holds the log's high-water mark back. */
+function highWaterMarkGauges(registry: Registry): (reading: HighWaterMarkReading) => void {
   const heldBackSeconds = new Gauge({
     name: 'twofold_readers_held_back_seconds',
     help: 'Age of the oldest open transaction on the server: log readers see nothing committed after it began',
@@ -91,44 +121,34 @@ export function metricsRoutes(app: HttpApp, options: MetricsOptions): Registry {
     help: 'Committed events that readers cannot see yet because an older transaction is still open',
     registers: [registry],
   });
+  return (holdback) => {
+    heldBackSeconds.set(holdback.oldestOpenTransactionAgeMs / 1000);
+    heldBackBy.reset();
+    const { holder } = holdback;
+    if (holder !== undefined) {
+      heldBackBy.set(
+        { pid: holder.pid === undefined ? '' : String(holder.pid), application_name: holder.applicationName ?? '', state: holder.state ?? '' },
+        holdback.oldestOpenTransactionAgeMs / 1000,
+      );
+    }
+    invisibleEvents.set(holdback.eventsCommittedButInvisible);
+  };
+}
 
-  daemon?.onProgress((batch) => {
-    if (!batch.live) return;
-    applied.inc({ projection: batch.name }, batch.applied.length);
-    const committed = batch.committedAt.getTime();
-    for (const event of batch.applied) propagationSeconds.observe({ projection: batch.name }, Math.max(0, committed - event.recordedAt.getTime()) / 1000);
-  });
-
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url;
-    if (route === undefined || route === '/metrics') return;
-    const seconds = reply.elapsedTime / 1000;
-    if (request.method === 'GET') querySeconds.observe({ route, status: String(reply.statusCode) }, seconds);
-    else commandSeconds.observe({ command: request.routeOptions.schema?.operationId ?? `${request.method} ${route}`, outcome: outcomeOf(reply.statusCode) }, seconds);
-  });
+/** Registers `GET /metrics` and the hooks that time commands and queries. Call it before declaring the app's routes. */
+export function metricsRoutes(app: HttpApp, options: MetricsOptions): Registry {
+  const { eventStore, projectionStore, daemon, highWaterMark, lagThresholdsMs = {}, commands, registry = new Registry(), processMetrics = true } = options;
+  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'twofold_' });
+  if (commands !== undefined) commandProcessorMetrics(registry, commands);
+  httpTimingMetrics(app, registry);
+  daemonMetrics(registry, daemon);
+  const setProjectionGauges = projectionGauges(registry);
+  const setHighWaterMarkGauges = highWaterMarkGauges(registry);
 
   async function refresh(): Promise<void> {
     const [checkpoints, head, holdback] = await Promise.all([projectionStore.readCheckpoints(), eventStore.head(), highWaterMark?.()]);
-    const overview = projectionOverview({ checkpoints, head, runners: daemon?.statuses() ?? [], firstEventAt: undefined, lagThresholdsMs });
-    for (const projection of overview) {
-      const labels = { projection: projection.name };
-      lagEvents.set(labels, projection.lagEvents);
-      lagSeconds.set(labels, projection.lagMs / 1000);
-      delayed.set(labels, projection.lagMs > projection.lagThresholdMs ? 1 : 0);
-      deadLetters.set(labels, projection.deadLetters);
-    }
-    if (holdback !== undefined) {
-      heldBackSeconds.set(holdback.oldestOpenTransactionAgeMs / 1000);
-      heldBackBy.reset();
-      const { holder } = holdback;
-      if (holder !== undefined) {
-        heldBackBy.set(
-          { pid: holder.pid === undefined ? '' : String(holder.pid), application_name: holder.applicationName ?? '', state: holder.state ?? '' },
-          holdback.oldestOpenTransactionAgeMs / 1000,
-        );
-      }
-      invisibleEvents.set(holdback.eventsCommittedButInvisible);
-    }
+    setProjectionGauges(projectionOverview({ checkpoints, head, runners: daemon?.statuses() ?? [], firstEventAt: undefined, lagThresholdsMs }));
+    if (holdback !== undefined) setHighWaterMarkGauges(holdback);
   }
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {

@@ -1,6 +1,9 @@
 // @twofold/nats: the JetStream carrier. The relay publishes the log to a partitioned JetStream stream.
-export type { JetStreamRelay, JetStreamRelayOptions, PublishedEvent, RelayState, RelayStats } from './jetstream-relay.js';
-export { createJetStreamRelay, RelayOutOfStep } from './jetstream-relay.js';
+export type { JetStreamRelay } from './jetstream-relay.js';
+export { createJetStreamRelay } from './jetstream-relay.js';
+export type { JetStreamRelayOptions } from './relay-options.js';
+export type { PublishedEvent, RelayState, RelayStats } from './relay-progress.js';
+export { RelayOutOfStep } from './relay-pipeline.js';
 export { parseBusUrl } from './bus-url.js';
 export type { EventStreamSettings, StreamTail } from './event-stream.js';
 export { describePartitions, ensureEventStream, readStreamTail } from './event-stream.js';

@@ -87,6 +87,25 @@ export interface PostgresPartitionLedgerOptions {
   readonly projections: readonly ProjectionDefinition<SqlSession>[];
 }
 
+/** Applies each projection to the events it handles, with its live generation's tables first on the search path. */
+async function applyAll(session: SqlSession, projections: readonly ProjectionDefinition<SqlSession>[], events: readonly StoredEvent[]): Promise<void> {
+  const { rows } = await session.query<{ name: string; generation: number; tables: string[] | null; reader: string }>(
+    'SELECT name, generation, tables, current_schema() AS reader FROM twofold_checkpoints WHERE name = ANY($1::text[])',
+    [projections.map((p) => p.name)],
+  );
+  const live = new Map(rows.map((row) => [row.name, row]));
+  for (const projection of projections) {
+    const handled = new Set(projection.handles);
+    const mine = events.filter((event) => handled.has(event.type));
+    if (mine.length === 0) continue;
+    const row = live.get(projection.name);
+    if (row === undefined) throw new Error(`projection ${projection.name} has no checkpoint row: prepare it first`);
+    if (row.tables !== null) await session.query(`SET LOCAL search_path TO ${quote(generationSchema(projection.name, row.generation))}, ${quote(row.reader)}`);
+    await projection.apply(mine, session);
+  }
+  if (rows.length > 0) await session.query(`SET LOCAL search_path TO ${quote(rows[0]!.reader)}`);
+}
+
 export function postgresPartitionLedger(client: PostgresClient, options: PostgresPartitionLedgerOptions): PartitionLedger & PartitionPositionSource {
   const byName = new Map(options.projections.map((p) => [p.name, p]));
   const groups = new Map<string, readonly ProjectionDefinition<SqlSession>[]>();
@@ -94,25 +113,6 @@ export function postgresPartitionLedger(client: PostgresClient, options: Postgre
   const announce = (group: string, moved: readonly PartitionPosition[]): void => {
     if (moved.length > 0) client.notify(partitionsChannel, encodePositions(group, moved));
   };
-
-  /** Applies each projection to the events it handles, with its live generation's tables first on the search path. */
-  async function applyAll(session: SqlSession, projections: readonly ProjectionDefinition<SqlSession>[], events: readonly StoredEvent[]): Promise<void> {
-    const { rows } = await session.query<{ name: string; generation: number; tables: string[] | null; reader: string }>(
-      'SELECT name, generation, tables, current_schema() AS reader FROM twofold_checkpoints WHERE name = ANY($1::text[])',
-      [projections.map((p) => p.name)],
-    );
-    const live = new Map(rows.map((row) => [row.name, row]));
-    for (const projection of projections) {
-      const handled = new Set(projection.handles);
-      const mine = events.filter((event) => handled.has(event.type));
-      if (mine.length === 0) continue;
-      const row = live.get(projection.name);
-      if (row === undefined) throw new Error(`projection ${projection.name} has no checkpoint row: prepare it first`);
-      if (row.tables !== null) await session.query(`SET LOCAL search_path TO ${quote(generationSchema(projection.name, row.generation))}, ${quote(row.reader)}`);
-      await projection.apply(mine, session);
-    }
-    if (rows.length > 0) await session.query(`SET LOCAL search_path TO ${quote(rows[0]!.reader)}`);
-  }
 
   return {
     async prepareGroup(group) {

@@ -5,6 +5,7 @@ import type { ClientConfig, PoolClient, PoolConfig } from 'pg';
 import { isConnectionError, notApplied, translateConnectionError } from './connection-errors.js';
 import { createNotificationHub } from './notification-hub.js';
 import { createPgListenConnection } from './pg-listen-connection.js';
+import { createNotifyCoalescer } from './pg-notify-coalescer.js';
 import { checkChannel, type DedicatedConnection, type NamedStatement, type PostgresClient, type PreparingSqlSession } from './postgres-client.js';
 import type { QueryResult } from './sql-client.js';
 
@@ -49,20 +50,36 @@ function sessionOver(target: Queryable, what: string, connection?: unknown): Pre
 }
 
 /**
+ * Checks a pooled connection out, telling a failure to connect (nothing was sent) apart. A checked-out connection
+ * that dies between queries emits 'error' (ignored here; the next query reports it); `release` hands it back, or
+ * discards it when given the error that broke it.
+ */
+async function checkOut(pool: pg.Pool, what: string): Promise<{ connection: PoolClient; release: (broken: Error | undefined) => void }> {
+  let connection: PoolClient;
+  try {
+    connection = await pool.connect();
+  } catch (error) {
+    throw translateConnectionError(error, what);
+  }
+  const ignore = (): void => undefined;
+  connection.on('error', ignore);
+  return {
+    connection,
+    release(broken) {
+      connection.removeListener('error', ignore);
+      connection.release(broken);
+    },
+  };
+}
+
+/**
  * Queries on pooled connections, each checked out for one statement. Unlike `pool.query`, a failure to check a
  * connection out (nothing was sent) is told apart from a failure after the statement was written (it may have run).
  */
 function pooledQueries(pool: pg.Pool, what: string): Queryable {
   return {
     async query(config) {
-      let connection: PoolClient;
-      try {
-        connection = await pool.connect();
-      } catch (error) {
-        throw translateConnectionError(error, what);
-      }
-      const ignore = (): void => undefined;
-      connection.on('error', ignore);
+      const { connection, release } = await checkOut(pool, what);
       let broken: Error | undefined;
       try {
         return await connection.query(config);
@@ -72,9 +89,65 @@ function pooledQueries(pool: pg.Pool, what: string): Queryable {
         broken = error as Error;
         throw translateConnectionError(error, what, { statementSent: true, ...backendOf(connection) });
       } finally {
-        connection.removeListener('error', ignore);
-        connection.release(broken);
+        release(broken);
       }
+    },
+  };
+}
+
+/** Runs `fn` in a transaction on one pooled connection. */
+async function pooledTransaction<T>(pool: pg.Pool, what: string, fn: (session: PreparingSqlSession) => Promise<T>): Promise<T> {
+  const { connection, release } = await checkOut(pool, what);
+  let broken: Error | undefined;
+  const session = sessionOver(connection as unknown as Queryable, what);
+  let committing = false;
+  try {
+    await session.query('BEGIN');
+    const result = await fn(session);
+    committing = true;
+    await session.query('COMMIT');
+    return result;
+  } catch (error) {
+    // a lost connection is discarded (the server rolls back on its own): a ROLLBACK on a silent link would hang
+    if (isConnectionError(error)) broken = error as Error;
+    else {
+      await connection.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+    }
+    // only a COMMIT that was sent can have applied the transaction; before it, a lost connection rolls it back
+    throw committing ? translateConnectionError(error, what) : notApplied(translateConnectionError(error, what));
+  } finally {
+    release(broken);
+  }
+}
+
+/** Opens a connection of its own (not pooled), kept in `dedicated` until it is lost or closed. */
+async function openDedicatedConnection(clientConfig: ClientConfig, what: string, dedicated: Set<pg.Client>): Promise<DedicatedConnection> {
+  const connection = new pg.Client(clientConfig);
+  let lost = false;
+  const markLost = (): void => {
+    lost = true;
+    dedicated.delete(connection);
+  };
+  connection.on('error', markLost);
+  connection.on('end', markLost);
+  try {
+    await connection.connect();
+  } catch (error) {
+    markLost();
+    throw translateConnectionError(error, what);
+  }
+  dedicated.add(connection);
+  const session = sessionOver(connection as unknown as Queryable, what);
+  return {
+    get lost() {
+      return lost;
+    },
+    query: session.query,
+    async close() {
+      markLost();
+      await connection.end().catch(() => undefined);
     },
   };
 }
@@ -91,104 +164,14 @@ export function createPgClient(config: string | PoolConfig, options: PgClientOpt
   const hub = createNotificationHub((error) => logger.error({ err: error }, 'notification listener threw'));
   const dedicated = new Set<pg.Client>();
   let closed = false;
-
   const listenConnection = createPgListenConnection({ clientConfig, hub, logger, reconnectDelayMs, maxReconnectDelayMs });
-
-  // NOTIFY, coalesced per channel: at most one in flight and one per notifyIntervalMs; a request
-  // made while one is in flight or waiting is answered by a NOTIFY sent after it (never dropped).
-  // Its payload is every payload asked for since the last one, a line each; empty (nothing said)
-  // when a request had none, or when they would not fit PostgreSQL's 8,000 bytes.
-  interface NotifyState {
-    pending: boolean;
-    inFlight: boolean;
-    timer: NodeJS.Timeout | undefined;
-    sentAt: number;
-    lines: string[];
-    bytes: number;
-    unsaid: boolean;
-  }
-  const notifying = new Map<string, NotifyState>();
-  const maxPayloadBytes = 7_900;
-  function pumpNotify(channel: string): void {
-    const state = notifying.get(channel);
-    if (state === undefined || closed || !state.pending || state.inFlight || state.timer !== undefined) return;
-    const waitMs = state.sentAt + notifyIntervalMs - Date.now();
-    if (waitMs > 0) {
-      state.timer = setTimeout(() => {
-        state.timer = undefined;
-        pumpNotify(channel);
-      }, waitMs);
-      state.timer.unref();
-      return;
-    }
-    const payload = state.unsaid ? '' : state.lines.join('\n');
-    state.pending = false;
-    state.lines = [];
-    state.bytes = 0;
-    state.unsaid = false;
-    state.inFlight = true;
-    state.sentAt = Date.now();
-    pool
-      .query('SELECT pg_notify($1, $2)', [channel, payload])
-      .catch((error: unknown) => logger.warn({ err: error, channel }, 'NOTIFY failed'))
-      .finally(() => {
-        state.inFlight = false;
-        pumpNotify(channel);
-      });
-  }
-  function sendNotify(channel: string, payload: string | undefined): void {
-    const state = notifying.get(channel) ?? { pending: false, inFlight: false, timer: undefined, sentAt: 0, lines: [], bytes: 0, unsaid: false };
-    notifying.set(channel, state);
-    state.pending = true;
-    if (payload === undefined || payload === '' || payload.includes('\n')) state.unsaid = true;
-    else if (!state.unsaid) {
-      state.bytes += Buffer.byteLength(payload) + 1;
-      if (state.bytes > maxPayloadBytes) state.unsaid = true;
-      else state.lines.push(payload);
-    }
-    if (state.unsaid) state.lines = [];
-    pumpNotify(channel);
-  }
+  const notifier = createNotifyCoalescer((channel, payload) => pool.query('SELECT pg_notify($1, $2)', [channel, payload]), notifyIntervalMs, logger);
 
   return {
     capabilities: { multipleConnections: true, inProcess: false },
     query: pooled.query,
     queryPrepared: pooled.queryPrepared,
-
-    async transaction(fn) {
-      let connection: PoolClient;
-      try {
-        connection = await pool.connect();
-      } catch (error) {
-        throw translateConnectionError(error, what);
-      }
-      // a checked-out connection that dies between queries emits 'error'; the next query reports it
-      const ignore = (): void => undefined;
-      connection.on('error', ignore);
-      let broken: Error | undefined;
-      const session = sessionOver(connection as unknown as Queryable, what);
-      let committing = false;
-      try {
-        await session.query('BEGIN');
-        const result = await fn(session);
-        committing = true;
-        await session.query('COMMIT');
-        return result;
-      } catch (error) {
-        // a lost connection is discarded (the server rolls back on its own): a ROLLBACK on a silent link would hang
-        if (isConnectionError(error)) broken = error as Error;
-        else {
-          await connection.query('ROLLBACK').catch((rollbackError: Error) => {
-            broken = rollbackError;
-          });
-        }
-        // only a COMMIT that was sent can have applied the transaction; before it, a lost connection rolls it back
-        throw committing ? translateConnectionError(error, what) : notApplied(translateConnectionError(error, what));
-      } finally {
-        connection.removeListener('error', ignore);
-        connection.release(broken);
-      }
-    },
+    transaction: (fn) => pooledTransaction(pool, what, fn),
 
     listen(channel, listener) {
       checkChannel(channel);
@@ -203,43 +186,18 @@ export function createPgClient(config: string | PoolConfig, options: PgClientOpt
     notify(channel, payload) {
       checkChannel(channel);
       hub.dispatch(channel, payload);
-      if (!closed) sendNotify(channel, payload);
+      if (!closed) notifier.request(channel, payload);
     },
 
     async connect(): Promise<DedicatedConnection> {
       if (closed) throw new StoreUnavailable('PostgreSQL is unavailable: the client is closed');
-      const connection = new pg.Client(clientConfig);
-      let lost = false;
-      const markLost = (): void => {
-        lost = true;
-        dedicated.delete(connection);
-      };
-      connection.on('error', markLost);
-      connection.on('end', markLost);
-      try {
-        await connection.connect();
-      } catch (error) {
-        markLost();
-        throw translateConnectionError(error, what);
-      }
-      dedicated.add(connection);
-      const session = sessionOver(connection as unknown as Queryable, what);
-      return {
-        get lost() {
-          return lost;
-        },
-        query: session.query,
-        async close() {
-          markLost();
-          await connection.end().catch(() => undefined);
-        },
-      };
+      return openDedicatedConnection(clientConfig, what, dedicated);
     },
 
     async close() {
       if (closed) return;
       closed = true;
-      for (const state of notifying.values()) clearTimeout(state.timer);
+      notifier.close();
       await Promise.all([listenConnection.close(), ...[...dedicated].map((c) => c.end().catch(() => undefined))]);
       await pool.end();
     },

@@ -21,6 +21,30 @@ export interface PgListenConnection {
 }
 
 /**
+ * LISTENs on every channel of the hub not listened to yet (waking its listeners once), UNLISTENs the channels nobody
+ * listens to any more. `listening` is read at each step: a lost connection replaces the set.
+ */
+async function alignListens(current: pg.Client, hub: NotificationHub, listening: () => Set<string>, logger: Logger): Promise<void> {
+  try {
+    for (const channel of hub.channels()) {
+      if (listening().has(channel)) continue;
+      await current.query(`LISTEN ${checkChannel(channel)}`);
+      listening().add(channel);
+      hub.dispatch(channel);
+    }
+    for (const channel of [...listening()]) {
+      if (hub.listenerCount(channel) > 0) continue;
+      listening().delete(channel);
+      await current.query(`UNLISTEN ${checkChannel(channel)}`);
+    }
+  } catch (error) {
+    // start over on a fresh connection rather than listen on part of the channels
+    logger.warn({ err: error }, 'LISTEN failed; reopening the connection');
+    current.end().catch(() => undefined); // its 'end' event reconnects
+  }
+}
+
+/**
  * Invariant: whenever a channel's LISTEN takes effect (first time, or after a reconnect), the
  * channel's listeners are woken once, since notifications sent while nobody listened are lost.
  */
@@ -82,30 +106,8 @@ export function createPgListenConnection(options: PgListenConnectionOptions): Pg
 
   // one sync at a time, in call order
   let syncing = Promise.resolve();
-  function sync(): Promise<void> {
-    syncing = syncing.then(async () => {
-      const current = connection;
-      if (current === undefined) return;
-      try {
-        for (const channel of hub.channels()) {
-          if (listening.has(channel)) continue;
-          await current.query(`LISTEN ${checkChannel(channel)}`);
-          listening.add(channel);
-          hub.dispatch(channel);
-        }
-        for (const channel of [...listening]) {
-          if (hub.listenerCount(channel) > 0) continue;
-          listening.delete(channel);
-          await current.query(`UNLISTEN ${checkChannel(channel)}`);
-        }
-      } catch (error) {
-        // start over on a fresh connection rather than listen on part of the channels
-        logger.warn({ err: error }, 'LISTEN failed; reopening the connection');
-        current.end().catch(() => undefined); // its 'end' event reconnects
-      }
-    });
-    return syncing;
-  }
+  const sync = (): Promise<void> =>
+    (syncing = syncing.then(() => (connection === undefined ? undefined : alignListens(connection, hub, () => listening, logger))));
 
   return {
     refresh() {

@@ -1,5 +1,5 @@
 // Dead letters on PostgreSQL: events a projection could not apply, parked in twofold_dead_letters until retried or dropped.
-import { NotFound, type DeadLetter, type NewDeadLetter, type ProjectionAdministration, type StoredEvent } from '@twofold/core';
+import { NotFound, type DeadLetter, type DeadLetterAdministration, type NewDeadLetter, type StoredEvent } from '@twofold/core';
 import { toDate } from './event-row.js';
 import { runStatement, type PostgresClient } from './postgres-client.js';
 import type { DeclaredTables, ProjectionGenerations } from './projection-generations.js';
@@ -28,12 +28,7 @@ const toDeadLetter = (row: DeadLetterRow): DeadLetter => {
   return { id: String(row.id), projection: row.projection, event: { ...event, recordedAt: new Date(event.recordedAt) }, error: row.error, parkedAt: toDate(row.parked_at) };
 };
 
-export type DeadLetters = Pick<
-  ProjectionAdministration<SqlSession>,
-  'readDeadLetters' | 'requestDeadLetterRetry' | 'retryDeadLetter' | 'finishDeadLetterRetry' | 'dropDeadLetters'
->;
-
-export function postgresDeadLetters(client: PostgresClient, generations: ProjectionGenerations, notifications: ProjectionNotifications): DeadLetters {
+export function postgresDeadLetters(client: PostgresClient, generations: ProjectionGenerations, notifications: ProjectionNotifications): DeadLetterAdministration<SqlSession> {
   return {
     async readDeadLetters(name) {
       const { rows } = await runStatement<DeadLetterRow>(client, readDeadLetters, [name ?? null]);

@@ -1,5 +1,5 @@
 // Dead letters on Redis: a hash per projection, retried in the live generation, dropped on an operator's word.
-import { CheckpointMoved, NotFound, compareCursors, cursorOf, type DeadLetter, type ProjectionAdministration } from '@twofold/core';
+import { CheckpointMoved, NotFound, compareCursors, cursorOf, type DeadLetter, type DeadLetterAdministration } from '@twofold/core';
 import { writeAllButLast } from './redis-batch-writes.js';
 import { readCheckpoints, patchCheckpoint, readStoredCheckpoint } from './redis-checkpoints.js';
 import { runScript, type Redis } from './redis-client.js';
@@ -9,12 +9,7 @@ import type { RedisProjectionKeys } from './redis-projection-keys.js';
 import { bufferedRedisSession, writeArguments, type RedisSession } from './redis-session.js';
 import { dropDeadLettersScript, retryDeadLetterScript } from './scripts.js';
 
-export type RedisDeadLetters = Pick<
-  ProjectionAdministration<RedisSession>,
-  'readDeadLetters' | 'requestDeadLetterRetry' | 'retryDeadLetter' | 'finishDeadLetterRetry' | 'dropDeadLetters'
->;
-
-export function redisDeadLetters(redis: Redis, keys: RedisProjectionKeys, maxWritesPerScript: number): RedisDeadLetters {
+export function redisDeadLetters(redis: Redis, keys: RedisProjectionKeys, maxWritesPerScript: number): DeadLetterAdministration<RedisSession> {
   return {
     async readDeadLetters(name) {
       const names = name === undefined ? (await readCheckpoints(redis, keys)).map((checkpoint) => checkpoint.name) : [name];

@@ -92,6 +92,33 @@ export function redisReader(redis: Redis, keyPrefix: string, projection: string)
   };
 }
 
+/** The stored state of one key, from its hash's v, t and p fields. */
+function storedEntry([json, t, p]: (string | null)[]): Entry {
+  return {
+    json: json ?? undefined,
+    cursor: t === null || t === undefined ? undefined : { transactionId: Number(t), position: Number(p) },
+    loaded: true,
+    dirty: false,
+  };
+}
+
+/** Reads the stored state of keys not loaded yet; a blind write stays only if it is newer than what is stored. */
+async function loadStored(redis: Redis, storedKey: (key: string) => string, entries: Map<string, Entry>, keys: readonly string[]): Promise<void> {
+  const missing = [...new Set(keys)].filter((key) => entries.get(key)?.loaded !== true);
+  if (missing.length === 0) return;
+  const pipeline = redis.pipeline();
+  for (const key of missing) pipeline.hmget(storedKey(key), 'v', 't', 'p');
+  const results = (await redisCall(pipeline.exec())) ?? [];
+  missing.forEach((key, i) => {
+    const [error, reply] = results[i] ?? [new Error('no reply')];
+    if (error !== null) throw error;
+    const stored = storedEntry(reply as (string | null)[]);
+    const blind = entries.get(key);
+    const keepBlind = blind !== undefined && (stored.cursor === undefined || compareCursors(blind.cursor!, stored.cursor) > 0);
+    entries.set(key, keepBlind ? { ...blind, loaded: true } : stored);
+  });
+}
+
 /** A session writing to `generation` of the projection's read model (the live one, or a rebuild's). */
 export function bufferedRedisSession(redis: Redis, keyPrefix: string, projection: string, generation: number): BufferedRedisSession {
   const entries = new Map<string, Entry>();
@@ -100,28 +127,7 @@ export function bufferedRedisSession(redis: Redis, keyPrefix: string, projection
     if (sealed) throw new Error(`the session of ${projection} is used after its batch ended`);
   };
 
-  // reads the stored state of keys not loaded yet; a blind write stays only if it is newer than what is stored
-  async function load(keys: readonly string[]): Promise<void> {
-    const missing = [...new Set(keys)].filter((key) => entries.get(key)?.loaded !== true);
-    if (missing.length === 0) return;
-    const pipeline = redis.pipeline();
-    for (const key of missing) pipeline.hmget(readModelKey(keyPrefix, projection, key, generation), 'v', 't', 'p');
-    const results = (await redisCall(pipeline.exec())) ?? [];
-    missing.forEach((key, i) => {
-      const [error, reply] = results[i] ?? [new Error('no reply')];
-      if (error !== null) throw error;
-      const [json, t, p] = reply as (string | null)[];
-      const stored: Entry = {
-        json: json ?? undefined,
-        cursor: t === null || t === undefined ? undefined : { transactionId: Number(t), position: Number(p) },
-        loaded: true,
-        dirty: false,
-      };
-      const blind = entries.get(key);
-      const keepBlind = blind !== undefined && (stored.cursor === undefined || compareCursors(blind.cursor!, stored.cursor) > 0);
-      entries.set(key, keepBlind ? { ...blind, loaded: true } : stored);
-    });
-  }
+  const load = (keys: readonly string[]): Promise<void> => loadStored(redis, (key) => readModelKey(keyPrefix, projection, key, generation), entries, keys);
 
   const isApplied = (entry: Entry | undefined, cursor: LogCursor): boolean =>
     entry?.cursor !== undefined && compareCursors(cursor, entry.cursor) <= 0;

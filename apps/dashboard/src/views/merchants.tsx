@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { dateTime, get, money, query, type Freshness } from '../api.js';
 import type { MerchantBalances, ProductPage } from '../shop-types.js';
-import { FreshnessNote } from './freshness-note.js';
+import { ReadModelTable } from './read-model-table.js';
 
 export function MerchantsView() {
   const [merchants, setMerchants] = useState<MerchantBalances[]>([]);
@@ -31,51 +31,30 @@ export function MerchantsView() {
   return (
     <section aria-labelledby="merchants-title">
       <h1 tabIndex={-1} id="merchants-title">Merchants</h1>
-      <FreshnessNote freshness={freshness} what="Balances" />
-      {error === '' ? null : (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Merchant</th>
-              <th scope="col">Currency</th>
-              <th scope="col">Charges</th>
-              <th scope="col">Refunds</th>
-              <th scope="col">Payouts</th>
-              <th scope="col">Balance</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {merchants.flatMap((m) =>
-              m.balances.length === 0
-                ? [
-                    <tr key={m.merchantId}>
-                      <th scope="row">{m.merchantId}</th>
-                      <td colSpan={6}>no money moved yet</td>
-                    </tr>,
-                  ]
-                : m.balances.map((b) => (
-                    <tr key={`${m.merchantId}-${b.currency}`}>
-                      <th scope="row">{m.merchantId}</th>
-                      <td>{b.currency}</td>
-                      <td class="number">{money(b.chargesCents, b.currency)}</td>
-                      <td class="number">{money(b.refundsCents, b.currency)}</td>
-                      <td class="number">{money(b.payoutsCents, b.currency)}</td>
-                      <td class="number">
-                        <strong>{money(b.balanceCents, b.currency)}</strong>
-                      </td>
-                      <td>{dateTime(b.updatedAt)}</td>
-                    </tr>
-                  )),
-            )}
-          </tbody>
-        </table>
-      </div>
+      <ReadModelTable freshness={freshness} what="Balances" error={error} columns={['Merchant', 'Currency', 'Charges', 'Refunds', 'Payouts', 'Balance', 'Updated']}>
+        {merchants.flatMap((m) =>
+          m.balances.length === 0
+            ? [
+                <tr key={m.merchantId}>
+                  <th scope="row">{m.merchantId}</th>
+                  <td colSpan={6}>no money moved yet</td>
+                </tr>,
+              ]
+            : m.balances.map((b) => (
+                <tr key={`${m.merchantId}-${b.currency}`}>
+                  <th scope="row">{m.merchantId}</th>
+                  <td>{b.currency}</td>
+                  <td class="number">{money(b.chargesCents, b.currency)}</td>
+                  <td class="number">{money(b.refundsCents, b.currency)}</td>
+                  <td class="number">{money(b.payoutsCents, b.currency)}</td>
+                  <td class="number">
+                    <strong>{money(b.balanceCents, b.currency)}</strong>
+                  </td>
+                  <td>{dateTime(b.updatedAt)}</td>
+                </tr>
+              )),
+        )}
+      </ReadModelTable>
     </section>
   );
 }

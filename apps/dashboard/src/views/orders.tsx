@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { dateTime, get, money, query, type Freshness } from '../api.js';
 import { orderStatuses, type OrderPage } from '../shop-types.js';
-import { FreshnessNote } from './freshness-note.js';
+import { ReadModelTable } from './read-model-table.js';
 
 interface Filters {
   readonly q: string;
@@ -91,42 +91,22 @@ export function OrdersView() {
         </label>
         <button type="submit">Search</button>
       </form>
-      <FreshnessNote freshness={freshness} what="Search results" />
-      {error === '' ? null : (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Order</th>
-              <th scope="col">Customer</th>
-              <th scope="col">Status</th>
-              <th scope="col">Total</th>
-              <th scope="col">Products</th>
-              <th scope="col">Placed</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page?.items.map((order) => (
-              <tr key={order.orderId} data-order={order.orderId}>
-                <td>
-                  <a href={`#/orders/${encodeURIComponent(order.orderId)}`}>{order.orderId}</a>
-                </td>
-                <td>{order.customerName ?? order.customerId}</td>
-                <td>
-                  <span class={`status status-${order.status}`}>{order.status}</span>
-                </td>
-                <td class="number">{money(order.totalCents, order.currency)}</td>
-                <td>{order.lines.map((l) => `${l.quantity}× ${l.name}`).join(', ')}</td>
-                <td>{dateTime(order.placedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ReadModelTable freshness={freshness} what="Search results" error={error} columns={['Order', 'Customer', 'Status', 'Total', 'Products', 'Placed']}>
+        {page?.items.map((order) => (
+          <tr key={order.orderId} data-order={order.orderId}>
+            <td>
+              <a href={`#/orders/${encodeURIComponent(order.orderId)}`}>{order.orderId}</a>
+            </td>
+            <td>{order.customerName ?? order.customerId}</td>
+            <td>
+              <span class={`status status-${order.status}`}>{order.status}</span>
+            </td>
+            <td class="number">{money(order.totalCents, order.currency)}</td>
+            <td>{order.lines.map((l) => `${l.quantity}× ${l.name}`).join(', ')}</td>
+            <td>{dateTime(order.placedAt)}</td>
+          </tr>
+        ))}
+      </ReadModelTable>
       {page !== undefined && page.items.length === 0 ? <p>No orders match.</p> : null}
       <nav class="pager" aria-label="Pages">
         <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { call } from '../api.js';
 import { Chart } from '../chart.js';
 import { useLive } from '../live.js';
-import type { LiveProjection } from '../shop-types.js';
+import type { LiveProjection } from '@twofold/http';
 
 const lagClass = (p: LiveProjection): string => (p.lagMs > p.lagThresholdMs ? 'bad' : p.lagMs > p.lagThresholdMs / 2 ? 'warn' : 'good');
 

@@ -28,9 +28,7 @@ import {
   SkuParams,
 } from './schemas.js';
 
-/** `paymentWindowMs`: how long a placed order waits for its payment before it is cancelled (none: it waits forever). */
-export function commandRoutes(app: HttpApp, commands: CommandProcessor, options: { readonly paymentWindowMs?: number } = {}): void {
-  const payment = options.paymentWindowMs === undefined ? {} : { paymentWindowMs: options.paymentWindowMs };
+function productCommandRoutes(app: HttpApp, commands: CommandProcessor): void {
   commandRoute(app, {
     url: '/api/products',
     schema: { body: AddProductBody },
@@ -47,6 +45,9 @@ export function commandRoutes(app: HttpApp, commands: CommandProcessor, options:
     operationId: 'restockProduct',
     handler: ({ params, body, metadata }) => restockProduct(commands, { sku: params.sku, quantity: body.quantity }, metadata),
   });
+}
+
+function orderCommandRoutes(app: HttpApp, commands: CommandProcessor, payment: { readonly paymentWindowMs?: number }): void {
   commandRoute(app, {
     url: '/api/orders',
     schema: { body: PlaceOrderBody },
@@ -97,6 +98,9 @@ export function commandRoutes(app: HttpApp, commands: CommandProcessor, options:
       return { ...result, streamId: orderStream(params.id) };
     },
   });
+}
+
+function merchantCommandRoutes(app: HttpApp, commands: CommandProcessor): void {
   commandRoute(app, {
     url: '/api/merchants/:id/payouts',
     schema: { params: MerchantParams, body: PayoutBody },
@@ -109,4 +113,12 @@ export function commandRoutes(app: HttpApp, commands: CommandProcessor, options:
       return { ...result, streamId: merchantStream(params.id) };
     },
   });
+}
+
+/** `paymentWindowMs`: how long a placed order waits for its payment before it is cancelled (none: it waits forever). */
+export function commandRoutes(app: HttpApp, commands: CommandProcessor, options: { readonly paymentWindowMs?: number } = {}): void {
+  const payment = options.paymentWindowMs === undefined ? {} : { paymentWindowMs: options.paymentWindowMs };
+  productCommandRoutes(app, commands);
+  orderCommandRoutes(app, commands, payment);
+  merchantCommandRoutes(app, commands);
 }

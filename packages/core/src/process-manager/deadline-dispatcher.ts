@@ -73,6 +73,28 @@ export function commandOfDeadline(deadline: DueDeadline, now: Date): Command {
   };
 }
 
+/** Sends the deadline's command; its outcome, or undefined when it is to be tried again later. */
+async function sendDeadlineCommand(
+  deadline: DueDeadline,
+  firedAt: Date,
+  { send, committed, logger = silentLogger }: Pick<DeadlineDispatcherOptions, 'send' | 'committed' | 'logger'>,
+): Promise<{ readonly outcome: DeadlineOutcome; readonly detail?: string } | undefined> {
+  try {
+    await send(commandOfDeadline(deadline, firedAt));
+    return { outcome: 'fired' };
+  } catch (error) {
+    if (error instanceof IdempotencyKeyUsed) return { outcome: 'fired' };
+    if (isRefusal(error)) {
+      // an earlier claim's command may have taken effect before its holder died: then this refusal is its echo
+      const tookEffect = committed === undefined ? false : await committed(deadline.id).catch(() => undefined);
+      if (tookEffect === undefined) return undefined;
+      return tookEffect ? { outcome: 'fired' } : { outcome: 'rejected', detail: error instanceof Error ? error.message : String(error) };
+    }
+    logger.warn({ deadline: deadline.id, attempts: deadline.attempts, err: error }, 'deadline command failed; it is tried again');
+    return undefined;
+  }
+}
+
 export function createDeadlineDispatcher(options: DeadlineDispatcherOptions): DeadlineDispatcher {
   const { store, send, committed, owner = `dispatcher-${randomUUID()}`, pollIntervalMs = 250, leaseMs = 10_000, batchSize = 50, retryInMs = 1_000, logger = silentLogger } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
@@ -84,31 +106,14 @@ export function createDeadlineDispatcher(options: DeadlineDispatcherOptions): De
 
   async function fireOne(deadline: DueDeadline): Promise<void> {
     const firedAt = new Date();
-    let outcome: DeadlineOutcome;
-    let detail: string | undefined;
-    try {
-      await send(commandOfDeadline(deadline, firedAt));
-      outcome = 'fired';
-    } catch (error) {
-      if (error instanceof IdempotencyKeyUsed) outcome = 'fired';
-      else if (isRefusal(error)) {
-        // an earlier claim's command may have taken effect before its holder died: then this refusal is its echo
-        const tookEffect = committed === undefined ? false : await committed(deadline.id).catch(() => undefined);
-        if (tookEffect === undefined) {
-          await store.release(deadline.id, owner, retryInMs);
-          return;
-        }
-        outcome = tookEffect ? 'fired' : 'rejected';
-        if (!tookEffect) detail = error instanceof Error ? error.message : String(error);
-      } else {
-        logger.warn({ deadline: deadline.id, attempts: deadline.attempts, err: error }, 'deadline command failed; it is tried again');
-        await store.release(deadline.id, owner, retryInMs);
-        return;
-      }
+    const sent = await sendDeadlineCommand(deadline, firedAt, options);
+    if (sent === undefined) {
+      await store.release(deadline.id, owner, retryInMs);
+      return;
     }
     // a crash here re-fires the command after the lease: its id makes that harmless
-    if (await store.finish(deadline.id, owner, outcome, detail)) {
-      for (const listener of listeners) listener({ deadline, outcome, firedAt });
+    if (await store.finish(deadline.id, owner, sent.outcome, sent.detail)) {
+      for (const listener of listeners) listener({ deadline, outcome: sent.outcome, firedAt });
     }
   }
 

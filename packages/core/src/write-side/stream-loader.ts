@@ -52,24 +52,34 @@ export const emptyStream = (model: AnyStreamModel): CachedStream => ({
   snapshotVersion: 0,
 });
 
+/** Folds the stream's events after `from` into it, a page at a time. */
+async function foldStreamTail(
+  { eventStore, pageSize }: Pick<StreamLoaderOptions, 'eventStore' | 'pageSize'>,
+  counters: LoaderCounters,
+  streamId: string,
+  model: AnyStreamModel,
+  from: CachedStream,
+): Promise<CachedStream> {
+  const evolve = evolveWith(model);
+  let { state, version, position, transactionId } = from;
+  for (;;) {
+    const page = await eventStore.readStream(streamId, { fromVersion: version + 1, maxCount: pageSize });
+    counters.eventsRead += page.length;
+    for (const event of page) state = evolve(state, event);
+    const last = page.at(-1);
+    if (last !== undefined) ({ streamVersion: version, globalPosition: position, transactionId } = last);
+    if (page.length < pageSize) break;
+  }
+  return { ...from, state, version, position, transactionId };
+}
+
 export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
   const { eventStore, snapshotStore, cache, pageSize, logger } = options;
   const counters: LoaderCounters = { eventsRead: 0, cacheHits: 0, cacheMisses: 0, snapshotsRead: 0, snapshotsWritten: 0 };
   const writes = new Set<Promise<void>>();
 
-  async function foldTail(streamId: string, model: AnyStreamModel, from: CachedStream): Promise<CachedStream> {
-    const evolve = evolveWith(model);
-    let { state, version, position, transactionId } = from;
-    for (;;) {
-      const page = await eventStore.readStream(streamId, { fromVersion: version + 1, maxCount: pageSize });
-      counters.eventsRead += page.length;
-      for (const event of page) state = evolve(state, event);
-      const last = page.at(-1);
-      if (last !== undefined) ({ streamVersion: version, globalPosition: position, transactionId } = last);
-      if (page.length < pageSize) break;
-    }
-    return { ...from, state, version, position, transactionId };
-  }
+  const foldTail = (streamId: string, model: AnyStreamModel, from: CachedStream): Promise<CachedStream> =>
+    foldStreamTail(options, counters, streamId, model, from);
 
   async function fromSnapshot(streamId: string, model: AnyStreamModel): Promise<CachedStream> {
     const empty = emptyStream(model);
