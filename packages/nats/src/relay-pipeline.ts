@@ -26,18 +26,22 @@ interface Pipeline {
   failure: unknown;
 }
 
-/** Takes the oldest publish's outcome: acknowledgements arrive, and are counted, in log order. */
+/**
+ * Takes the oldest publish's outcome: acknowledgements arrive, and are counted, in log order. The first failure ends
+ * the pipeline (the relay resumes from the stream's tail), but a later publish the stream did take at its expected
+ * sequence still counts as this relay's: everything before it is in the stream, in order (another relay's copy of an
+ * earlier event, say), and without it two racing relays' counts would add up to less than the stream holds.
+ */
 async function settleOldest(pipeline: Pipeline, progress: RelayProgress, settings: RelaySettings): Promise<void> {
   const pending = pipeline.inFlight.shift()!;
   const outcome = await pending.ack;
-  if (pipeline.failure !== undefined) return;
   if ('error' in outcome) {
-    pipeline.failure = outcome.error;
+    pipeline.failure ??= outcome.error;
     return;
   }
   const { ack } = outcome;
   if (ack.duplicate || ack.seq !== pending.sequence) {
-    pipeline.failure = new RelayOutOfStep(`event ${pending.event.eventId} was acknowledged ${ack.duplicate ? 'as a duplicate ' : ''}at sequence ${ack.seq}, expected ${pending.sequence}`);
+    pipeline.failure ??= new RelayOutOfStep(`event ${pending.event.eventId} was acknowledged ${ack.duplicate ? 'as a duplicate ' : ''}at sequence ${ack.seq}, expected ${pending.sequence}`);
     return;
   }
   const latencyMs = performance.now() - pending.sentAt;
