@@ -72,8 +72,10 @@ describe('partitioned projectors on a 3-node cluster, metadata leader lost', () 
         `orders acknowledged meanwhile ${load.placed() - placedBefore}; consumers recreated: ${projectors.map((p) => p.partitionedProjector!.stats().recreated).join(', ')}`,
     );
     // about one election: consumers recreated within ~2.5 s of the new leader (with the 5 s default API timeout a
-    // create sent during the election waited it out, and this took 4.9-5.5 s)
-    expect(readableMs - electedMs).toBeLessThan(4_500);
+    // create sent during the election waited it out, and this took 4.9-5.5 s). When the killed node also led the
+    // event stream, the stream elects its own leader after the metadata one: a second election (seen in CI: 5.2 s
+    // after the metadata election), so the bound is two elections there
+    expect(readableMs - electedMs).toBeLessThan(streamLeader === metaLeader ? 9_000 : 4_500);
     await load.stop();
     const caughtUp = await request(front.url, 'GET', '/api/orders?limit=1', undefined, { 'X-Min-Position': load.lastToken(), 'X-Wait-Ms': '30000' });
     expect(caughtUp.headers.get('x-consistency')).toBe('caught-up');
