@@ -93,7 +93,7 @@ const OrderStatus = Type.Union([Type.Literal('placed'), Type.Literal('paid'), Ty
 export const OrderSearchQuery = Type.Object(
   {
     q: Type.Optional(Type.String({ maxLength: 200, description: 'words of the customer name, email or id, the order id, product names or skus' })),
-    customerId: Type.Optional(text(100)),
+    customerId: Type.Optional(id('customer id')),
     sku: Type.Optional(Sku),
     status: Type.Optional(OrderStatus),
     from: Type.Optional(Instant('placed at or after')),
@@ -128,5 +128,5 @@ export const SalesQuery = Type.Object(
 );
 export type SalesQuery = Static<typeof SalesQuery>;
 
-export const CustomerParams = Type.Object({ id: text(100) }, { additionalProperties: false });
+export const CustomerParams = Type.Object({ id: id('customer id') }, { additionalProperties: false });
 export const CustomerOrdersQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) }, { additionalProperties: false });
