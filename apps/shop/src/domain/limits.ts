@@ -27,6 +27,10 @@ export const limits = {
 export const identifierPattern = '^[A-Za-z0-9][A-Za-z0-9._:-]*$';
 export const currencyPattern = '^[A-Z]{3}$';
 export const countryPattern = '^[A-Z]{2}$';
-export const emailPattern = '^[^\\s@]+@[^\\s@]+$';
-/** Text must hold something besides white space. */
-export const nonBlankPattern = '\\S';
+/** One character a database can store as text: not NUL, not a surrogate code point (PostgreSQL refuses both). */
+const storableCharacter = '[^\\u0000\\uD800-\\uDFFF]';
+/** Patterns below are matched per code point (the `u` flag, as Ajv does): a surrogate pair is one character, a lone surrogate is refused. */
+export const storableTextPattern = `^${storableCharacter}*$`;
+/** Storable text holding something besides white space (written to match in linear time: no lookahead, no nested choice). */
+export const nonBlankTextPattern = `^\\s*[^\\s\\u0000\\uD800-\\uDFFF]${storableCharacter}*$`;
+export const emailPattern = '^[^\\s@\\u0000\\uD800-\\uDFFF]+@[^\\s@\\u0000\\uD800-\\uDFFF]+$';

@@ -1,12 +1,11 @@
 // Guards for command data at the domain's edge: each throws InvalidCommand naming the field; bounds come from limits.ts.
 import { InvalidCommand } from '@twofold/core';
-import { currencyPattern, emailPattern, identifierPattern, limits } from './limits.js';
+import { currencyPattern, emailPattern, identifierPattern, limits, storableTextPattern } from './limits.js';
 
 const identifier = new RegExp(identifierPattern);
 const currency = new RegExp(currencyPattern);
-const email = new RegExp(emailPattern);
-/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const email = new RegExp(emailPattern, 'u');
+const storable = new RegExp(storableTextPattern, 'u');
 
 const invalid = (field: string, rule: string): InvalidCommand => new InvalidCommand(`${field} ${rule}`, { field });
 
@@ -30,7 +29,7 @@ export function requireText(
 }
 
 /** Text a database can store: no NUL character and no unpaired surrogate (PostgreSQL refuses both). */
-export const isStorableText = (value: string): boolean => !value.includes('\u0000') && !loneSurrogate.test(value);
+export const isStorableText = (value: string): boolean => storable.test(value);
 
 export function requireOptionalText(field: string, value: unknown, maxLength: number = limits.nameLength): asserts value is string | undefined {
   if (value !== undefined) requireText(field, value, { maxLength });

@@ -1,11 +1,11 @@
 // Request schemas of the shop's HTTP API: the single source of validation and of the OpenAPI document.
 import { Type, type Static } from '@sinclair/typebox';
-import { countryPattern, currencyPattern, emailPattern, identifierPattern, limits, nonBlankPattern } from '../domain/limits.js';
+import { countryPattern, currencyPattern, emailPattern, identifierPattern, limits, nonBlankTextPattern, storableTextPattern } from '../domain/limits.js';
 
 // every bound comes from the domain's limits: the schema and the domain's guards cannot disagree
 const id = (description: string) => Type.String({ minLength: 1, maxLength: limits.idLength, pattern: identifierPattern, description });
-/** Text with something besides white space (minLength 1), or any text up to maxLength (minLength 0). */
-const text = (maxLength: number, minLength = 1) => Type.String({ minLength, maxLength, ...(minLength > 0 ? { pattern: nonBlankPattern } : {}) });
+/** Storable text with something besides white space (minLength 1), or any storable text up to maxLength (minLength 0). */
+const text = (maxLength: number, minLength = 1) => Type.String({ minLength, maxLength, pattern: minLength > 0 ? nonBlankTextPattern : storableTextPattern });
 const cents = (description: string, minimum = 0) => Type.Integer({ minimum, maximum: limits.maxAmountCents, description });
 
 export const Sku = id('stock keeping unit: letters, digits, . _ : -');
@@ -87,12 +87,12 @@ export const ProductSearchQuery = Type.Object(
 );
 export type ProductSearchQuery = Static<typeof ProductSearchQuery>;
 
-const Instant = (description: string) => Type.String({ minLength: 1, maxLength: 40, description: `${description}; ISO 8601, e.g. 2025-03-01T12:00:00Z` });
+const Instant = (description: string) => Type.String({ minLength: 1, maxLength: 40, pattern: storableTextPattern, description: `${description}; ISO 8601, e.g. 2025-03-01T12:00:00Z` });
 const OrderStatus = Type.Union([Type.Literal('placed'), Type.Literal('paid'), Type.Literal('shipped'), Type.Literal('delivered'), Type.Literal('cancelled')]);
 
 export const OrderSearchQuery = Type.Object(
   {
-    q: Type.Optional(Type.String({ maxLength: 200, description: 'words of the customer name, email or id, the order id, product names or skus' })),
+    q: Type.Optional(Type.String({ maxLength: 200, pattern: storableTextPattern, description: 'words of the customer name, email or id, the order id, product names or skus' })),
     customerId: Type.Optional(id('customer id')),
     sku: Type.Optional(Sku),
     status: Type.Optional(OrderStatus),
