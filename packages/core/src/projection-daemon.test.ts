@@ -54,6 +54,29 @@ describe('createProjectionDaemon', () => {
     await until(() => projectionStore.readModel('counts').get('s') === 1, 1_000);
   });
 
+  it('wakes for appends without reading its checkpoint again: it knows where its own commits left it', async () => {
+    const eventStore = inMemoryEventStore();
+    const projectionStore = inMemoryProjectionStore();
+    let checkpointReads = 0;
+    const counted: typeof projectionStore = {
+      ...projectionStore,
+      readCheckpoints: (names) => {
+        checkpointReads++;
+        return projectionStore.readCheckpoints(names);
+      },
+    };
+    start(createProjectionDaemon({ eventStore, projectionStore: counted, projections: [counting()], pollIntervalMs: 60_000 }));
+    await until(() => projectionStore.readCheckpoints().then((c) => c.length === 1));
+    const readsWhenStarted = checkpointReads;
+    for (let i = 1; i <= 20; i++) {
+      await eventStore.appendToStream('s', [{ type: i % 2 === 0 ? 'Counted' : 'Other', data: {} }], { expectedVersion: 'any' });
+      await until(async () => (await projectionStore.readCheckpoints())[0]?.cursor.position === i, 1_000);
+    }
+    expect(projectionStore.readModel('counts').get('s')).toBe(10);
+    // twenty wakes, each after the runner had gone idle: none asked the store where the checkpoint was
+    expect(checkpointReads - readsWhenStarted).toBe(0);
+  });
+
   it('resumes from its checkpoint after a restart', async () => {
     const eventStore = inMemoryEventStore();
     const projectionStore = inMemoryProjectionStore();

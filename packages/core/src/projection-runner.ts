@@ -161,8 +161,12 @@ async function step<Session>(parts: RunnerParts<Session>, loop: RunnerLoop): Pro
   const rebuilt = administration !== undefined && checkpoint.rebuild !== undefined ? await stepRebuild(context, memory, administration, checkpoint, signal) : false;
   const batchStarted = Date.now();
   const { taken, full } = await stepLive(context, memory, liveReads, checkpoint, signal);
-  if (taken > 0 && checkpoint.rebuild === undefined && status.cursor !== undefined) {
-    loop.checkpoint = { ...checkpoint, cursor: status.cursor };
+  const committedTo = taken > 0 ? status.cursor : checkpoint.cursor;
+  if (checkpoint.rebuild === undefined && committedTo !== undefined) {
+    // its own commit moved the checkpoint, or nothing did (a step that found no events commits nothing): what the
+    // runner holds is what is stored, so waking for the next append costs no read of it (another writer's move would
+    // still surface as CheckpointMoved at the next commit, and an operator's through the control channel)
+    loop.checkpoint = { ...checkpoint, cursor: committedTo };
     loop.checkpointKnown = true;
   }
   status.state = checkpoint.rebuild !== undefined ? 'rebuilding' : 'running';

@@ -32,10 +32,18 @@ const setupStatements = [
   )`,
 ];
 
-const advanceHorizon = `
-  INSERT INTO customer_orders_horizon AS h (singleton, newest_event_at) VALUES (true, $1::timestamptz)
-  ON CONFLICT (singleton) DO UPDATE SET newest_event_at = greatest(h.newest_event_at, excluded.newest_event_at)
-  RETURNING newest_event_at`;
+// moves the window and prunes what fell out of it, in one statement: rows this batch inserts are inside the window
+// (insertOrders keeps out the rest) and a status update of a pruned order finds no row, so pruning first leaves
+// what pruning last would
+const advanceHorizonAndPrune = `
+  WITH horizon AS (
+    INSERT INTO customer_orders_horizon AS h (singleton, newest_event_at) VALUES (true, $1::timestamptz)
+    ON CONFLICT (singleton) DO UPDATE SET newest_event_at = greatest(h.newest_event_at, excluded.newest_event_at)
+    RETURNING newest_event_at - $2::bigint * interval '1 millisecond' AS keep_from
+  ), pruned AS (
+    DELETE FROM customer_orders WHERE placed_at < (SELECT keep_from FROM horizon)
+  )
+  SELECT keep_from FROM horizon`;
 
 // an order already outside the window is not inserted (it would be pruned at once, or is a
 // redelivery of one pruned before)
@@ -55,7 +63,6 @@ const updateStatuses = `
   FROM jsonb_to_recordset($1::jsonb) AS e(order_id text, status text, recorded_at timestamptz, position bigint)
   WHERE o.order_id = e.order_id AND o.last_position < e.position`;
 
-const prune = `DELETE FROM customer_orders WHERE placed_at < $1::timestamptz`;
 
 const statusAfter: Record<Exclude<OrderEvent['type'], 'OrderPlaced'>, OrderStatus> = {
   OrderPaid: 'paid',
@@ -66,7 +73,7 @@ const statusAfter: Record<Exclude<OrderEvent['type'], 'OrderPlaced'>, OrderStatu
 
 /**
  * Builds the projection with its retention window. An order placed before (newest event time − window)
- * is removed from the read model at the end of each batch, never from the event store; the newest
+ * is removed from the read model with each batch, never from the event store; the newest
  * event time is the greatest recordedAt applied so far, so a rebuild prunes the same rows. The name
  * does not change with the window: shortening it prunes at the next batch, lengthening it keeps
  * what is left until a rebuild (bump the version).
@@ -86,8 +93,8 @@ export function customerOrdersProjection(options: CustomerOrdersOptions = {}): P
     async apply(events, session) {
       if (events.length === 0) return;
       const newestInBatch = events.reduce((newest, event) => Math.max(newest, event.recordedAt.getTime()), Number.NEGATIVE_INFINITY);
-      const { rows } = await session.query<{ newest_event_at: Date }>(advanceHorizon, [new Date(newestInBatch).toISOString()]);
-      const keepFrom = new Date(rows[0]!.newest_event_at.getTime() - windowMs).toISOString();
+      const { rows } = await session.query<{ keep_from: Date }>(advanceHorizonAndPrune, [new Date(newestInBatch).toISOString(), windowMs]);
+      const keepFrom = rows[0]!.keep_from.toISOString();
 
       const placed: Record<string, unknown>[] = [];
       const latest = new Map<string, { order_id: string; status: OrderStatus; recorded_at: string; position: number }>();
@@ -103,7 +110,6 @@ export function customerOrdersProjection(options: CustomerOrdersOptions = {}): P
       }
       if (placed.length > 0) await session.query(insertOrders, [JSON.stringify(placed), keepFrom]);
       if (latest.size > 0) await session.query(updateStatuses, [JSON.stringify([...latest.values()])]);
-      await session.query(prune, [keepFrom]);
     },
   };
 }
