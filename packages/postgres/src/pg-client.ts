@@ -189,6 +189,10 @@ export function createPgClient(config: string | PoolConfig, options: PgClientOpt
       if (!closed) notifier.request(channel, payload);
     },
 
+    notifyThisProcess(channel, payload) {
+      hub.dispatch(checkChannel(channel), payload);
+    },
+
     async connect(): Promise<DedicatedConnection> {
       if (closed) throw new StoreUnavailable('PostgreSQL is unavailable: the client is closed');
       return openDedicatedConnection(clientConfig, what, dedicated);

@@ -69,6 +69,9 @@ export async function createPgliteClient(dataDir?: string, options: PgliteClient
     notify(channel, payload) {
       hub.dispatch(checkChannel(channel), payload);
     },
+    notifyThisProcess(channel, payload) {
+      hub.dispatch(checkChannel(channel), payload);
+    },
     connect() {
       return Promise.reject(new Error('PGlite has a single connection: check capabilities.multipleConnections before connect()'));
     },

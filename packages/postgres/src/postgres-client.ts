@@ -49,6 +49,11 @@ export interface PostgresClient extends SqlClient, PreparingSqlSession {
    * call, at least one notification is delivered. `payload` (one line, no newline) says what changed.
    */
   notify(channel: string, payload?: string): void;
+  /**
+   * Wakes the channel's listeners in this process only, at once: for a change whose own statement sent the
+   * NOTIFY that tells other processes (delivered when it commits). `payload` as for notify.
+   */
+  notifyThisProcess(channel: string, payload?: string): void;
   /** Opens a dedicated connection. Only when `capabilities.multipleConnections`. */
   connect(): Promise<DedicatedConnection>;
 }

@@ -1,7 +1,7 @@
 // The event store on PostgreSQL and PGlite: one-statement appends, gap-safe reads in commit order, wake-ups through the client.
 import { commandEventsOf, type CommandEvents, type EventStore, type LogCursor } from '@twofold/core';
 import { toDate, toStoredEvent, type EventRow } from './event-row.js';
-import { decodeHead, encodeHead } from './change-payloads.js';
+import { decodeHead, encodeHead, eventsChannel } from './change-payloads.js';
 import { channelSubscriptions } from './channel-subscriptions.js';
 import { heldBackWake } from './held-back-wake.js';
 import { postgresAppend } from './postgres-append.js';
@@ -15,7 +15,7 @@ import { readHead } from './statements/read-head.js';
 import { readStream } from './statements/read-stream.js';
 
 /** The notification channel woken after each append. */
-export const eventsChannel = 'twofold_events';
+export { eventsChannel } from './change-payloads.js';
 
 export interface PostgresEventStoreOptions {
   /**
@@ -60,7 +60,8 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
     idempotencyKeyTtlMs,
     onAppended(transactionId, position, rows) {
       recent.remember(transactionId, rows);
-      client.notify(eventsChannel, encodeHead({ cursor: { transactionId, position }, recordedAt: toDate(rows[0]!.recorded_at) }));
+      // the appending statement sent the NOTIFY other processes hear (at its commit); this process hears it now
+      client.notifyThisProcess(eventsChannel, encodeHead({ cursor: { transactionId, position }, recordedAt: toDate(rows[0]!.recorded_at) }));
     },
   });
 

@@ -2,14 +2,15 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StoreUnavailable, sleep } from '@twofold/core';
+import { StoreUnavailable, StreamVersionConflict, sleep } from '@twofold/core';
 import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from './migrate.js';
 import { createPgClient } from './pg-client.js';
 import { createPgliteClient } from './pglite-client.js';
 import type { PostgresClient } from './postgres-client.js';
-import { postgresEventStore } from './postgres-event-store.js';
+import { decodeHead } from './change-payloads.js';
+import { eventsChannel, postgresEventStore } from './postgres-event-store.js';
 
 const until = async (condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
@@ -108,6 +109,34 @@ describe('pg client', () => {
     await postgresEventStore(writer).appendToStream('woken', [{ type: 'Happened', data: {} }], { expectedVersion: 'any' });
     await until(() => calls > before);
     unsubscribe();
+  });
+
+  it('announces each append from its own statement, with the head it reached, and never a refused one', async () => {
+    const writer = open();
+    const reader = open();
+    await migrate(writer);
+    const payloads: (string | undefined)[] = [];
+    const unlisten = reader.listen(eventsChannel, (payload) => payloads.push(payload));
+    await until(() => payloads.length > 0); // woken once when listening starts
+    await sleep(50);
+    payloads.length = 0;
+    const store = postgresEventStore(writer);
+    const single = await store.appendToStream('announced-1', [{ type: 'Happened', data: {} }], { expectedVersion: 'no_stream' });
+    const multi = await store.appendToStreams([
+      { streamId: 'announced-2', events: [{ type: 'Happened', data: {} }, { type: 'Happened', data: {} }], expectedVersion: 'no_stream' },
+      { streamId: 'announced-3', events: [{ type: 'Happened', data: {} }], expectedVersion: 'no_stream' },
+    ]);
+    await expect(store.appendToStream('announced-1', [{ type: 'Happened', data: {} }], { expectedVersion: 'no_stream' })).rejects.toBeInstanceOf(StreamVersionConflict);
+    await until(() => payloads.length >= 2);
+    await sleep(100); // a refused append's notification would have come by now
+    const heads = payloads.map((payload) => decodeHead(payload));
+    expect(heads.map((head) => head?.cursor)).toEqual([
+      { transactionId: single.transactionId, position: single.position },
+      { transactionId: multi.transactionId, position: multi.position },
+    ]);
+    const stored = await store.readStream('announced-3');
+    expect(heads[1]!.recordedAt.getTime()).toBe(stored[0]!.recordedAt.getTime());
+    unlisten();
   });
 });
 

@@ -1,6 +1,7 @@
 // Appends one event to one stream: the common case, with scalar parameters so the prepared plan is reused.
 import { randomUUID } from 'node:crypto';
 import type { Event, ExpectedVersion } from '@twofold/core';
+import { announceAppendSql } from '../change-payloads.js';
 import type { NamedStatement } from '../postgres-client.js';
 
 /**
@@ -11,8 +12,9 @@ import type { NamedStatement } from '../postgres-client.js';
  * (twofold_stream_order_violated), as the event would come before it in log order.
  */
 export const appendEvent: NamedStatement = {
-  name: 'twofold_append_event_v2',
-  text: `INSERT INTO twofold_events (stream_id, stream_version, event_id, event_type, data, metadata)
+  name: 'twofold_append_event_v3',
+  text: `WITH appended AS (
+INSERT INTO twofold_events (stream_id, stream_version, event_id, event_type, data, metadata)
 SELECT $1::text,
        CASE
          WHEN $2::bigint IS NULL THEN
@@ -23,7 +25,9 @@ SELECT $1::text,
                FROM twofold_events t WHERE t.stream_id = $1::text AND t.stream_version = $2::bigint)
        END,
        $3::uuid, $4::text, $5::jsonb, $6::jsonb
-RETURNING global_position, stream_id, stream_version, transaction_id::text AS xid, recorded_at`,
+RETURNING global_position, stream_id, stream_version, transaction_id, recorded_at
+), announced AS (${announceAppendSql('appended')})
+SELECT a.global_position, a.stream_id, a.stream_version, a.transaction_id::text AS xid, a.recorded_at FROM appended a, announced`,
 };
 
 export function appendEventParams(streamId: string, expectedVersion: ExpectedVersion, event: Event): unknown[] {
