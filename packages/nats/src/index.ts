@@ -23,5 +23,7 @@ export type { RelayedBody } from './relayed-event.js';
 export { cursorOfMessage, decodeRelayedEvent, messageIdHeader, relayedMessage, relayHeaders, streamIdOfMessage } from './relayed-event.js';
 export type { EventStreamLocation, EventStreamState, RelayedMessage } from './event-stream-reader.js';
 export { readEventStreamState, readRelayedEvents } from './event-stream-reader.js';
-export type { PartitionedProjector, PartitionedProjectorOptions, PartitionedProjectorStats, PartitionRunStats } from './partitioned-projector.js';
+export type { PartitionedProjector } from './partitioned-projector.js';
 export { createPartitionedProjector } from './partitioned-projector.js';
+export type { PartitionedProjectorOptions } from './projector-options.js';
+export type { PartitionedProjectorStats, PartitionRunStats } from './projector-progress.js';

@@ -1,8 +1,9 @@
 // Reads one subject filter of the event stream with an ordered consumer, in batches, from a sequence on. An ordered
 // consumer keeps per-subject order (a redelivery from an acked durable one would not); one that stalls (heartbeats
 // missed, as after a node loss) or ends is recreated from the last sequence handled.
-import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { silentLogger, sleep, type Logger } from '@twofold/core';
+import { messageOf } from './error-message.js';
 
 export interface OrderedReadOptions {
   readonly js: JetStreamClient;
@@ -31,86 +32,19 @@ export interface OrderedReadOptions {
   readonly logger?: Logger;
 }
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+/** How one consumer's life ended: `handle` said stop, or the consumer ended, stalled or failed (and is recreated). */
+type ConsumerEnd = { readonly stopped: true } | { readonly stopped: false; readonly reason: string };
 
 /** Resolves when `signal` aborts or `handle` says stop. */
 export async function readOrdered(options: OrderedReadOptions): Promise<void> {
-  const { js, streamName, filter, headersOnly = false, after, batchSize, signal, handle, onCreated, onRecreate, idleHeartbeatMs = 2_000, behind, stallMs = 5_000, logger = silentLogger } = options;
+  const { streamName, filter, signal, onRecreate, logger = silentLogger } = options;
   let backoff = 100;
   while (!signal.aborted) {
-    let reason: string | undefined;
+    let reason: string;
     try {
-      const start = after();
-      const consumer = await js.consumers.get(streamName, {
-        filter_subjects: filter,
-        headers_only: headersOnly,
-        ...(start > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start + 1 } : { deliver_policy: DeliverPolicy.All }),
-      });
-      const messages = await consumer.consume({ max_messages: Math.max(batchSize * 2, 100), idle_heartbeat: idleHeartbeatMs });
-      onCreated?.(start);
-      const buffer: JsMsg[] = [];
-      let wake: (() => void) | undefined;
-      const poke = (): void => {
-        wake?.();
-        wake = undefined;
-      };
-      let ended = false;
-      const onAbort = (): void => {
-        void messages.close().catch(() => undefined);
-        poke();
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      void (async () => {
-        for await (const status of messages.status()) {
-          if (status.type === 'heartbeats_missed' && status.count >= 2) {
-            reason = `missed ${status.count} heartbeats`;
-            void messages.close().catch(() => undefined);
-            poke();
-          }
-        }
-      })().catch(() => undefined);
-      let delivered = start;
-      let deliveredAt = performance.now();
-      const watch = setInterval(() => {
-        if (behind?.(delivered) === true && performance.now() - deliveredAt > stallMs) {
-          reason = `delivered nothing for ${stallMs} ms after sequence ${delivered} while the stream holds more`;
-          void messages.close().catch(() => undefined);
-          poke();
-        }
-      }, 1_000);
-      const reading = (async () => {
-        for await (const message of messages) {
-          delivered = message.seq;
-          deliveredAt = performance.now();
-          buffer.push(message);
-          poke();
-        }
-      })()
-        .catch((error: unknown) => {
-          reason ??= messageOf(error);
-        })
-        .finally(() => {
-          ended = true;
-          poke();
-        });
-      try {
-        while (!signal.aborted) {
-          if (buffer.length === 0) {
-            if (ended) break;
-            await new Promise<void>((resolve) => (wake = resolve));
-            continue;
-          }
-          if ((await handle(buffer.splice(0, batchSize))) === 'stop') return;
-          backoff = 100;
-        }
-      } finally {
-        clearInterval(watch);
-        signal.removeEventListener('abort', onAbort);
-        await messages.close().catch(() => undefined);
-        await reading;
-      }
-      if (signal.aborted) return;
-      reason ??= 'the consumer ended';
+      const end = await readOneConsumer(options, () => (backoff = 100));
+      if (end.stopped || signal.aborted) return;
+      reason = end.reason;
     } catch (error) {
       if (signal.aborted) return;
       reason = messageOf(error);
@@ -121,4 +55,115 @@ export async function readOrdered(options: OrderedReadOptions): Promise<void> {
     // at most 1 s: a consumer recreated during an election should follow the new leader soon after it is elected
     backoff = Math.min(backoff * 2, 1_000);
   }
+}
+
+/** Creates one consumer after `after()` and hands its messages to `handle` in batches until it ends; a throw of `handle` propagates. */
+async function readOneConsumer(options: OrderedReadOptions, onHandled: () => void): Promise<ConsumerEnd> {
+  const { js, streamName, filter, headersOnly = false, after, batchSize, signal, handle, onCreated, idleHeartbeatMs = 2_000 } = options;
+  const start = after();
+  const consumer = await js.consumers.get(streamName, {
+    filter_subjects: filter,
+    headers_only: headersOnly,
+    ...(start > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start + 1 } : { deliver_policy: DeliverPolicy.All }),
+  });
+  const messages = await consumer.consume({ max_messages: Math.max(batchSize * 2, 100), idle_heartbeat: idleHeartbeatMs });
+  onCreated?.(start);
+  const deliveries = bufferDeliveries(messages, start, options);
+  try {
+    while (!signal.aborted) {
+      if (deliveries.buffer.length === 0) {
+        if (deliveries.ended) break;
+        await deliveries.next();
+        continue;
+      }
+      if ((await handle(deliveries.buffer.splice(0, batchSize))) === 'stop') return { stopped: true };
+      onHandled();
+    }
+  } finally {
+    await deliveries.close();
+  }
+  return { stopped: false, reason: deliveries.reason ?? 'the consumer ended' };
+}
+
+/** One consumer's messages as they arrive, buffered for the batches; closed on abort, on a stall or after two missed heartbeats. */
+interface Deliveries {
+  readonly buffer: JsMsg[];
+  /** Whether the consumer's messages ended (closed, failed or finished). */
+  readonly ended: boolean;
+  /** Why the consumer was closed or failed, if it was. */
+  readonly reason: string | undefined;
+  /** Resolves at the next message, the end, or an abort. */
+  next(): Promise<void>;
+  /** Stops watching, closes the consumer and resolves once its messages ended. */
+  close(): Promise<void>;
+}
+
+function bufferDeliveries(messages: ConsumerMessages, start: number, options: OrderedReadOptions): Deliveries {
+  const { signal, behind, stallMs = 5_000 } = options;
+  const buffer: JsMsg[] = [];
+  let reason: string | undefined;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const poke = (): void => {
+    wake?.();
+    wake = undefined;
+  };
+  const closeStalled = (why: string): void => {
+    reason = why;
+    void messages.close().catch(() => undefined);
+    poke();
+  };
+  const onAbort = (): void => {
+    void messages.close().catch(() => undefined);
+    poke();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  watchHeartbeats(messages, closeStalled);
+  let delivered = start;
+  let deliveredAt = performance.now();
+  const watch = setInterval(() => {
+    if (behind?.(delivered) === true && performance.now() - deliveredAt > stallMs) {
+      closeStalled(`delivered nothing for ${stallMs} ms after sequence ${delivered} while the stream holds more`);
+    }
+  }, 1_000);
+  const reading = (async () => {
+    for await (const message of messages) {
+      delivered = message.seq;
+      deliveredAt = performance.now();
+      buffer.push(message);
+      poke();
+    }
+  })()
+    .catch((error: unknown) => {
+      reason ??= messageOf(error);
+    })
+    .finally(() => {
+      ended = true;
+      poke();
+    });
+  return {
+    buffer,
+    get ended() {
+      return ended;
+    },
+    get reason() {
+      return reason;
+    },
+    next: () => new Promise<void>((resolve) => (wake = resolve)),
+    async close() {
+      clearInterval(watch);
+      signal.removeEventListener('abort', onAbort);
+      await messages.close().catch(() => undefined);
+      await reading;
+    },
+  };
+}
+
+/** Two heartbeats missed in a row (as after a node loss) count as a stall. */
+function watchHeartbeats(messages: ConsumerMessages, onStall: (reason: string) => void): void {
+  void (async () => {
+    for await (const status of messages.status()) {
+      if (status.type === 'heartbeats_missed' && status.count >= 2) onStall(`missed ${status.count} heartbeats`);
+    }
+  })().catch(() => undefined);
 }

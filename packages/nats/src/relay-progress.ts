@@ -1,5 +1,6 @@
 // What the relay knows of its own progress: state, counts, the last acknowledged cursor and the log's head as heard of.
 import type { LogCursor } from '@twofold/core';
+import { messageOf } from './error-message.js';
 
 export interface PublishedEvent {
   readonly cursor: LogCursor;
@@ -51,8 +52,6 @@ export function createRelayProgress(): RelayProgress {
     lastError: undefined,
   };
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The log has reached `position`, as far as the relay has heard: raises the head used for the lag. */
 export function heardOf(progress: RelayProgress, position: number): void {
