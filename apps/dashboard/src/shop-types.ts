@@ -11,6 +11,8 @@ export interface OrderLine {
   readonly unitPriceCents: number;
 }
 
+// written again, not imported: the JSON form of the shop's FoundOrder (dates as ISO strings, without updatedAt, which
+// the page does not read); the page knows the shop by its HTTP answers only
 export interface FoundOrder {
   readonly orderId: string;
   readonly customerId: string;

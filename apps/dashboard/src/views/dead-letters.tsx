@@ -1,6 +1,7 @@
 // One projection's dead letters: the events it parked, with retry (after a fix) and drop.
 import { useEffect, useState } from 'preact/hooks';
 import { call, dateTime, get } from '../api.js';
+import { DataTable } from './data-table.js';
 
 interface DeadLetters {
   readonly projection: string;
@@ -15,8 +16,9 @@ interface DeadLetters {
 export function DeadLettersView({ name }: { readonly name: string }) {
   const [letters, setLetters] = useState<DeadLetters | undefined>(undefined);
   const [message, setMessage] = useState('');
+  const base = `/api/projections/${encodeURIComponent(name)}/dead-letters`;
   const load = async (): Promise<void> => {
-    const result = await get<DeadLetters>(`/api/projections/${encodeURIComponent(name)}/dead-letters`);
+    const result = await get<DeadLetters>(base);
     if (result.ok) setLetters(result.body);
     else setMessage(result.error.message);
   };
@@ -26,7 +28,6 @@ export function DeadLettersView({ name }: { readonly name: string }) {
     setMessage(result.ok ? done : result.error.message);
     await load();
   };
-  const base = `/api/projections/${encodeURIComponent(name)}/dead-letters`;
   return (
     <section aria-labelledby="dl-title">
       <p>
@@ -47,32 +48,19 @@ export function DeadLettersView({ name }: { readonly name: string }) {
       ) : letters.deadLetters.length === 0 ? (
         <p>No dead letters: every event was applied.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Parked</th>
-                <th scope="col">Event</th>
-                <th scope="col">Stream</th>
-                <th scope="col">Position</th>
-                <th scope="col">Error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {letters.deadLetters.map((l) => (
-                <tr key={l.id}>
-                  <td>{dateTime(l.parkedAt)}</td>
-                  <td>{l.event.type}</td>
-                  <td>
-                    {l.event.streamId}@{l.event.streamVersion}
-                  </td>
-                  <td>{l.event.globalPosition}</td>
-                  <td>{l.error}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['Parked', 'Event', 'Stream', 'Position', 'Error']}>
+          {letters.deadLetters.map((l) => (
+            <tr key={l.id}>
+              <td>{dateTime(l.parkedAt)}</td>
+              <td>{l.event.type}</td>
+              <td>
+                {l.event.streamId}@{l.event.streamVersion}
+              </td>
+              <td>{l.event.globalPosition}</td>
+              <td>{l.error}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

@@ -1,7 +1,8 @@
 // Merchants: each merchant's charges, refunds, payouts and balance per currency, pre-aggregated by the read model.
 import { useEffect, useState } from 'preact/hooks';
-import { dateTime, get, money, query, type Freshness } from '../api.js';
-import type { MerchantBalances, ProductPage } from '../shop-types.js';
+import { dateTime, get, money, type Freshness } from '../api.js';
+import { readCatalog } from '../catalog.js';
+import type { MerchantBalances } from '../shop-types.js';
 import { ReadModelTable } from './read-model-table.js';
 
 export function MerchantsView() {
@@ -12,15 +13,9 @@ export function MerchantsView() {
   useEffect(() => {
     void (async () => {
       // the API has no list of merchants: the catalog names them
-      const ids = new Set<string>();
-      let cursor: string | undefined;
-      for (let page = 0; page < 5; page += 1) {
-        const products = await get<ProductPage>(`/api/products${query({ limit: 200, cursor })}`);
-        if (!products.ok) return setError(products.error.message);
-        for (const p of products.body.items) ids.add(p.merchantId);
-        cursor = products.body.nextCursor;
-        if (cursor === undefined) break;
-      }
+      const catalog = await readCatalog();
+      if (catalog.error !== undefined) return setError(catalog.error.message);
+      const ids = new Set(catalog.products.map((p) => p.merchantId));
       const answers = await Promise.all([...ids].sort().map((id) => get<MerchantBalances>(`/api/merchants/${encodeURIComponent(id)}/balances`)));
       setMerchants(answers.flatMap((a) => (a.ok ? [a.body] : [])));
       const last = answers.find((a) => a.ok);

@@ -1,32 +1,18 @@
 // Orders: search by text, status, customer and placement dates, newest first, a page at a time, with freshness.
 import { useEffect, useState } from 'preact/hooks';
-import { dateTime, get, money, query, type Freshness } from '../api.js';
-import { orderStatuses, type OrderPage } from '../shop-types.js';
+import { dateTime, get, money, query } from '../api.js';
+import type { FoundOrder, OrderPage } from '../shop-types.js';
+import { noFilters, OrderFilters, type Filters } from './order-filters.js';
+import { useReadModelAnswer } from './read-model-answer.js';
 import { ReadModelTable } from './read-model-table.js';
 
-interface Filters {
-  readonly q: string;
-  readonly status: string;
-  readonly customerId: string;
-  readonly from: string;
-  readonly to: string;
-}
-
-const empty: Filters = { q: '', status: '', customerId: '', from: '', to: '' };
 const pageSize = 20;
 const instant = (date: string): string | undefined => (date === '' ? undefined : new Date(`${date}T00:00:00`).toISOString());
 
-export function OrdersView() {
-  const [draft, setDraft] = useState<Filters>(empty);
-  const [filters, setFilters] = useState<Filters>(empty);
-  // cursors of the pages before this one, for Previous
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const [page, setPage] = useState<OrderPage | undefined>(undefined);
-  const [freshness, setFreshness] = useState<Freshness | undefined>(undefined);
-  const [error, setError] = useState('');
+/** One page of the search, read again whenever the filters or the cursor change; a late answer to an older search is dropped. */
+function useOrderSearch(filters: Filters, cursor: string | undefined) {
+  const answer = useReadModelAnswer<OrderPage>();
   const [elapsedMs, setElapsedMs] = useState<number | undefined>(undefined);
-  const cursor = cursors.at(-1);
-
   useEffect(() => {
     let current = true;
     const started = performance.now();
@@ -35,77 +21,47 @@ export function OrdersView() {
     ).then((result) => {
       if (!current) return;
       setElapsedMs(Math.round(performance.now() - started));
-      if (result.ok) {
-        setPage(result.body);
-        setFreshness(result.freshness);
-        setError('');
-      } else setError(result.error.message);
+      answer.take(result);
     });
     return () => void (current = false);
   }, [filters, cursor]);
+  return { page: answer.body, freshness: answer.freshness, error: answer.error, elapsedMs };
+}
 
-  const field = (name: keyof Filters) => ({
-    value: draft[name],
-    onInput: (event: Event) => setDraft({ ...draft, [name]: (event.currentTarget as HTMLInputElement).value }),
-  });
+function FoundOrderRow({ order }: { readonly order: FoundOrder }) {
+  return (
+    <tr data-order={order.orderId}>
+      <td>
+        <a href={`#/orders/${encodeURIComponent(order.orderId)}`}>{order.orderId}</a>
+      </td>
+      <td>{order.customerName ?? order.customerId}</td>
+      <td>
+        <span class={`status status-${order.status}`}>{order.status}</span>
+      </td>
+      <td class="number">{money(order.totalCents, order.currency)}</td>
+      <td>{order.lines.map((l) => `${l.quantity}× ${l.name}`).join(', ')}</td>
+      <td>{dateTime(order.placedAt)}</td>
+    </tr>
+  );
+}
+
+export function OrdersView() {
+  const [filters, setFilters] = useState<Filters>(noFilters);
+  // cursors of the pages before this one, for Previous
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const { page, freshness, error, elapsedMs } = useOrderSearch(filters, cursors.at(-1));
 
   return (
     <section aria-labelledby="orders-title">
       <h1 tabIndex={-1} id="orders-title">Orders</h1>
-      <form
-        class="filters"
-        role="search"
-        onSubmit={(event) => {
-          event.preventDefault();
-          // a new object each time: searching again with the same filters asks the server again
-          setFilters({ ...draft });
+      <OrderFilters
+        onSearch={(searched) => {
+          setFilters(searched);
           setCursors([undefined]);
         }}
-      >
-        <label>
-          Search
-          <input type="search" name="q" placeholder="customer, email, order id, product" {...field('q')} />
-        </label>
-        <label>
-          Status
-          <select name="status" {...field('status')}>
-            <option value="">any</option>
-            {orderStatuses.map((s) => (
-              <option value={s} key={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Customer id
-          <input name="customerId" {...field('customerId')} />
-        </label>
-        <label>
-          Placed from
-          <input type="date" name="from" {...field('from')} />
-        </label>
-        <label>
-          to (before)
-          <input type="date" name="to" {...field('to')} />
-        </label>
-        <button type="submit">Search</button>
-      </form>
+      />
       <ReadModelTable freshness={freshness} what="Search results" error={error} columns={['Order', 'Customer', 'Status', 'Total', 'Products', 'Placed']}>
-        {page?.items.map((order) => (
-          <tr key={order.orderId} data-order={order.orderId}>
-            <td>
-              <a href={`#/orders/${encodeURIComponent(order.orderId)}`}>{order.orderId}</a>
-            </td>
-            <td>{order.customerName ?? order.customerId}</td>
-            <td>
-              <span class={`status status-${order.status}`}>{order.status}</span>
-            </td>
-            <td class="number">{money(order.totalCents, order.currency)}</td>
-            <td>{order.lines.map((l) => `${l.quantity}× ${l.name}`).join(', ')}</td>
-            <td>{dateTime(order.placedAt)}</td>
-          </tr>
-        ))}
+        {page?.items.map((order) => <FoundOrderRow key={order.orderId} order={order} />)}
       </ReadModelTable>
       {page !== undefined && page.items.length === 0 ? <p>No orders match.</p> : null}
       <nav class="pager" aria-label="Pages">

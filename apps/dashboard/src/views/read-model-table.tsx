@@ -1,6 +1,8 @@
 // A table of read-model rows as the list views show it: how fresh the answer is, the error if any, then the rows.
 import type { ComponentChildren } from 'preact';
 import type { Freshness } from '../api.js';
+import { DataTable } from './data-table.js';
+import { ErrorAlert } from './error-alert.js';
 import { FreshnessNote } from './freshness-note.js';
 
 export function ReadModelTable(props: {
@@ -14,25 +16,8 @@ export function ReadModelTable(props: {
   return (
     <>
       <FreshnessNote freshness={props.freshness} what={props.what} />
-      {props.error === '' ? null : (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      )}
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              {props.columns.map((column) => (
-                <th key={column} scope="col">
-                  {column}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>{props.children}</tbody>
-        </table>
-      </div>
+      <ErrorAlert message={props.error} />
+      <DataTable columns={props.columns}>{props.children}</DataTable>
     </>
   );
 }
