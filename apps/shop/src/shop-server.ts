@@ -20,7 +20,7 @@ import { startProjectorRole, type ProjectorRole } from './projector-role.js';
 import type { Shop, ShopOptions } from './shop-options.js';
 import { operationsRoutes, queryApiRoutes } from './shop-routes.js';
 
-export { shopProjections, shopProjectionsBesideTheLog } from './projections/index.js';
+export { shopProjections, shopProjectionsInEventStoreDatabase } from './projections/index.js';
 export type { Shop, ShopOptions } from './shop-options.js';
 
 const allRoles: ReadonlySet<Role> = new Set(['command', 'query', 'projector']);

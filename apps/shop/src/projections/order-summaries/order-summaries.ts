@@ -2,7 +2,7 @@
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import { orderEventTypes, type OrderEvent } from '../../domain/order.js';
-import { byType, roundsByKey } from '../rounds.js';
+import { byType, roundsOfDistinctKeys } from '../rounds.js';
 import { columnOf, fieldsSetBy, orderSummaryWrites } from './order-summary-row.js';
 import { eventsOfTypes, loggedAt, runInOrder } from '../read-model-parts.js';
 
@@ -91,7 +91,7 @@ export async function applyInRounds<E extends StoredEvent>(
   orderOf: (event: E) => string,
   statementOf: (type: OrderEvent['type'], group: readonly E[]) => [string, unknown[]],
 ): Promise<void> {
-  for (const round of roundsByKey(events, orderOf)) {
+  for (const round of roundsOfDistinctKeys(events, orderOf)) {
     for (const [type, group] of byType(round)) await session.query(...statementOf(type as OrderEvent['type'], group));
   }
 }

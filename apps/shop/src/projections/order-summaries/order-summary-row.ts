@@ -1,5 +1,5 @@
 // The orderSummaries row each order event writes: its status and which columns it sets from which of its fields.
-// One table for every variant (SQL from the batch, SQL beside the log, Redis), so they cannot drift apart.
+// One table for every variant (SQL from the batch, SQL in the event store's database, Redis), so they cannot drift apart.
 import type { StoredEvent } from '@twofold/core';
 import type { OrderEvent, OrderLine, OrderStatus } from '../../domain/order.js';
 import type { OrderSummary } from './order-summary-queries.js';
