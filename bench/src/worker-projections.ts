@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { administrationOf, compareCursors, createProjectionDaemon, type ProjectionDaemon, type ProjectionDefinition, type ProjectionStore } from '@twofold/core';
 import { createPgClient, migrate, postgresEventStore, postgresProjectionStore, type PostgresClient, type SqlSession } from '@twofold/postgres';
 import { createRedisClient, redisProjectionStore } from '@twofold/redis';
-import { redisOrderSummaries, shopProjectionsBesideTheLog } from '@twofold/shop';
+import { redisOrderSummaries, shopProjectionsInEventStoreDatabase } from '@twofold/shop';
 import { deleteRedisKeys } from './seed-redis.js';
 import pg from 'pg';
 import { epochMs } from './clock.js';
@@ -211,7 +211,7 @@ export const projectionHandlers = {
     try {
       const eventStore = postgresEventStore(client);
       const head = await eventStore.head();
-      const inPostgres = shopProjectionsBesideTheLog.filter((p) => params.projections.includes(p.name));
+      const inPostgres = shopProjectionsInEventStoreDatabase.filter((p) => params.projections.includes(p.name));
       const options = { eventStore, ...(params.batchSize === undefined ? {} : { batchSize: params.batchSize }) };
       const daemon: ProjectionDaemon =
         redis === undefined
@@ -267,7 +267,7 @@ export const projectionHandlers = {
   /** Rebuilds a caught-up projection blue/green: from the request until readers see the new generation. */
   async 'rebuild.run'(params: RebuildParams): Promise<RebuildResult> {
     const client: PostgresClient = createPgClient(params.url);
-    const projection = shopProjectionsBesideTheLog.find((p) => p.name === params.projection);
+    const projection = shopProjectionsInEventStoreDatabase.find((p) => p.name === params.projection);
     if (projection === undefined) throw new Error(`no shop projection ${params.projection}`);
     const projectionStore: ProjectionStore<SqlSession> = postgresProjectionStore(client);
     const admin = administrationOf(projectionStore)!;

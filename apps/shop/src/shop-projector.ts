@@ -6,7 +6,7 @@ import { openShopStores, type ShopStorage } from './backends/shop-stores.js';
 import { redisOrderSummaries } from './projections/index.js';
 import { openProcessDaemon } from './processes/shop-processes.js';
 
-export { shopProjections, shopProjectionsBesideTheLog } from './projections/index.js';
+export { shopProjections, shopProjectionsInEventStoreDatabase } from './projections/index.js';
 export type { ShopStorage } from './backends/shop-stores.js';
 
 export type DaemonSettings = Omit<ProjectionDaemonOptions<unknown>, 'eventStore' | 'projectionStore' | 'projections'>;

@@ -3,7 +3,7 @@ import type { Role } from '@twofold/cli';
 import { createConsistencyGate, type CommandProcessor, type ConsistencyGate, type DeadlineDispatcher, type EventStore, type Logger } from '@twofold/core';
 import { createHttpApp, parseApiKeys, staticSiteRoutes, type ApiKeyring, type HttpApp } from '@twofold/http';
 import { createJetStreamRelay, type JetStreamRelay, type PartitionedProjector } from '@twofold/nats';
-import { shopClients } from './backends/shop-clients.js';
+import { shopClients, type ShopClients } from './backends/shop-clients.js';
 import { openShopStores, type ShopStores } from './backends/shop-stores.js';
 import { polledOnly } from './backends/standby-read-store.js';
 import { openShopPartitionedProjector, shopPartitionGroup, withPartitions } from './partitioned-read-models.js';
@@ -20,7 +20,7 @@ import { startProjectorRole, type ProjectorRole } from './projector-role.js';
 import type { Shop, ShopOptions } from './shop-options.js';
 import { operationsRoutes, queryApiRoutes } from './shop-routes.js';
 
-export { shopProjections, shopProjectionsBesideTheLog } from './projections/index.js';
+export { shopProjections, shopProjectionsInEventStoreDatabase } from './projections/index.js';
 export type { Shop, ShopOptions } from './shop-options.js';
 
 const allRoles: ReadonlySet<Role> = new Set(['command', 'query', 'projector']);
@@ -68,6 +68,105 @@ const urlOf = (app: HttpApp, host: string, port: number): string => {
   return `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
 };
 
+/**
+ * What a starting shop has opened so far, stopped in this order: no new requests, then commands finish, the
+ * projector its batches, and the stores close.
+ */
+interface ShopParts {
+  app?: HttpApp;
+  commandSide?: CommandSide;
+  projector?: ProjectorRole;
+  seeding?: { stop(): Promise<void> };
+  relay?: JetStreamRelay;
+  partitionedProjector?: PartitionedProjector;
+  deadlines?: DeadlineDispatcher;
+  readonly gates: ConsistencyGate[];
+  readonly closers: (() => Promise<void>)[];
+}
+
+async function closeParts(parts: ShopParts, clients: ShopClients): Promise<void> {
+  await parts.seeding?.stop();
+  await parts.app?.close().catch(() => undefined);
+  await parts.deadlines?.stop().catch(() => undefined);
+  await parts.commandSide?.commands.close().catch(() => undefined);
+  await parts.projector?.daemon.stop().catch(() => undefined);
+  await parts.partitionedProjector?.stop().catch(() => undefined);
+  await parts.relay?.stop().catch(() => undefined);
+  parts.gates.forEach((gate) => gate.close());
+  for (const closer of parts.closers.reverse()) await closer().catch(() => undefined);
+  await clients.close();
+}
+
+/** What every part of a starting shop is opened with: the options (a few settled), and the process's clients and logger. */
+interface ShopScope {
+  readonly options: ShopOptions;
+  readonly roles: ReadonlySet<Role>;
+  readonly paymentWindowMs: number;
+  readonly clients: ShopClients;
+  readonly logger: Logger | undefined;
+}
+
+/** The command role: the command side, and the deadlines that fire from every process that takes commands. */
+async function openCommandRole({ options, clients, logger }: ShopScope, stores: ShopStores, parts: ShopParts): Promise<CommandSide> {
+  const commandSide = await openCommandSide(clients, options, logger, stores.personalData);
+  parts.commandSide = commandSide;
+  parts.closers.push(commandSide.close);
+  // lease claims keep each due deadline to one of the processes
+  parts.deadlines = startDeadlineFiring({ client: commandSide.client, commands: commandSide.commands, eventStore: commandSide.eventStore, logger });
+  return commandSide;
+}
+
+/** The read models' tables, which exist before the first query since every role may read them. */
+async function prepareReadModels({ roles }: ShopScope, stores: ShopStores): Promise<void> {
+  if (stores.modelsOnStandby && (roles.has('projector') || roles.has('relay'))) throw new Error('the read store is a standby (a read-only replica): run only the query and command roles on it');
+  if (!stores.modelsOnStandby) for (const projection of stores.sqlProjections) await stores.projectionStore.prepare(projection);
+}
+
+/** The projector role: with a bus, the read models fed by one stream each run partitioned (this projector's share of the buckets); the daemon runs the rest. */
+async function openProjectorRole({ options, roles, clients, logger }: ShopScope, stores: ShopStores, parts: ShopParts): Promise<void> {
+  const { store, readStore, kv, kvKeyPrefix, bus } = options;
+  const partitionGroup = bus === undefined ? undefined : shopPartitionGroup(stores.sqlProjections, options.relay?.partitions);
+  if (partitionGroup !== undefined) {
+    parts.partitionedProjector = await openShopPartitionedProjector({
+      bus: bus!,
+      client: await clients.clientFor('projector', readStore ?? store),
+      group: partitionGroup,
+      leaseTtlMs: options.leaseTtlMs,
+      batchSize: options.daemon?.batchSize,
+      vault: stores.personalData.vault,
+      logger,
+    });
+  }
+  const storage = { store, readStore, kv, kvKeyPrefix: stores.keyValue?.keyPrefix ?? kvKeyPrefix, partitioned: partitionGroup?.projections };
+  const servesRequests = roles.has('command') || roles.has('query');
+  const projector = await startProjectorRole({ options, storage, clients, inProcess: stores.eventsClient.capabilities.inProcess, servesRequests, logger });
+  parts.projector = projector;
+  parts.closers.push(projector.close);
+}
+
+/** The HTTP app with the routes of this process's roles; read-your-writes waits at a gate over every read model's checkpoints. */
+async function routedShopApp(scope: ShopScope, stores: ShopStores, eventStore: EventStore, apiKeys: ApiKeyring, parts: ShopParts): Promise<HttpApp> {
+  const { options, roles, logger } = scope;
+  const { commandSide, gates, closers } = parts;
+  const daemon = parts.projector?.daemon;
+  // partitioned read models count as far as their lowest partition, in every process (rows found in the read store)
+  const gateFeed = withPartitions(checkpointFeed(stores.projectionStore, daemon, new Set(stores.sqlProjections.map((p) => p.name))), stores.modelsClient);
+  const gate = createConsistencyGate({ eventStore, projectionStore: stores.modelsOnStandby ? polledOnly(gateFeed) : gateFeed });
+  gates.push(gate);
+  const app = await createShopHttpApp(options, gate, apiKeys, commandSide);
+  parts.app = app;
+  const commands = commandSide?.commands;
+  const context = { stores, daemon, commands, deadlines: parts.deadlines, lagThresholdsMs, logger, projectorProblem: () => parts.projector?.problem(), onClose: (closer: () => Promise<void>) => closers.push(closer) };
+  operationsRoutes(app, context);
+  if (commandSide !== undefined) {
+    commandRoutes(app, commandSide.commands, { paymentWindowMs: scope.paymentWindowMs });
+    customerRoutes(app, { commands: commandSide.commands, vault: commandSide.vault });
+  }
+  if (roles.has('query')) queryApiRoutes(app, { ...context, gateEventStore: eventStore, gates });
+  if (options.dashboardDir !== undefined) staticSiteRoutes(app, { root: options.dashboardDir, notBuiltHint: 'The dashboard is not built: run `npm run build` in the repository.' });
+  return app;
+}
+
 export async function startShop(options: ShopOptions): Promise<Shop> {
   const { store, readStore, kv, kvKeyPrefix, bus, roles = allRoles, port = 3000, host = '127.0.0.1' } = options;
   const logger: Logger | undefined = options.logger === false ? undefined : options.logger;
@@ -77,87 +176,29 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
     ...(logger === undefined ? {} : { logger }),
   });
-  // stopped in this order: no new requests, then commands finish, the projector its batches, and the stores close
-  let app: HttpApp | undefined;
-  let commandSide: CommandSide | undefined;
-  let projector: ProjectorRole | undefined;
-  let seeding: { stop(): Promise<void> } | undefined;
-  let relay: JetStreamRelay | undefined;
-  let partitionedProjector: PartitionedProjector | undefined;
-  let deadlines: DeadlineDispatcher | undefined;
-  const gates: ConsistencyGate[] = [];
-  const closers: (() => Promise<void>)[] = [];
-  const closeAll = async (): Promise<void> => {
-    await seeding?.stop();
-    await app?.close().catch(() => undefined);
-    await deadlines?.stop().catch(() => undefined);
-    await commandSide?.commands.close().catch(() => undefined);
-    await projector?.daemon.stop().catch(() => undefined);
-    await partitionedProjector?.stop().catch(() => undefined);
-    await relay?.stop().catch(() => undefined);
-    gates.forEach((gate) => gate.close());
-    for (const closer of closers.reverse()) await closer().catch(() => undefined);
-    await clients.close();
-  };
-
+  const parts: ShopParts = { gates: [], closers: [] };
   const paymentWindowMs = validPaymentWindowMs(options.paymentWindowMs ?? defaultPaymentWindowMs);
   if (roles.has('relay') && bus === undefined) throw new Error('the relay role needs a bus (nats://host:port)');
+  const scope: ShopScope = { options, roles, paymentWindowMs, clients, logger };
   try {
     // reads (queries, the gate, health and metrics) on their own pool; the Redis namespace is settled here, once
     const stores = await openShopStores({ store, readStore, kv, kvKeyPrefix }, { clientFor: (url) => clients.clientFor('reads', url), logger, leaseTtlMs: options.leaseTtlMs });
-    closers.push(() => stores.close());
+    parts.closers.push(() => stores.close());
     if (stores.personalData.source === 'none') logger?.warn({}, 'personal data is stored in clear and cannot be forgotten: set TWOFOLD_MASTER_KEY to seal it');
-    if (roles.has('command')) {
-      commandSide = await openCommandSide(clients, options, logger, stores.personalData);
-      closers.push(commandSide.close);
-      // due deadlines fire from every process that takes commands; lease claims keep each to one of them
-      deadlines = startDeadlineFiring({ client: commandSide.client, commands: commandSide.commands, eventStore: commandSide.eventStore, logger });
-    }
+    const commandSide = roles.has('command') ? await openCommandRole(scope, stores, parts) : undefined;
     const eventStore: EventStore = commandSide?.eventStore ?? stores.eventStore;
     const commands: CommandProcessor | undefined = commandSide?.commands;
-    // every role may read the read models, so their tables exist before the first query
-    if (stores.modelsOnStandby && (roles.has('projector') || roles.has('relay'))) throw new Error('the read store is a standby (a read-only replica): run only the query and command roles on it');
-    if (!stores.modelsOnStandby) for (const projection of stores.sqlProjections) await stores.projectionStore.prepare(projection);
-    // with a bus, the read models fed by one stream each run partitioned: this projector's share of the buckets
-    const partitionGroup = bus === undefined ? undefined : shopPartitionGroup(stores.sqlProjections, options.relay?.partitions);
-    if (roles.has('projector') && partitionGroup !== undefined) {
-      partitionedProjector = await openShopPartitionedProjector({
-        bus: bus!,
-        client: await clients.clientFor('projector', readStore ?? store),
-        group: partitionGroup,
-        leaseTtlMs: options.leaseTtlMs,
-        batchSize: options.daemon?.batchSize,
-        vault: stores.personalData.vault,
-        logger,
-      });
-    }
-    if (roles.has('projector')) {
-      const storage = { store, readStore, kv, kvKeyPrefix: stores.keyValue?.keyPrefix ?? kvKeyPrefix, partitioned: partitionGroup?.projections };
-      const servesRequests = roles.has('command') || roles.has('query');
-      projector = await startProjectorRole({ options, storage, clients, inProcess: stores.eventsClient.capabilities.inProcess, servesRequests, logger });
-      closers.push(projector.close);
-    }
-    const daemon = projector?.daemon;
-    // partitioned read models count as far as their lowest partition, in every process (rows found in the read store)
-    const gateFeed = withPartitions(checkpointFeed(stores.projectionStore, daemon, new Set(stores.sqlProjections.map((p) => p.name))), stores.modelsClient);
-    const gate = createConsistencyGate({ eventStore, projectionStore: stores.modelsOnStandby ? polledOnly(gateFeed) : gateFeed });
-    gates.push(gate);
-    app = await createShopHttpApp(options, gate, apiKeys, commandSide);
-    const context = { stores, daemon, commands, deadlines, lagThresholdsMs, logger, projectorProblem: () => projector?.problem(), onClose: (closer: () => Promise<void>) => closers.push(closer) };
-    operationsRoutes(app, context);
-    if (commandSide !== undefined) {
-      commandRoutes(app, commandSide.commands, { paymentWindowMs });
-      customerRoutes(app, { commands: commandSide.commands, vault: commandSide.vault });
-    }
-    if (roles.has('query')) queryApiRoutes(app, { ...context, gateEventStore: eventStore, gates });
-    if (options.dashboardDir !== undefined) staticSiteRoutes(app, { root: options.dashboardDir, notBuiltHint: 'The dashboard is not built: run `npm run build` in the repository.' });
-    if (roles.has('relay')) relay = createRelay(bus!, stores, options, logger);
+    await prepareReadModels(scope, stores);
+    if (roles.has('projector')) await openProjectorRole(scope, stores, parts);
+    const app = await routedShopApp(scope, stores, eventStore, apiKeys, parts);
+    if (roles.has('relay')) parts.relay = createRelay(bus!, stores, options, logger);
     await app.listen({ port, host });
-    daemon?.start();
+    const { projector, relay, partitionedProjector } = parts;
+    projector?.daemon.start();
     relay?.start();
     partitionedProjector?.start();
     if (options.seed !== undefined && options.seed !== false && commands !== undefined) {
-      seeding = seedWhenEmpty(commands, eventStore, options.seed === true ? {} : options.seed, logger);
+      parts.seeding = seedWhenEmpty(commands, eventStore, options.seed === true ? {} : options.seed, logger);
     }
     let closing: Promise<void> | undefined;
     return {
@@ -166,14 +207,14 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       eventStore,
       projectionStore: stores.projectionStore,
       readClient: stores.modelsClient,
-      daemon,
+      daemon: projector?.daemon,
       commands,
       relay,
       partitionedProjector,
-      close: () => (closing ??= closeAll()),
+      close: () => (closing ??= closeParts(parts, clients)),
     };
   } catch (error) {
-    await closeAll();
+    await closeParts(parts, clients);
     throw error;
   }
 }

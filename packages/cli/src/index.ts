@@ -1,6 +1,7 @@
 // @twofold/cli: the `twofold` command line, for any application built with Twofold.
 export { createTwofoldCli, runTwofoldCli } from './twofold-cli.js';
-export type { CliIo, RunningServer, StoreOptions, TwofoldApplication } from './twofold-cli.js';
+export type { CliIo, StoreOptions, TwofoldApplication } from './twofold-cli.js';
+export type { RunningServer } from './serve-command.js';
 export { OptionError, checkBusUrl, checkExposure, checkKvPrefix, parsePort, parseRoles, roles } from './serve-options.js';
 export type { Role, ServeOptions } from './serve-options.js';
 export { addProjectionCommands } from './projection-commands.js';

@@ -1,14 +1,10 @@
 // The `twofold` command: parses flags (each with an environment twin) and hands them to an application.
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { addProjectionCommands, type ProjectionOperations } from './projection-commands.js';
-import { addSeedCommand, seedFromEnv, type SeedOperation } from './seed-command.js';
-import { OptionError, checkBusUrl, checkExposure, checkKvPrefix, checkStoreUrl, parsePort, parseRoles, type ServeOptions } from './serve-options.js';
-
-export interface RunningServer {
-  /** Where it listens, e.g. http://127.0.0.1:3000, or undefined for a process with no HTTP role. */
-  readonly url: string | undefined;
-  close(): Promise<void>;
-}
+import { addSeedCommand, type SeedOperation } from './seed-command.js';
+import { addServeCommand, type RunningServer } from './serve-command.js';
+import { OptionError, type ServeOptions } from './serve-options.js';
+import { addStoreAndKvOptions, addStoreOptions, checkStoreUrls, kvPrefixOf } from './store-options.js';
 
 export interface StoreOptions {
   readonly store: string;
@@ -41,91 +37,32 @@ const defaultIo: CliIo = { out: (line) => process.stdout.write(`${line}\n`), err
 export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo): Command {
   const program = new Command('twofold').description(`${app.name}: CQRS and event sourcing on Node.js`).showHelpAfterError();
   program.configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
-  const storeOption = () => new Option('--store <url>', 'write side: pglite:DIR, pglite:memory or postgres://…').env('TWOFOLD_STORE').default('pglite:./data');
-  const readStoreOption = () => new Option('--read-store <url>', 'read models (default: the store)').env('TWOFOLD_READ_STORE');
-  const kvOption = () => new Option('--kv <url>', 'key-value read models, redis://…').env('TWOFOLD_KV');
-  const kvPrefixOption = () =>
-    new Option('--kv-prefix <prefix>', "prefix of every Redis key, one per deployment (default: derived from the store's identity)").env('TWOFOLD_KV_PREFIX');
+  addServeCommand(program, { name: app.name, out: io.out, err: io.err, serve: (options) => app.serve(options) });
+  addMigrateCommand(program, app, io);
+  addOfferedCommands(program, app, io);
+  return program;
+}
 
-  program
-    .command('serve')
-    .description('run the HTTP API, the projection daemon, or both')
-    .addOption(storeOption())
-    .addOption(readStoreOption())
-    .addOption(kvOption())
-    .addOption(kvPrefixOption())
-    .addOption(new Option('--bus <url>', 'JetStream carrier, nats://host:port[,host:port…]').env('TWOFOLD_BUS'))
-    .addOption(new Option('--role <roles>', 'all, or a comma list of command, query, projector, relay (all includes relay when --bus is given)').env('TWOFOLD_ROLE').default('all'))
-    .addOption(new Option('--port <port>', 'HTTP port').env('PORT').default('3000'))
-    .addOption(new Option('--host <host>', 'HTTP host').env('HOST').default('127.0.0.1'))
-    .addOption(new Option('--no-seed', 'do not seed demo data into a store with no events (env TWOFOLD_SEED=0)'))
-    .action(async (flags: { store: string; readStore?: string; kv?: string; kvPrefix?: string; bus?: string; role: string; port: string; host: string; seed: boolean }) => {
-      const options: ServeOptions = {
-        store: flags.store,
-        readStore: flags.readStore,
-        kv: flags.kv,
-        kvPrefix: flags.kvPrefix === undefined ? undefined : checkKvPrefix(flags.kvPrefix),
-        bus: flags.bus,
-        roles: parseRoles(flags.role, { bus: flags.bus !== undefined }),
-        port: parsePort(flags.port),
-        host: flags.host,
-        apiKeys: process.env.TWOFOLD_API_KEYS,
-        seed: flags.seed && seedFromEnv(process.env.TWOFOLD_SEED),
-      };
-      checkStoreUrl('--store', options.store);
-      if (options.readStore !== undefined) checkStoreUrl('--read-store', options.readStore);
-      if (options.bus !== undefined) checkBusUrl(options.bus);
-      checkExposure(options.host, options.apiKeys);
-      const deadlineMs = shutdownDeadlineMs(process.env);
-      const server = await app.serve(options);
-      io.out(`${app.name} serving${server.url === undefined ? '' : ` on ${server.url}`} (roles: ${[...options.roles].join(', ')}; store: ${redact(options.store)})`);
-      await untilSignalled();
-      io.out('shutting down');
-      // whatever hangs, the process ends by the deadline (an orchestrator kills it soon after); a second signal ends it now
-      const exitNow = (why: string): void => {
-        io.err(`twofold: ${why}; exiting now`);
-        process.exit(1);
-      };
-      const deadline = setTimeout(() => exitNow(`still shutting down after ${deadlineMs} ms`), deadlineMs);
-      deadline.unref();
-      const secondSignal = (): void => exitNow('signalled again while shutting down');
-      process.once('SIGINT', secondSignal).once('SIGTERM', secondSignal);
-      try {
-        await server.close();
-      } finally {
-        // stopped: a later signal is someone else's (a process that serves again), and the deadline is moot
-        clearTimeout(deadline);
-        process.off('SIGINT', secondSignal).off('SIGTERM', secondSignal);
-      }
-      io.out('stopped');
-    });
-
-  program
-    .command('migrate')
-    .description('apply the schema migrations to the store (and the read store)')
-    .addOption(storeOption())
-    .addOption(readStoreOption())
-    .action(async (flags: { store: string; readStore?: string }) => {
-      checkStoreUrl('--store', flags.store);
-      if (flags.readStore !== undefined) checkStoreUrl('--read-store', flags.readStore);
+function addMigrateCommand(program: Command, app: TwofoldApplication, io: CliIo): void {
+  addStoreOptions(program.command('migrate').description('apply the schema migrations to the store (and the read store)')).action(
+    async (flags: { store: string; readStore?: string }) => {
+      checkStoreUrls(flags);
       await app.migrate({ store: flags.store, readStore: flags.readStore });
       io.out('migrations applied');
-    });
+    },
+  );
+}
 
+/** The commands of what the application may offer besides serving and migrating: projections, seed and bench. */
+function addOfferedCommands(program: Command, app: TwofoldApplication, io: CliIo): void {
   const openProjections = app.openProjections?.bind(app);
   if (openProjections !== undefined) {
     addProjectionCommands(program, {
       out: io.out,
-      storeOptions: (command) => command.addOption(storeOption()).addOption(readStoreOption()).addOption(kvOption()).addOption(kvPrefixOption()),
+      storeOptions: addStoreAndKvOptions,
       open: async (flags) => {
-        checkStoreUrl('--store', flags.store);
-        if (flags.readStore !== undefined) checkStoreUrl('--read-store', flags.readStore);
-        return openProjections({
-          store: flags.store,
-          readStore: flags.readStore,
-          kv: flags.kv,
-          kvPrefix: flags.kvPrefix === undefined ? undefined : checkKvPrefix(flags.kvPrefix),
-        });
+        checkStoreUrls(flags);
+        return openProjections({ store: flags.store, readStore: flags.readStore, kv: flags.kv, kvPrefix: kvPrefixOf(flags.kvPrefix) });
       },
     });
   }
@@ -134,10 +71,9 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
   if (seed !== undefined) {
     addSeedCommand(program, {
       out: io.out,
-      storeOptions: (command) => command.addOption(storeOption()).addOption(readStoreOption()),
+      storeOptions: addStoreOptions,
       seed: async (options) => {
-        checkStoreUrl('--store', options.store);
-        if (options.readStore !== undefined) checkStoreUrl('--read-store', options.readStore);
+        checkStoreUrls(options);
         return seed(options);
       },
     });
@@ -155,8 +91,6 @@ export function createTwofoldCli(app: TwofoldApplication, io: CliIo = defaultIo)
         process.exitCode = await bench(args);
       });
   }
-
-  return program;
 }
 
 /** Runs the CLI; a bad option or a failure prints one clear line and exits non-zero. */
@@ -169,24 +103,3 @@ export async function runTwofoldCli(app: TwofoldApplication, argv: readonly stri
     process.exitCode = error instanceof OptionError ? 2 : 1;
   }
 }
-
-/** TWOFOLD_SHUTDOWN_TIMEOUT_MS: how long a signalled server may take to stop before it exits anyway (default 9,000 ms). */
-export function shutdownDeadlineMs(env: NodeJS.ProcessEnv): number {
-  const value = env['TWOFOLD_SHUTDOWN_TIMEOUT_MS'];
-  if (value === undefined || value === '') return 9_000;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new OptionError(`TWOFOLD_SHUTDOWN_TIMEOUT_MS must be a positive integer, not "${value}"`);
-  return Number(value);
-}
-
-const redact = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-
-const untilSignalled = (): Promise<void> =>
-  new Promise((resolve) => {
-    const done = (): void => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });

@@ -28,7 +28,7 @@ export { watchHighWaterMark } from './high-water-mark-watch.js';
 export { storeIdentity } from './store-identity.js';
 export { highWaterMark } from './high-water-mark.js';
 export { storedSchemaVersions } from './stored-schema-versions.js';
-export { eventsAtPositions } from './events-beside-the-log.js';
+export { eventsAtPositions } from './events-at-positions.js';
 export type { PostgresProcessManagerOptions } from './postgres-process-manager.js';
 export { postgresProcessManager } from './postgres-process-manager.js';
 export { postgresDeadlineStore } from './postgres-deadline-store.js';

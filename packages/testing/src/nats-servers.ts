@@ -71,55 +71,60 @@ async function getJson(url: string): Promise<{ status: number; body: Record<stri
   }
 }
 
-/** Starts nats-server processes of the test's own; rejects when the binary is missing or a node does not come up. */
-export async function startNatsServers(options: NatsTestServersOptions = {}): Promise<NatsTestServers> {
-  const { nodes: count = 1 } = options;
-  if (count !== 1 && count !== 3) throw new RangeError('nodes must be 1 or 3');
-  const root = await mkdtemp(join(tmpdir(), 'twofold-nats-'));
-  const ports = await Promise.all(Array.from({ length: count }, async () => ({ client: await freePort(), monitor: await freePort(), cluster: await freePort() })));
-  const routes = ports.map((p) => `nats://127.0.0.1:${p.cluster}`).join(',');
+interface NodePorts {
+  readonly client: number;
+  readonly monitor: number;
+  readonly cluster: number;
+}
 
-  const nodes = ports.map((port, index) => {
-    const name = `n${index + 1}`;
-    const args = ['-a', '127.0.0.1', '-p', String(port.client), '-m', String(port.monitor), '-n', name, '-js', '-sd', join(root, name)];
-    if (count > 1) args.push('--cluster_name', 'twofold-test', '--cluster', `nats://127.0.0.1:${port.cluster}`, '--routes', routes);
-    let child: ChildProcess | undefined;
-    let exited: Promise<void> = Promise.resolve();
-    let output = '';
-    const monitorUrl = `http://127.0.0.1:${port.monitor}`;
-    const node = {
-      name,
-      url: `nats://127.0.0.1:${port.client}`,
-      monitorUrl,
-      get running() {
-        return child !== undefined && child.exitCode === null && child.signalCode === null;
-      },
-      async kill(signal: NodeJS.Signals = 'SIGKILL') {
-        if (node.running) child!.kill(signal);
-        await exited;
-      },
-      async restart() {
-        if (node.running) throw new Error(`${name} is running`);
-        output = '';
-        const started = spawn(natsServerBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-        child = started;
-        started.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
-        started.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
-        exited = new Promise((resolve) => started.once('exit', () => resolve()));
-        const failed = new Promise<never>((_, reject) => started.once('error', (error) => reject(new Error(`cannot start ${natsServerBinary}: ${error.message}`))));
-        failed.catch(() => undefined);
-        const deadline = Date.now() + 20_000;
-        for (;;) {
-          await Promise.race([pause(100), failed]);
-          if (!node.running) throw new Error(`nats-server ${name} exited:\n${output}`);
-          if ((await getJson(`${monitorUrl}/varz`)).status === 200) return;
-          if (Date.now() > deadline) throw new Error(`nats-server ${name} did not answer in 20 s:\n${output}`);
-        }
-      },
-    };
-    return node;
-  });
+/** The server's arguments: its ports and store directory, and in a cluster the routes to every node. */
+function natsServerArgs(name: string, port: NodePorts, root: string, routes: string | undefined): string[] {
+  const args = ['-a', '127.0.0.1', '-p', String(port.client), '-m', String(port.monitor), '-n', name, '-js', '-sd', join(root, name)];
+  if (routes !== undefined) args.push('--cluster_name', 'twofold-test', '--cluster', `nats://127.0.0.1:${port.cluster}`, '--routes', routes);
+  return args;
+}
 
+/** One node, not started yet: `restart()` starts it. */
+function natsTestNode(name: string, port: NodePorts, args: readonly string[]): NatsTestNode {
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let output = '';
+  const monitorUrl = `http://127.0.0.1:${port.monitor}`;
+  const node = {
+    name,
+    url: `nats://127.0.0.1:${port.client}`,
+    monitorUrl,
+    get running() {
+      return child !== undefined && child.exitCode === null && child.signalCode === null;
+    },
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (node.running) child!.kill(signal);
+      await exited;
+    },
+    async restart() {
+      if (node.running) throw new Error(`${name} is running`);
+      output = '';
+      const started = spawn(natsServerBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = started;
+      started.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
+      started.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
+      exited = new Promise((resolve) => started.once('exit', () => resolve()));
+      const failed = new Promise<never>((_, reject) => started.once('error', (error) => reject(new Error(`cannot start ${natsServerBinary}: ${error.message}`))));
+      failed.catch(() => undefined);
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        await Promise.race([pause(100), failed]);
+        if (!node.running) throw new Error(`nats-server ${name} exited:\n${output}`);
+        if ((await getJson(`${monitorUrl}/varz`)).status === 200) return;
+        if (Date.now() > deadline) throw new Error(`nats-server ${name} did not answer in 20 s:\n${output}`);
+      }
+    },
+  };
+  return node;
+}
+
+/** The nodes as one set of servers; `stop()` also removes `root`, their store directories. */
+function natsTestServers(nodes: readonly NatsTestNode[], root: string): NatsTestServers {
   const servers: NatsTestServers = {
     nodes,
     urls: nodes.map((n) => n.url).join(','),
@@ -132,7 +137,7 @@ export async function startNatsServers(options: NatsTestServersOptions = {}): Pr
       for (const node of nodes.filter((n) => n.running)) {
         const { body } = await getJson(`${node.monitorUrl}/jsz`);
         const meta = body?.['meta_cluster'] as { leader?: string } | undefined;
-        if (count === 1 && body?.['config'] !== undefined) return node.name;
+        if (nodes.length === 1 && body?.['config'] !== undefined) return node.name;
         if (meta?.leader) return meta.leader;
       }
       return undefined;
@@ -153,7 +158,21 @@ export async function startNatsServers(options: NatsTestServersOptions = {}): Pr
       await rm(root, { recursive: true, force: true });
     },
   };
+  return servers;
+}
 
+/** Starts nats-server processes of the test's own; rejects when the binary is missing or a node does not come up. */
+export async function startNatsServers(options: NatsTestServersOptions = {}): Promise<NatsTestServers> {
+  const { nodes: count = 1 } = options;
+  if (count !== 1 && count !== 3) throw new RangeError('nodes must be 1 or 3');
+  const root = await mkdtemp(join(tmpdir(), 'twofold-nats-'));
+  const ports = await Promise.all(Array.from({ length: count }, async (): Promise<NodePorts> => ({ client: await freePort(), monitor: await freePort(), cluster: await freePort() })));
+  const routes = count > 1 ? ports.map((p) => `nats://127.0.0.1:${p.cluster}`).join(',') : undefined;
+  const nodes = ports.map((port, index) => {
+    const name = `n${index + 1}`;
+    return natsTestNode(name, port, natsServerArgs(name, port, root, routes));
+  });
+  const servers = natsTestServers(nodes, root);
   try {
     await Promise.all(nodes.map((n) => n.restart()));
     await servers.ready();

@@ -3,7 +3,7 @@
 import { migrate } from '@twofold/postgres';
 import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shopProjections, shopProjectionsBesideTheLog } from '../projections/index.js';
+import { shopProjections, shopProjectionsInEventStoreDatabase } from '../projections/index.js';
 import { shopClients } from './shop-clients.js';
 import { openShopStores } from './shop-stores.js';
 
@@ -35,11 +35,11 @@ describe('openShopStores', () => {
     }
   });
 
-  it('one PostgreSQL database for both: the read models read their events beside the log', async () => {
+  it('one PostgreSQL database for both: the read models read their events from the log in its database', async () => {
     const { stores, close } = await opened({ store: events.url });
     try {
       expect(stores.eventsClient.capabilities.inProcess).toBe(false);
-      expect(stores.sqlProjections).toBe(shopProjectionsBesideTheLog);
+      expect(stores.sqlProjections).toBe(shopProjectionsInEventStoreDatabase);
     } finally {
       await close();
     }

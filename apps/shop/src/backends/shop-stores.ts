@@ -10,7 +10,7 @@ import {
   type SqlSession,
 } from '@twofold/postgres';
 import { shopEventSchemas, shopEventStore } from '../domain/event-schemas.js';
-import { orderSummaries, shopProjections, shopProjectionsBesideTheLog } from '../projections/index.js';
+import { orderSummaries, shopProjections, shopProjectionsInEventStoreDatabase } from '../projections/index.js';
 import { isStandby } from './standby-read-store.js';
 import { keyValueNamespace, openKeyValueStore, type KeyValueStore } from './key-value-store.js';
 import { openShopVault, type ShopVault } from './personal-data-vault.js';
@@ -30,14 +30,14 @@ export interface ShopStorage {
 }
 
 /**
- * The SQL read models of a deployment: beside the log when they share a database server (unless personal data is
- * sealed there: only the event store opens it); orders by id left to Redis when there is one.
+ * The SQL read models of a deployment: the variants built in the event store's database when they share a database
+ * server (unless personal data is sealed there: only the event store opens it); orders by id left to Redis when there is one.
  */
 export function sqlProjectionsOf(eventsClient: PostgresClient, modelsClient: PostgresClient, options: { readonly keyValue: boolean; readonly sealed: boolean }): readonly ProjectionDefinition<SqlSession>[] {
   // in a database inside this process the SQL runs on this thread, where decoding the events in JavaScript is the
   // cheaper way (measured on PGlite: about 1.4x the commands/s)
-  const besideTheLog = modelsClient === eventsClient && !eventsClient.capabilities.inProcess && !options.sealed;
-  const projections = besideTheLog ? shopProjectionsBesideTheLog : shopProjections;
+  const inEventStoreDatabase = modelsClient === eventsClient && !eventsClient.capabilities.inProcess && !options.sealed;
+  const projections = inEventStoreDatabase ? shopProjectionsInEventStoreDatabase : shopProjections;
   return options.keyValue ? projections.filter((p) => p.name !== orderSummaries.name) : projections;
 }
 

@@ -27,6 +27,7 @@ import {
   ShipOrderBody,
   SkuParams,
 } from './schemas.js';
+import { onPrimaryStream } from './primary-stream.js';
 
 function productCommandRoutes(app: HttpApp, commands: CommandProcessor): void {
   commandRoute(app, {
@@ -56,8 +57,7 @@ function orderCommandRoutes(app: HttpApp, commands: CommandProcessor, payment: {
     operationId: 'placeOrder',
     handler: async ({ body, metadata }) => {
       const orderId = body.orderId ?? randomUUID();
-      const result = await placeOrder(commands, { ...body, orderId, ...payment }, metadata);
-      return { ...result, streamId: orderStream(orderId) };
+      return onPrimaryStream(orderStream(orderId), placeOrder(commands, { ...body, orderId, ...payment }, metadata));
     },
   });
   commandRoute(app, {
@@ -66,10 +66,7 @@ function orderCommandRoutes(app: HttpApp, commands: CommandProcessor, payment: {
     summary: 'Record the payment of a placed order (the amount must equal its total) and charge its merchants',
     tags: ['orders'],
     operationId: 'payOrder',
-    handler: async ({ params, body, metadata }) => {
-      const result = await payOrder(commands, { orderId: params.id, ...body }, metadata);
-      return { ...result, streamId: orderStream(params.id) };
-    },
+    handler: async ({ params, body, metadata }) => onPrimaryStream(orderStream(params.id), payOrder(commands, { orderId: params.id, ...body }, metadata)),
   });
   commandRoute(app, {
     url: '/api/orders/:id/ship',
@@ -93,10 +90,7 @@ function orderCommandRoutes(app: HttpApp, commands: CommandProcessor, payment: {
     summary: 'Cancel an order before it ships: releases its stock, refunds it (and its merchants) if paid',
     tags: ['orders'],
     operationId: 'cancelOrder',
-    handler: async ({ params, body, metadata }) => {
-      const result = await cancelOrder(commands, params.id, body.reason, metadata);
-      return { ...result, streamId: orderStream(params.id) };
-    },
+    handler: async ({ params, body, metadata }) => onPrimaryStream(orderStream(params.id), cancelOrder(commands, params.id, body.reason, metadata)),
   });
 }
 
@@ -109,8 +103,7 @@ function merchantCommandRoutes(app: HttpApp, commands: CommandProcessor): void {
     operationId: 'sendPayout',
     handler: async ({ params, body, metadata }) => {
       const { payoutId = randomUUID(), currency, amountCents } = body;
-      const result = await sendPayout(commands, { merchantId: params.id, payoutId, currency, amountCents }, metadata);
-      return { ...result, streamId: merchantStream(params.id) };
+      return onPrimaryStream(merchantStream(params.id), sendPayout(commands, { merchantId: params.id, payoutId, currency, amountCents }, metadata));
     },
   });
 }

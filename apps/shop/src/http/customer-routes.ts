@@ -4,6 +4,7 @@ import { CommandRejected, type CommandProcessor, type PersonalDataVault } from '
 import { commandRoute, type HttpApp } from '@twofold/http';
 import { customerStream, forgetCustomer } from '../domain/customer.js';
 import { identifierPattern, limits } from '../domain/limits.js';
+import { onPrimaryStream } from './primary-stream.js';
 
 const ForgetCustomerParams = Type.Object(
   { id: Type.String({ minLength: 1, maxLength: limits.idLength, pattern: identifierPattern, description: 'customer id' }) },
@@ -31,8 +32,7 @@ export function customerRoutes(app: HttpApp, { commands, vault }: CustomerRouteO
           { customerId: params.id },
         );
       }
-      const result = await forgetCustomer(commands, vault, params.id, metadata);
-      return { ...result, streamId: customerStream(params.id) };
+      return onPrimaryStream(customerStream(params.id), forgetCustomer(commands, vault, params.id, metadata));
     },
   });
 }

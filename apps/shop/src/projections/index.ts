@@ -1,6 +1,6 @@
 // The shop's read models: projections over SQL and the queries beside them.
 // the read models holding personal data, as they also answer CustomerForgotten
-export { customerOrderIdsKey, orderSearch, orderSummaries, orderSummariesBesideTheLog, redisOrderSummaries } from './customer-redactions/customer-redactions.js';
+export { customerOrderIdsKey, orderSearch, orderSummaries, orderSummariesInEventStoreDatabase, redisOrderSummaries } from './customer-redactions/customer-redactions.js';
 export { batchedOrderSummaryReader, getOrderSummaries, getOrderSummary, listOrderSummaries } from './order-summaries/order-summary-queries.js';
 export type { OrderSummary, OrderSummaryFilter, OrderSummaryLine, OrderSummaryPage } from './order-summaries/order-summary-queries.js';
 export { catalogTextSearchConfig, productCatalog } from './product-catalog/product-catalog.js';
@@ -22,4 +22,4 @@ export type { CustomerOrder, CustomerOrders } from './customer-orders/customer-o
 export { getRedisOrderSummary, orderSummaryKey } from './order-summaries/redis-order-summaries.js';
 export { orderSummaryAt } from './order-summaries/order-summary-at.js';
 export type { PastOrderSummary } from './order-summaries/order-summary-at.js';
-export { shopProjections, shopProjectionsBesideTheLog } from './shop-projections.js';
+export { shopProjections, shopProjectionsInEventStoreDatabase } from './shop-projections.js';

@@ -5,7 +5,7 @@
  * n-th event of each key. Applying the rounds in order keeps every key's events in log order,
  * while events of different keys (independent rows) share one statement.
  */
-export function roundsByKey<T>(events: readonly T[], keyOf: (event: T) => string): T[][] {
+export function roundsOfDistinctKeys<T>(events: readonly T[], keyOf: (event: T) => string): T[][] {
   const seen = new Map<string, number>();
   const rounds: T[][] = [];
   for (const event of events) {

@@ -4,7 +4,7 @@ import type { SqlSession } from '@twofold/postgres';
 import { customerOrders } from './customer-orders/customer-orders.js';
 import { merchantBalances } from './merchant-balances/merchant-balances.js';
 // the read models holding personal data as they also redact a forgotten customer's rows
-import { orderSearch, orderSummaries, orderSummariesBesideTheLog } from './customer-redactions/customer-redactions.js';
+import { orderSearch, orderSummaries, orderSummariesInEventStoreDatabase } from './customer-redactions/customer-redactions.js';
 import { productCatalog } from './product-catalog/product-catalog.js';
 import { salesAnalytics } from './sales-analytics/sales-analytics.js';
 
@@ -21,6 +21,6 @@ export const shopProjections: readonly ProjectionDefinition<SqlSession>[] = [
  * The projections when the read store is the event store's own PostgreSQL database: orderSummaries then
  * reads its events from the log by position instead of receiving their bodies. Same names, versions and rows.
  */
-export const shopProjectionsBesideTheLog: readonly ProjectionDefinition<SqlSession>[] = shopProjections.map((projection) =>
-  projection === orderSummaries ? orderSummariesBesideTheLog : projection,
+export const shopProjectionsInEventStoreDatabase: readonly ProjectionDefinition<SqlSession>[] = shopProjections.map((projection) =>
+  projection === orderSummaries ? orderSummariesInEventStoreDatabase : projection,
 );

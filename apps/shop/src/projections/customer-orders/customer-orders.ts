@@ -2,7 +2,7 @@
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import { orderEventTypes, type OrderEvent, type OrderPlaced, type OrderStatus } from '../../domain/order.js';
-import { runInOrder } from '../read-model-parts.js';
+import { loggedAt, runInOrder } from '../read-model-parts.js';
 
 export interface CustomerOrdersOptions {
   /** Orders placed more than this many days (of 24 h) before the newest event applied are pruned. Default 180. */
@@ -99,13 +99,13 @@ export function customerOrdersProjection(options: CustomerOrdersOptions = {}): P
       const placed: Record<string, unknown>[] = [];
       const latest = new Map<string, { order_id: string; status: OrderStatus; recorded_at: string; position: number }>();
       for (const event of events as readonly StoredEvent<OrderEvent>[]) {
-        const recordedAt = event.recordedAt.toISOString();
+        const stamp = loggedAt(event);
         if (event.type === 'OrderPlaced') {
           const { orderId, customerId, currency, totalCents, placedAt } = (event as StoredEvent<OrderPlaced>).data;
-          placed.push({ order_id: orderId, customer_id: customerId, currency, total_cents: totalCents, placed_at: placedAt, recorded_at: recordedAt, position: event.globalPosition });
+          placed.push({ order_id: orderId, customer_id: customerId, currency, total_cents: totalCents, placed_at: placedAt, ...stamp });
         } else if (Object.hasOwn(statusAfter, event.type)) {
           const { orderId } = event.data;
-          latest.set(orderId, { order_id: orderId, status: statusAfter[event.type], recorded_at: recordedAt, position: event.globalPosition });
+          latest.set(orderId, { order_id: orderId, status: statusAfter[event.type], ...stamp });
         }
       }
       if (placed.length > 0) await session.query(insertOrders, [JSON.stringify(placed), keepFrom]);

@@ -8,7 +8,7 @@ import { shopPersonalFields } from '../../domain/personal-fields.js';
 import { deadLetterRedactions, redactDeadLetters } from './dead-letter-redactions.js';
 import { forgettingCustomers } from './forgetting-customers.js';
 import { orderSearch as orderSearchInClear, orderSearchTextConfig } from '../order-search/order-search.js';
-import { orderSummariesBesideTheLog as orderSummariesBesideTheLogInClear } from '../order-summaries/order-summaries-beside-the-log.js';
+import { orderSummariesInEventStoreDatabase as orderSummariesInEventStoreDatabaseInClear } from '../order-summaries/order-summaries-in-event-store-database.js';
 import { orderSummaries as orderSummariesInClear } from '../order-summaries/order-summaries.js';
 import { orderSummaryKey, redisOrderSummaries as redisOrderSummariesInClear } from '../order-summaries/redis-order-summaries.js';
 
@@ -35,7 +35,7 @@ const redactOrderSearch = `
 const sqlRedaction = (statement: string) => async (customerId: string, session: SqlSession) => void (await session.query(statement, [customerId, forgottenValue]));
 
 export const orderSummaries: ProjectionDefinition<SqlSession> = forgettingCustomers(orderSummariesInClear, sqlRedaction(redactOrderSummaries));
-export const orderSummariesBesideTheLog: ProjectionDefinition<SqlSession> = forgettingCustomers(orderSummariesBesideTheLogInClear, sqlRedaction(redactOrderSummaries));
+export const orderSummariesInEventStoreDatabase: ProjectionDefinition<SqlSession> = forgettingCustomers(orderSummariesInEventStoreDatabaseInClear, sqlRedaction(redactOrderSummaries));
 const deadLetters = deadLetterRedactions(shopPersonalFields);
 // order search is kept in SQL in every deployment: its redaction also redacts the read store's parked events
 export const orderSearch: ProjectionDefinition<SqlSession> = forgettingCustomers(orderSearchInClear, async (customerId, session) => {

@@ -8,8 +8,8 @@ export type CustomerRedaction<Session> = (customerId: string, session: Session, 
 
 /**
  * The projection, handling CustomerForgotten too. The customer comes from the event's stream, so a projection that
- * reads no event data (beside the log) can answer it as well. Name and version stay: a read model built before
- * any customer was forgotten is the same either way.
+ * reads no event data (it reads the log in the event store's database) can answer it as well. Name and version stay:
+ * a read model built before any customer was forgotten is the same either way.
  */
 export function forgettingCustomers<Session>(projection: ProjectionDefinition<Session>, redact: CustomerRedaction<Session>): ProjectionDefinition<Session> {
   return {

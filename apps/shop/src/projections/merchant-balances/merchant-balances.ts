@@ -2,7 +2,7 @@
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import { merchantEventTypes, type MerchantEvent } from '../../domain/merchant.js';
-import { eventsOfTypes, runInOrder } from '../read-model-parts.js';
+import { eventsOfTypes, loggedAt, runInOrder } from '../read-model-parts.js';
 
 const setupStatements = [
   `CREATE TABLE IF NOT EXISTS merchant_balances (
@@ -43,7 +43,7 @@ const applyMovements = `
 
 function movementOf(event: StoredEvent<MerchantEvent>) {
   const { merchantId, currency, amountCents } = event.data;
-  const row = { merchant_id: merchantId, currency, charges: 0, refunds: 0, payouts: 0, recorded_at: event.recordedAt.toISOString(), position: event.globalPosition };
+  const row = { merchant_id: merchantId, currency, charges: 0, refunds: 0, payouts: 0, ...loggedAt(event) };
   switch (event.type) {
     case 'MerchantCharged':
       return { ...row, charges: amountCents };

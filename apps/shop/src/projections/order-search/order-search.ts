@@ -2,7 +2,7 @@
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import { orderEventTypes, type OrderEvent, type OrderPlaced, type OrderStatus } from '../../domain/order.js';
-import { runInOrder } from '../read-model-parts.js';
+import { loggedAt, runInOrder } from '../read-model-parts.js';
 
 /**
  * The text search configuration of the vector; queries must parse with the same one. `simple`:
@@ -64,8 +64,8 @@ const statusAfter: Record<Exclude<OrderEvent['type'], 'OrderPlaced'>, OrderStatu
   OrderCancelled: 'cancelled',
 };
 
-function placedRow({ data, recordedAt, globalPosition }: StoredEvent<OrderPlaced>) {
-  const { orderId, customerId, customer, currency, totalCents, lines, placedAt } = data;
+function placedRow(event: StoredEvent<OrderPlaced>) {
+  const { orderId, customerId, customer, currency, totalCents, lines, placedAt } = event.data;
   const email = customer?.email;
   return {
     order_id: orderId,
@@ -79,8 +79,7 @@ function placedRow({ data, recordedAt, globalPosition }: StoredEvent<OrderPlaced
     placed_at: placedAt,
     customer_text: [orderId, customerId, customer?.name, email, email?.replace('@', ' ')].filter((part) => part !== undefined).join(' '),
     product_text: lines.map((line) => `${line.sku} ${line.name}`).join(' '),
-    recorded_at: recordedAt.toISOString(),
-    position: globalPosition,
+    ...loggedAt(event),
   };
 }
 

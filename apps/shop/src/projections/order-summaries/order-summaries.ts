@@ -2,9 +2,9 @@
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import { orderEventTypes, type OrderEvent } from '../../domain/order.js';
-import { byType, roundsByKey } from '../rounds.js';
+import { byType, roundsOfDistinctKeys } from '../rounds.js';
 import { columnOf, fieldsSetBy, orderSummaryWrites } from './order-summary-row.js';
-import { eventsOfTypes, runInOrder } from '../read-model-parts.js';
+import { eventsOfTypes, loggedAt, runInOrder } from '../read-model-parts.js';
 
 const setupStatements = [
   `CREATE TABLE IF NOT EXISTS order_summaries (
@@ -63,7 +63,7 @@ const statements = Object.fromEntries(orderEventTypes.map((type) => [type, state
 /** The row fields an event sets, named as the statement's recordset columns. */
 function rowOf(event: StoredEvent<OrderEvent>): Record<string, unknown> {
   const fields = Object.entries(fieldsSetBy(event, (time) => time)).map(([key, value]) => [columnOf(key), value]);
-  return { order_id: event.data.orderId, recorded_at: event.recordedAt.toISOString(), position: event.globalPosition, ...Object.fromEntries(fields) };
+  return { order_id: event.data.orderId, ...loggedAt(event), ...Object.fromEntries(fields) };
 }
 
 export const orderSummaries: ProjectionDefinition<SqlSession> = {
@@ -91,7 +91,7 @@ export async function applyInRounds<E extends StoredEvent>(
   orderOf: (event: E) => string,
   statementOf: (type: OrderEvent['type'], group: readonly E[]) => [string, unknown[]],
 ): Promise<void> {
-  for (const round of roundsByKey(events, orderOf)) {
+  for (const round of roundsOfDistinctKeys(events, orderOf)) {
     for (const [type, group] of byType(round)) await session.query(...statementOf(type as OrderEvent['type'], group));
   }
 }

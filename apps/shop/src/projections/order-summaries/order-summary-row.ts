@@ -1,5 +1,5 @@
 // The orderSummaries row each order event writes: its status and which columns it sets from which of its fields.
-// One table for every variant (SQL from the batch, SQL beside the log, Redis), so they cannot drift apart.
+// One table for every variant (SQL from the batch, SQL in the event store's database, Redis), so they cannot drift apart.
 import type { StoredEvent } from '@twofold/core';
 import type { OrderEvent, OrderLine, OrderStatus } from '../../domain/order.js';
 import type { OrderSummary } from './order-summary-queries.js';
@@ -15,40 +15,30 @@ export interface ColumnSource {
 
 type SetFields = Readonly<Partial<Record<keyof OrderSummary, ColumnSource>>>;
 
+/** Which summary fields an event sets: each from the event's field of the same name, unless its source names another. */
+const fromEventFields = (columns: Readonly<Partial<Record<keyof OrderSummary, ColumnKind | ColumnSource>>>): SetFields =>
+  Object.fromEntries(Object.entries(columns).map(([key, column]) => [key, typeof column === 'string' ? { field: key, kind: column } : column]));
+
 /** What an event of each type writes; besides these, every event sets `updatedAt` (its commit time) and `lastPosition`. */
 export const orderSummaryWrites: Readonly<Record<OrderEvent['type'], { readonly status: OrderStatus; readonly sets: SetFields }>> = {
   OrderPlaced: {
     status: 'placed',
-    sets: {
-      customerId: { field: 'customerId', kind: 'text' },
-      currency: { field: 'currency', kind: 'text' },
-      totalCents: { field: 'totalCents', kind: 'bigint' },
-      lines: { field: 'lines', kind: 'lines' },
-      customer: { field: 'customer', kind: 'jsonb' },
-      shippingAddress: { field: 'shippingAddress', kind: 'jsonb' },
-      placedAt: { field: 'placedAt', kind: 'timestamptz' },
+    sets: fromEventFields({
+      customerId: 'text',
+      currency: 'text',
+      totalCents: 'bigint',
+      lines: 'lines',
+      customer: 'jsonb',
+      shippingAddress: 'jsonb',
+      placedAt: 'timestamptz',
       // absent on orders placed without a payment window (before process managers, or by the demo seed)
-      paymentDueAt: { field: 'paymentDueAt', kind: 'timestamptz' },
-    },
+      paymentDueAt: 'timestamptz',
+    }),
   },
-  OrderPaid: { status: 'paid', sets: { paidAt: { field: 'paidAt', kind: 'timestamptz' }, paymentRef: { field: 'paymentRef', kind: 'text' } } },
-  OrderShipped: {
-    status: 'shipped',
-    sets: {
-      shippedAt: { field: 'shippedAt', kind: 'timestamptz' },
-      carrier: { field: 'carrier', kind: 'text' },
-      trackingNumber: { field: 'trackingNumber', kind: 'text' },
-    },
-  },
-  OrderDelivered: { status: 'delivered', sets: { deliveredAt: { field: 'deliveredAt', kind: 'timestamptz' } } },
-  OrderCancelled: {
-    status: 'cancelled',
-    sets: {
-      cancelledAt: { field: 'cancelledAt', kind: 'timestamptz' },
-      cancelReason: { field: 'reason', kind: 'text' },
-      refundCents: { field: 'refundCents', kind: 'bigint' },
-    },
-  },
+  OrderPaid: { status: 'paid', sets: fromEventFields({ paidAt: 'timestamptz', paymentRef: 'text' }) },
+  OrderShipped: { status: 'shipped', sets: fromEventFields({ shippedAt: 'timestamptz', carrier: 'text', trackingNumber: 'text' }) },
+  OrderDelivered: { status: 'delivered', sets: fromEventFields({ deliveredAt: 'timestamptz' }) },
+  OrderCancelled: { status: 'cancelled', sets: fromEventFields({ cancelledAt: 'timestamptz', cancelReason: { field: 'reason', kind: 'text' }, refundCents: 'bigint' }) },
 };
 
 /** The table's column for a summary field: `paymentRef` → `payment_ref`. */

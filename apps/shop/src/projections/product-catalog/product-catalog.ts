@@ -2,7 +2,7 @@
 import type { ProjectionDefinition, StoredEvent } from '@twofold/core';
 import type { SqlSession } from '@twofold/postgres';
 import { productEventTypes, type ProductAdded, type ProductEvent } from '../../domain/product.js';
-import { eventsOfTypes, runInOrder } from '../read-model-parts.js';
+import { eventsOfTypes, loggedAt, runInOrder } from '../read-model-parts.js';
 
 /** The text search configuration of the catalog's vector; queries must parse with the same one. */
 export const catalogTextSearchConfig = 'english';
@@ -61,21 +61,13 @@ const applyStockChanges = `
   FROM fresh f
   WHERE p.sku = f.sku`;
 
-const productRow = ({ data, recordedAt, globalPosition }: StoredEvent<ProductAdded>) => ({
-  sku: data.sku,
-  name: data.name,
-  description: data.description,
-  category: data.category,
-  price_cents: data.priceCents,
-  currency: data.currency,
-  merchant_id: data.merchantId,
-  stock: data.stock,
-  recorded_at: recordedAt.toISOString(),
-  position: globalPosition,
-});
+const productRow = (event: StoredEvent<ProductAdded>) => {
+  const { sku, name, description, category, priceCents, currency, merchantId, stock } = event.data;
+  return { sku, name, description, category, price_cents: priceCents, currency, merchant_id: merchantId, stock, ...loggedAt(event) };
+};
 
 function stockChange(event: StoredEvent<ProductEvent>) {
-  const at = { sku: event.data.sku, recorded_at: event.recordedAt.toISOString(), position: event.globalPosition };
+  const at = { sku: event.data.sku, ...loggedAt(event) };
   switch (event.type) {
     case 'ProductRestocked':
       return { ...at, on_hand: event.data.added, reserved: 0 };

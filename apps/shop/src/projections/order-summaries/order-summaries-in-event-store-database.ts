@@ -48,7 +48,7 @@ const statements = Object.fromEntries(orderEventTypes.map((type) => [type, state
  * nor sent back, and the daemon reads only their positions. Same name, version, tables and rows as `orderSummaries`:
  * either can take over from the other.
  */
-export const orderSummariesBesideTheLog: ProjectionDefinition<SqlSession> = {
+export const orderSummariesInEventStoreDatabase: ProjectionDefinition<SqlSession> = {
   ...orderSummaries,
   usesEventData: false,
   // the events carry no data here: an order's events are its stream's, so the stream keys the rounds

@@ -1,4 +1,4 @@
-// orderSummariesBesideTheLog reads events from the log by position; for any history and any batching it must build
+// orderSummariesInEventStoreDatabase reads events from the log by position; for any history and any batching it must build
 // exactly the rows orderSummaries builds from the events it is given.
 import { cursorOf, logStart, type StoredEvent } from '@twofold/core';
 import { migrate, openSqlClient, postgresEventStore, type PostgresClient } from '@twofold/postgres';
@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderStream, type OrderEvent } from '../../domain/order.js';
-import { orderSummariesBesideTheLog } from './order-summaries-beside-the-log.js';
+import { orderSummariesInEventStoreDatabase } from './order-summaries-in-event-store-database.js';
 import { orderSummaries } from './order-summaries.js';
 
 type Step = { readonly order: number; readonly kind: OrderEvent['type']; readonly variant: number };
@@ -58,7 +58,7 @@ const backends = [
   { name: 'PGlite', open: async () => ({ client: await openSqlClient('pglite:memory'), drop: async () => {} }) },
 ];
 
-describe.each(backends)('orderSummariesBesideTheLog on $name', (backend) => {
+describe.each(backends)('orderSummariesInEventStoreDatabase on $name', (backend) => {
   let client: PostgresClient;
   let drop: () => Promise<void>;
   beforeAll(async () => {
@@ -108,7 +108,7 @@ describe.each(backends)('orderSummariesBesideTheLog on $name', (backend) => {
         expect(markers.map(cursorOf)).toEqual(full.map(cursorOf));
         expect(markers.every((event) => JSON.stringify(event.data) === '{}')).toBe(true);
         const expected = await build(orderSummaries, full, sizes);
-        const actual = await build(orderSummariesBesideTheLog, markers, sizes);
+        const actual = await build(orderSummariesInEventStoreDatabase, markers, sizes);
         expect(actual).toEqual(expected);
         if (expected.length > 0) nonEmpty++;
       }),
