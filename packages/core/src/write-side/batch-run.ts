@@ -124,7 +124,8 @@ async function answerFailedAppend(
   }
   // a statement the store refused (not a lost connection, whose outcome is unknown): find whose it was
   if (batch.length > 1 && !(error instanceof StoreUnavailable) && !(error instanceof StreamVersionConflict)) {
-    for (const pending of batch) if (!(await runBatch(runner, [pending], context))) runner.queue.waiting.push(pending);
+    // a command that must wait when run alone is put in `waiting` by that run itself: adding it again ran it twice
+    for (const pending of batch) await runBatch(runner, [pending], context);
     return true;
   }
   for (const pending of batch) pending.reject(error);

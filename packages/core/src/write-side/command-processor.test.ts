@@ -96,6 +96,47 @@ describe('createCommandProcessor', () => {
     expect(await store.readStream('counter-n13')).toHaveLength(0);
   });
 
+  it('runs a command of a refused batch once, also when alone it must wait for a stream another batch holds', async () => {
+    const store = inMemoryEventStore();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let refused = false;
+    const refusing: EventStore = {
+      ...store,
+      appendToStreams: async (appends) => {
+        const streams = appends.map((a) => a.streamId);
+        if (streams.includes('counter-p') && streams.includes('counter-q')) {
+          refused = true;
+          throw new Error('value refused by the database');
+        }
+        if (streams.includes('counter-held') && !refused) await held;
+        return store.appendToStreams(appends);
+      },
+    };
+    // writes to q, until the store refused its batch: then it reads and writes the stream the slow batch holds
+    const target = (): string => (refused ? 'counter-held' : 'counter-q');
+    const shifting = multiStreamDecider<Move>({
+      name: 'Shifting',
+      reads: () => [{ model: counter, streamId: target() }],
+      decide: (_, read) => {
+        const streamId = target();
+        read(counter, streamId);
+        return [{ streamId, events: [{ type: 'Counted', data: { by: 1 } }] }];
+      },
+    });
+    const processor = createCommandProcessor({ eventStore: refusing, maxBatchesInFlight: 2 });
+    const slow = processor.execute(countDecider, count('held'));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const batch = Promise.allSettled([processor.execute(countDecider, count('p')), processor.execute(shifting, move('x', 'y', 1))]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    await slow;
+    expect((await batch).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    await processor.close();
+    // the slow command's event and the shifting command's, once each
+    expect(await store.readStream('counter-held')).toHaveLength(2);
+  });
+
   it('fails every command of a batch whose append outcome is unknown, and forgets the states it cached', async () => {
     const store = inMemoryEventStore();
     let down = false;
