@@ -1,9 +1,10 @@
 // The event store, projection store and snapshot store contracts, run on the in-memory stores of core.
 import { groupCommit, inMemoryEventStore, inMemoryProjectionStore, inMemorySnapshotStore, type InMemoryReadModel } from '@twofold/core';
-import type { EventStoreCapabilities } from './event-store-capabilities.js';
-import { eventStoreContract } from './event-store-contract.js';
-import { projectionAdministrationContract } from './projection-administration-contract.js';
-import { projectionStoreContract, type KeyValueReadModel } from './projection-store-contract.js';
+import type { EventStoreCapabilities } from './event-store-contract/capabilities.js';
+import { eventStoreContract } from './event-store-contract/index.js';
+import { projectionAdministrationContract } from './projection-administration-contract/index.js';
+import { projectionStoreContract } from './projection-store-contract/index.js';
+import type { KeyValueReadModel } from './projection-store-contract/key-value-read-model.js';
 import { snapshotStoreContract } from './snapshot-store-contract.js';
 
 const inMemory: EventStoreCapabilities = {
