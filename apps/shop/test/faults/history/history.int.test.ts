@@ -47,6 +47,8 @@ it.each(topologies)(
       );
       expect(report.commands.acknowledged).toBeGreaterThan(operations / 4);
       expect(report.readModelsCompared.length).toBeGreaterThanOrEqual(7);
+      // an anomaly comes with what the servers logged at warn or above, which is where a 5xx says why
+      if (report.anomalies.length > 0) console.error(history.serverOutput().split('\n').filter((line) => /"level":(40|50|60)/.test(line)).join('\n'));
       expect(report.anomalies).toEqual([]);
     } finally {
       await history?.stop();

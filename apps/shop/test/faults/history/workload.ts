@@ -57,6 +57,8 @@ export interface History {
   /** The server process running when the workload ended (the checker reads through it), and the projector's if apart. */
   readonly server: ShopProcess;
   readonly projector: ShopProcess | undefined;
+  /** What every server process of the run wrote (killed ones too), for explaining an anomaly. */
+  serverOutput(): string;
   /** Kills both. */
   stop(): Promise<void>;
 }
@@ -106,6 +108,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<History> {
   const startServer = () => spawnShop(['--store', store, ...(apart ? ['--role', 'command,query'] : [])]);
   const startProjector = () => spawnShop(['--store', store, '--role', 'projector']);
   let server = await startServer();
+  const killedOutput: string[] = [];
   let projector = apart ? await startProjector() : undefined;
   let serving: Promise<ShopProcess> = Promise.resolve(server);
 
@@ -201,6 +204,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<History> {
     let restarted!: (process: ShopProcess) => void;
     serving = new Promise((resolve) => (restarted = resolve));
     await server.kill('SIGKILL');
+    killedOutput.push(server.output());
     log(`killed the server after ${history.length} operations`);
     server = await startServer();
     restartMs.push(Date.now() - killedAt);
@@ -239,7 +243,8 @@ export async function runWorkload(options: WorkloadOptions): Promise<History> {
       await server.kill('SIGKILL');
       await projector?.kill('SIGKILL');
     };
-    return { operations: history, kills, projectorKills, seed, products, restartMs, server, projector, stop };
+    const serverOutput = (): string => [...killedOutput, server.output()].join('\n');
+    return { operations: history, kills, projectorKills, seed, products, restartMs, server, projector, serverOutput, stop };
   } catch (error) {
     await server.kill('SIGKILL');
     await projector?.kill('SIGKILL');
