@@ -152,6 +152,21 @@ async function openDedicatedConnection(clientConfig: ClientConfig, what: string,
   };
 }
 
+/** Whether a backend process id is one of the pool's connections, kept as they open and close. */
+function poolBackendPids(pool: pg.Pool): (pid: number) => boolean {
+  const pids = new Set<number>();
+  const pidOf = (client: PoolClient): number | null | undefined => (client as { processID?: number | null }).processID;
+  pool.on('connect', (client) => {
+    const pid = pidOf(client);
+    if (typeof pid === 'number') pids.add(pid);
+  });
+  pool.on('remove', (client) => {
+    const pid = pidOf(client);
+    if (typeof pid === 'number') pids.delete(pid);
+  });
+  return (pid) => pids.has(pid);
+}
+
 export function createPgClient(config: string | PoolConfig, options: PgClientOptions = {}): PostgresClient {
   const { logger = silentLogger, notifyIntervalMs = 5, reconnectDelayMs = 100, maxReconnectDelayMs = 1_000 } = options;
   const poolConfig: PoolConfig = typeof config === 'string' ? { connectionString: config } : config;
@@ -164,7 +179,9 @@ export function createPgClient(config: string | PoolConfig, options: PgClientOpt
   const hub = createNotificationHub((error) => logger.error({ err: error }, 'notification listener threw'));
   const dedicated = new Set<pg.Client>();
   let closed = false;
-  const listenConnection = createPgListenConnection({ clientConfig, hub, logger, reconnectDelayMs, maxReconnectDelayMs });
+  // every NOTIFY this client sends goes through its pool, after notify() or notifyThisProcess() woke this process
+  const sentHere = poolBackendPids(pool);
+  const listenConnection = createPgListenConnection({ clientConfig, hub, logger, reconnectDelayMs, maxReconnectDelayMs, sentHere });
   const notifier = createNotifyCoalescer((channel, payload) => pool.query('SELECT pg_notify($1, $2)', [channel, payload]), notifyIntervalMs, logger);
 
   return {

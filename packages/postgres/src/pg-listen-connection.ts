@@ -12,6 +12,11 @@ export interface PgListenConnectionOptions {
   readonly logger: Logger;
   readonly reconnectDelayMs: number;
   readonly maxReconnectDelayMs: number;
+  /**
+   * True for a notification this process already delivered to its listeners when it sent it (a NOTIFY from one of
+   * the client's own pooled connections): its echo through LISTEN is dropped instead of waking them again.
+   */
+  readonly sentHere?: (backendPid: number) => boolean;
 }
 
 export interface PgListenConnection {
@@ -49,7 +54,7 @@ async function alignListens(current: pg.Client, hub: NotificationHub, listening:
  * channel's listeners are woken once, since notifications sent while nobody listened are lost.
  */
 export function createPgListenConnection(options: PgListenConnectionOptions): PgListenConnection {
-  const { clientConfig, hub, logger, reconnectDelayMs, maxReconnectDelayMs } = options;
+  const { clientConfig, hub, logger, reconnectDelayMs, maxReconnectDelayMs, sentHere = () => false } = options;
   let connection: pg.Client | undefined;
   let listening = new Set<string>();
   let connecting: Promise<void> | undefined;
@@ -71,7 +76,10 @@ export function createPgListenConnection(options: PgListenConnectionOptions): Pg
     candidate.on('error', lost);
     candidate.on('end', () => lost());
     // an empty payload says nothing of the change (see the client's notify)
-    candidate.on('notification', (message) => hub.dispatch(message.channel, message.payload === '' ? undefined : message.payload));
+    candidate.on('notification', (message) => {
+      if (sentHere(message.processId)) return;
+      hub.dispatch(message.channel, message.payload === '' ? undefined : message.payload);
+    });
     await candidate.connect();
     if (closed) {
       await candidate.end();

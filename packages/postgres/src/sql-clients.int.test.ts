@@ -98,6 +98,26 @@ describe('pg client', () => {
     unlisten();
   });
 
+  it('wakes a listener in the sending process once per notify: the echo through LISTEN is dropped, another client still hears it', async () => {
+    const sender = open();
+    const other = open();
+    const here: (string | undefined)[] = [];
+    const there: (string | undefined)[] = [];
+    const unlistenHere = sender.listen('twofold_echo', (payload) => here.push(payload));
+    const unlistenThere = other.listen('twofold_echo', (payload) => there.push(payload));
+    await until(() => here.length > 0 && there.length > 0); // woken once when listening starts
+    await sleep(50);
+    here.length = 0;
+    there.length = 0;
+    sender.notify('twofold_echo', 'one');
+    await until(() => there.length > 0);
+    await sleep(200); // the echo, had it been dispatched, would have come by now
+    expect(here).toEqual(['one']);
+    expect(there).toEqual(['one']);
+    unlistenHere();
+    unlistenThere();
+  });
+
   it('wakes a store subscriber in another process after an append', async () => {
     const writer = open();
     const reader = open();
