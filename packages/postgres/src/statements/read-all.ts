@@ -17,7 +17,9 @@ import type { NamedStatement } from '../postgres-client.js';
  * readAllNoticingHeldBack also says, on every row, whether committed events exist that this read could not
  * return yet (`held_back`): an older transaction still running hides them, and when it ends no append
  * announces them. It always returns at least one row; when no event is readable it is the flag alone, its
- * event columns null. On PGlite (one connection) nothing can be hidden, and the plain statement is cheaper.
+ * event columns null. The flag compares the newest event's transaction with the horizon, one index entry read
+ * backwards: as an EXISTS over `transaction_id >= horizon` the planner, not knowing the horizon, scanned the
+ * whole log when nothing was held back (4 ms at 8,000 events, growing with the log, on every projector read). On PGlite (one connection) nothing can be hidden, and the plain statement is cheaper.
  */
 const events = `SELECT global_position, transaction_id::text AS xid, stream_id, stream_version, event_id, event_type,
     CASE WHEN $4::text[] IS NULL OR event_type = ANY($4::text[]) THEN data ELSE '{}'::jsonb END AS data,
@@ -40,7 +42,7 @@ export const readAll: NamedStatement = {
 export const readAllNoticingHeldBack: NamedStatement = {
   name: 'twofold_read_all_noticing_held_back',
   text: `SELECT held.held_back, e.global_position, e.xid, e.stream_id, e.stream_version, e.event_id, e.event_type, e.data, e.metadata, e.recorded_at
-FROM (SELECT EXISTS (SELECT 1 FROM twofold_events WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS held_back) AS held
+FROM (SELECT coalesce((SELECT transaction_id FROM twofold_events ORDER BY transaction_id DESC LIMIT 1) >= pg_snapshot_xmin(pg_current_snapshot()), false) AS held_back) AS held
 LEFT JOIN LATERAL (
   ${events}, transaction_id
   ${visibleAfter}
