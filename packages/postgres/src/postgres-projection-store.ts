@@ -7,6 +7,7 @@ import { decodeMoves } from './change-payloads.js';
 import { channelSubscriptions } from './channel-subscriptions.js';
 import { toCheckpoint } from './checkpoint-row.js';
 import { postgresDeadLetters, toDeadLetterRow } from './postgres-dead-letters.js';
+import { preparingTemplates } from './prepared-templates.js';
 import { runStatement, type PostgresClient } from './postgres-client.js';
 import { postgresProjectionLeases } from './postgres-projection-leases.js';
 import { postgresRebuilds } from './postgres-projection-rebuilds.js';
@@ -86,7 +87,7 @@ export function postgresProjectionStore(client: PostgresClient, options: Postgre
         // and one from an instance whose lease expired or was taken over finds its grant no longer current: refuse both
         if (moved.rowCount !== 1 || row === undefined) throw new CheckpointMoved(name);
         await generations.use(session, name, row.generation, row.tables);
-        await apply(session);
+        await apply(preparingTemplates(session));
         if (deadLetters.length > 0) await runStatement(session, insertDeadLetters, [name, JSON.stringify(deadLetters.map(toDeadLetterRow))]);
       });
       notifications.checkpointMoved(generation === undefined ? { name, cursor: to.cursor, lastEventAt: to.lastEventAt } : undefined);
