@@ -1,8 +1,7 @@
 // Appends one event to one stream: the common case, with scalar parameters so the prepared plan is reused.
 import { randomUUID } from 'node:crypto';
 import type { Event, ExpectedVersion } from '@twofold/core';
-import { announceAppendSql } from '../change-payloads.js';
-import type { NamedStatement } from '../postgres-client.js';
+import { appendStatement, type AppendStatement } from './announced-append.js';
 
 /**
  * The same rules as appendEvents for a single event: version expected + 1, or the current last
@@ -11,10 +10,7 @@ import type { NamedStatement } from '../postgres-client.js';
  * does the rest. A transaction younger than this one's wrote the stream's previous version: refused
  * (twofold_stream_order_violated), as the event would come before it in log order.
  */
-export const appendEvent: NamedStatement = {
-  name: 'twofold_append_event_v3',
-  text: `WITH appended AS (
-INSERT INTO twofold_events (stream_id, stream_version, event_id, event_type, data, metadata)
+export const appendEvent: AppendStatement = appendStatement('twofold_append_event_v2', `INSERT INTO twofold_events (stream_id, stream_version, event_id, event_type, data, metadata)
 SELECT $1::text,
        CASE
          WHEN $2::bigint IS NULL THEN
@@ -24,11 +20,7 @@ SELECT $1::text,
          ELSE (SELECT CASE WHEN t.transaction_id > pg_current_xact_id() THEN twofold_stream_order_violated(t.stream_id, t.transaction_id) ELSE $2::bigint + 1 END
                FROM twofold_events t WHERE t.stream_id = $1::text AND t.stream_version = $2::bigint)
        END,
-       $3::uuid, $4::text, $5::jsonb, $6::jsonb
-RETURNING global_position, stream_id, stream_version, transaction_id, recorded_at
-), announced AS (${announceAppendSql('appended')})
-SELECT a.global_position, a.stream_id, a.stream_version, a.transaction_id::text AS xid, a.recorded_at FROM appended a, announced`,
-};
+       $3::uuid, $4::text, $5::jsonb, $6::jsonb`);
 
 export function appendEventParams(streamId: string, expectedVersion: ExpectedVersion, event: Event): unknown[] {
   const expected = expectedVersion === 'any' ? null : expectedVersion === 'no_stream' ? 0 : expectedVersion;

@@ -1,8 +1,7 @@
 // Appends events to one or more streams in ONE statement, so a multi-stream append is atomic without a transaction.
 import { randomUUID } from 'node:crypto';
 import type { StreamAppend } from '@twofold/core';
-import { announceAppendSql } from '../change-payloads.js';
-import type { NamedStatement } from '../postgres-client.js';
+import { appendStatement, type AppendStatement } from './announced-append.js';
 
 /**
  * One element per event, in input order, in a single JSON array parameter: `n` its index, `s` the
@@ -28,10 +27,7 @@ import type { NamedStatement } from '../postgres-client.js';
  * hashed alternative that reads the whole table, and with the recordset's default estimate of 100 rows
  * it picks that one, so every append scanned the log (27 million rows read in 15 s of place-order load).
  */
-export const appendEvents: NamedStatement = {
-  name: 'twofold_append_events_v3',
-  text: `WITH appended AS (
-INSERT INTO twofold_events (stream_id, stream_version, event_id, event_type, data, metadata)
+export const appendEvents: AppendStatement = appendStatement('twofold_append_events_v2', `INSERT INTO twofold_events (stream_id, stream_version, event_id, event_type, data, metadata)
 SELECT e.s,
        CASE
          WHEN e.x IS NULL THEN
@@ -44,11 +40,7 @@ SELECT e.s,
        END,
        e.i, e.t, coalesce(e.d, 'null'::jsonb), coalesce(e.m, '{}'::jsonb)
 FROM jsonb_to_recordset($1::jsonb) AS e(n integer, s text, x bigint, o bigint, i uuid, t text, d jsonb, m jsonb)
-ORDER BY e.n
-RETURNING global_position, stream_id, stream_version, transaction_id, recorded_at
-), announced AS (${announceAppendSql('appended')})
-SELECT a.global_position, a.stream_id, a.stream_version, a.transaction_id::text AS xid, a.recorded_at FROM appended a, announced`,
-};
+ORDER BY e.n`);
 
 export interface AppendEventsRow {
   readonly global_position: string | number;
