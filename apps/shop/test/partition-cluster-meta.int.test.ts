@@ -4,30 +4,13 @@
 // ordered consumer on the lost node waits for it; afterwards every acknowledged command's events are in the
 // partitioned read models exactly once (equal to a rebuild from scratch) and projection has recovered.
 import { readEventStreamState } from '@twofold/nats';
-import { createTestDatabase, startNatsServers, type NatsTestServers, type TestDatabase } from '@twofold/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startShop, type Shop } from '../src/shop-server.js';
-import { expectEqualToARebuild, placeOrdersUntilStopped } from './partition-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { clusterOfShops, expectEqualToARebuild, placeOrdersUntilStopped } from './partition-fixture.js';
 import { product, request } from './shop-fixture.js';
 
 describe('partitioned projectors on a 3-node cluster, metadata leader lost', () => {
-  let nats: NatsTestServers;
-  let database: TestDatabase;
-  const shops: Shop[] = [];
-  beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServers({ nodes: 3 }), createTestDatabase(undefined, { label: 'partition-cluster-meta' })]);
-    await nats.ready();
-  }, 60_000);
-  afterAll(async () => {
-    for (const shop of shops) await shop.close().catch(() => undefined);
-    await database?.drop();
-    await nats?.stop();
-  });
-  const start = async (roles: readonly ('command' | 'query' | 'relay' | 'projector')[]): Promise<Shop> => {
-    const shop = await startShop({ store: database.url, bus: nats.urls, relay: { replicas: 3 }, roles: new Set(roles), port: 0, projectorThread: false });
-    shops.push(shop);
-    return shop;
-  };
+  const cluster = clusterOfShops('partition-cluster-meta');
+  const start = cluster.start;
 
   it('keeps every acknowledged command through a metadata leader loss, and projection resumes', { timeout: 150_000 }, async () => {
     const front = await start(['command', 'query', 'relay']);
@@ -38,17 +21,17 @@ describe('partitioned projectors on a 3-node cluster, metadata leader lost', () 
     const load = placeOrdersUntilStopped(front.url, skus, { prefix: 'meta' });
     await expect.poll(() => load.placed(), { timeout: 20_000 }).toBeGreaterThan(30);
 
-    const metaLeader = await nats.metaLeader();
+    const metaLeader = await cluster.nats.metaLeader();
     expect(metaLeader).toMatch(/^n[123]$/);
-    const { leader: streamLeader } = await readEventStreamState({ servers: nats.urls });
-    const node = nats.node(metaLeader!);
+    const { leader: streamLeader } = await readEventStreamState({ servers: cluster.nats.urls });
+    const node = cluster.nats.node(metaLeader!);
     const placedBefore = load.placed();
     const killedAt = performance.now();
     await node.kill('SIGKILL');
     // the two others elect a new metadata leader (they name the lost one until they notice it is gone)
     let newMetaLeader: string | undefined;
     await expect
-      .poll(async () => ((newMetaLeader = await nats.metaLeader()) ?? metaLeader) !== metaLeader, { timeout: 30_000, interval: 100 })
+      .poll(async () => ((newMetaLeader = await cluster.nats.metaLeader()) ?? metaLeader) !== metaLeader, { timeout: 30_000, interval: 100 })
       .toBe(true);
     const electedMs = performance.now() - killedAt;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2_000 - electedMs)));
@@ -79,6 +62,6 @@ describe('partitioned projectors on a 3-node cluster, metadata leader lost', () 
     await load.stop();
     const caughtUp = await request(front.url, 'GET', '/api/orders?limit=1', undefined, { 'X-Min-Position': load.lastToken(), 'X-Wait-Ms': '30000' });
     expect(caughtUp.headers.get('x-consistency')).toBe('caught-up');
-    await expectEqualToARebuild(database.url, database.url, load.placed());
+    await expectEqualToARebuild(cluster.database.url, cluster.database.url, load.placed());
   });
 });

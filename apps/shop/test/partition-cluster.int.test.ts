@@ -2,30 +2,13 @@
 // SIGKILLed and brought back; ordered consumers that stall are recreated from their last sequence, every acknowledged
 // command's events end in the partitioned read models exactly once (equal to a rebuild), and lag recovers.
 import { readEventStreamState } from '@twofold/nats';
-import { createTestDatabase, startNatsServers, type NatsTestServers, type TestDatabase } from '@twofold/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startShop, type Shop } from '../src/shop-server.js';
-import { expectEqualToARebuild, placeOrdersUntilStopped } from './partition-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { clusterOfShops, expectEqualToARebuild, placeOrdersUntilStopped } from './partition-fixture.js';
 import { product, request } from './shop-fixture.js';
 
 describe('partitioned projectors on a 3-node cluster', () => {
-  let nats: NatsTestServers;
-  let database: TestDatabase;
-  const shops: Shop[] = [];
-  beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServers({ nodes: 3 }), createTestDatabase(undefined, { label: 'partition-cluster' })]);
-    await nats.ready();
-  }, 60_000);
-  afterAll(async () => {
-    for (const shop of shops) await shop.close().catch(() => undefined);
-    await database?.drop();
-    await nats?.stop();
-  });
-  const start = async (roles: readonly ('command' | 'query' | 'relay' | 'projector')[]): Promise<Shop> => {
-    const shop = await startShop({ store: database.url, bus: nats.urls, relay: { replicas: 3 }, roles: new Set(roles), port: 0, projectorThread: false });
-    shops.push(shop);
-    return shop;
-  };
+  const cluster = clusterOfShops('partition-cluster');
+  const start = cluster.start;
 
   it('keeps every acknowledged command through a stream leader loss, and projection resumes', { timeout: 240_000 }, async () => {
     const front = await start(['command', 'query', 'relay']);
@@ -36,8 +19,8 @@ describe('partitioned projectors on a 3-node cluster', () => {
     const load = placeOrdersUntilStopped(front.url, skus, { prefix: 'cluster' });
     await expect.poll(() => load.placed(), { timeout: 20_000 }).toBeGreaterThan(30);
 
-    const { leader } = await readEventStreamState({ servers: nats.urls });
-    const node = nats.node(leader!);
+    const { leader } = await readEventStreamState({ servers: cluster.nats.urls });
+    const node = cluster.nats.node(leader!);
     const killedAt = performance.now();
     await node.kill('SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -60,6 +43,6 @@ describe('partitioned projectors on a 3-node cluster', () => {
     await load.stop();
     const caughtUp = await request(front.url, 'GET', '/api/orders?limit=1', undefined, { 'X-Min-Position': load.lastToken(), 'X-Wait-Ms': '30000' });
     expect(caughtUp.headers.get('x-consistency')).toBe('caught-up');
-    await expectEqualToARebuild(database.url, database.url, load.placed());
+    await expectEqualToARebuild(cluster.database.url, cluster.database.url, load.placed());
   });
 });

@@ -1,9 +1,9 @@
-// Test helpers for partitioned projectors: orders placed under load until told to stop, and the partitioned read
+// Test helpers for partitioned projectors: shops on a 3-node JetStream cluster, orders placed under load until told to stop, and the partitioned read
 // models compared with a rebuild from scratch (the same log, one unpartitioned daemon, a read store of its own).
 import { openSqlClient } from '@twofold/postgres';
-import { createTestDatabase } from '@twofold/testing';
-import { expect } from 'vitest';
-import { startShop } from '../src/shop-server.js';
+import { createTestDatabase, startNatsServers, type NatsTestServers, type TestDatabase } from '@twofold/testing';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startShop, type Shop } from '../src/shop-server.js';
 import { request } from './shop-fixture.js';
 
 export interface OrderLoad {
@@ -71,4 +71,44 @@ export async function expectEqualToARebuild(storeUrl: string, modelsUrl: string,
     await rebuild.close();
     await fresh.drop();
   }
+}
+
+export interface ClusterOfShops {
+  readonly nats: NatsTestServers;
+  readonly database: TestDatabase;
+  /** A shop with these roles on the cluster (R3 stream) and the test database; closed after the file's tests. */
+  start(roles: readonly ('command' | 'query' | 'relay' | 'projector')[]): Promise<Shop>;
+}
+
+/** Starts a 3-node NATS cluster and a database before the file's tests, and stops them (and every shop) after. */
+export function clusterOfShops(label: string): ClusterOfShops {
+  let nats: NatsTestServers | undefined;
+  let database: TestDatabase | undefined;
+  const shops: Shop[] = [];
+  beforeAll(async () => {
+    [nats, database] = await Promise.all([startNatsServers({ nodes: 3 }), createTestDatabase(undefined, { label })]);
+    await nats.ready();
+  }, 60_000);
+  afterAll(async () => {
+    for (const shop of shops) await shop.close().catch(() => undefined);
+    await database?.drop();
+    await nats?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the cluster starts before the tests');
+    return value;
+  };
+  return {
+    get nats() {
+      return started(nats);
+    },
+    get database() {
+      return started(database);
+    },
+    async start(roles) {
+      const shop = await startShop({ store: started(database).url, bus: started(nats).urls, relay: { replicas: 3 }, roles: new Set(roles), port: 0, projectorThread: false });
+      shops.push(shop);
+      return shop;
+    },
+  };
 }
