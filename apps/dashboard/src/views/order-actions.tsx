@@ -35,8 +35,9 @@ export function OrderActions(props: {
     const outcome = await sendAndConfirm<OrderDetails>(`${path}/${action}`, commandBodies(order)[action], path);
     if (outcome.state === 'refused') setPending({ action, state: `refused: ${outcome.error.message}` });
     else {
-      setPending({ action, state: outcome.state === 'confirmed' ? 'confirmed' : 'accepted, not yet visible' });
+      // said once the order on screen was read again, so "confirmed" never stands beside the status before it
       await reload(outcome.position);
+      setPending({ action, state: outcome.state === 'confirmed' ? 'confirmed' : 'accepted, not yet visible' });
     }
   }
 
