@@ -2,12 +2,12 @@
 // renewed. Its parts: checkpoints (here), leases, generations and rebuilds, dead letters; all SQL in statements/.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CheckpointMoved, NotFound, leaseTiming, type AdministeredProjectionStore, type LeaseTiming, type ProjectionCheckpoint } from '@twofold/core';
+import { NotFound, leaseTiming, type AdministeredProjectionStore, type LeaseTiming, type ProjectionCheckpoint } from '@twofold/core';
 import { decodeMoves } from './change-payloads.js';
 import { channelSubscriptions } from './channel-subscriptions.js';
 import { toCheckpoint } from './checkpoint-row.js';
 import { postgresDeadLetters, toDeadLetterRow } from './postgres-dead-letters.js';
-import { preparingTemplates } from './prepared-templates.js';
+import { groupedBatchCommits } from './grouped-batch-commits.js';
 import { runStatement, type PostgresClient } from './postgres-client.js';
 import { postgresProjectionLeases } from './postgres-projection-leases.js';
 import { postgresRebuilds } from './postgres-projection-rebuilds.js';
@@ -18,8 +18,6 @@ import { createTransactionGroup } from './transaction-group.js';
 import { insertCheckpoint } from './statements/insert-checkpoint.js';
 import { insertDeadLetters } from './statements/insert-dead-letters.js';
 import { lockProjectionSetup } from './statements/lock-projection-setup.js';
-import { moveCheckpoint } from './statements/move-checkpoint.js';
-import { moveRebuildCheckpoint } from './statements/move-rebuild-checkpoint.js';
 import { readCheckpoints, type CheckpointRow } from './statements/read-checkpoints.js';
 import { recordProjectionTables } from './statements/record-projection-tables.js';
 import { setProjectionPaused } from './statements/set-projection-paused.js';
@@ -45,8 +43,8 @@ export function postgresProjectionStore(client: PostgresClient, options: Postgre
   const controlSubscriptions = channelSubscriptions(client, controlChannel);
   const notifications = projectionNotifications(client);
   const generations = projectionGenerations();
-  // batches committed at the same time (runners woken by the same append) share a transaction
-  const batches = createTransactionGroup(client);
+  // batches committed at the same time (runners woken by the same append) share a transaction and one claim
+  const batches = createTransactionGroup(client, groupedBatchCommits(generations));
 
   async function readCheckpointsIn(session: SqlSession, names: readonly string[] | undefined): Promise<ProjectionCheckpoint[]> {
     const { rows } = await runStatement<CheckpointRow>(session, readCheckpoints, [names === undefined ? null : [...names]]);
@@ -73,22 +71,18 @@ export function postgresProjectionStore(client: PostgresClient, options: Postgre
 
     async commitBatch(name, from, to, apply, options = {}) {
       const { deadLetters = [], generation } = options;
-      // under a lease of this store the move is fenced by its grant (none while a grant is being asked for)
-      const fence = leases.fence(name);
-      const fromAndTo = [from.transactionId, from.position, to.cursor.transactionId, to.cursor.position, to.lastEventAt, fence];
-      await batches.run(async (session) => {
-        // compare-and-set first: on 0 rows nothing has been applied; on 1 the row stays locked until commit
-        const moved =
-          generation === undefined
-            ? await runStatement<{ generation: number; tables: DeclaredTables }>(session, moveCheckpoint, [name, ...fromAndTo])
-            : await runStatement<{ generation: number; tables: DeclaredTables }>(session, moveRebuildCheckpoint, [name, generation, ...fromAndTo]);
-        const row = moved.rows[0];
-        // a live batch from an instance that still thinks it is live after a switch finds its rows gone from the view,
-        // and one from an instance whose lease expired or was taken over finds its grant no longer current: refuse both
-        if (moved.rowCount !== 1 || row === undefined) throw new CheckpointMoved(name);
-        await generations.use(session, name, row.generation, row.tables);
-        await apply(preparingTemplates(session));
-        if (deadLetters.length > 0) await runStatement(session, insertDeadLetters, [name, JSON.stringify(deadLetters.map(toDeadLetterRow))]);
+      await batches.run({
+        name,
+        generation,
+        from,
+        to: to.cursor,
+        lastEventAt: to.lastEventAt,
+        // under a lease of this store the move is fenced by its grant (none while a grant is being asked for)
+        fence: leases.fence(name),
+        apply,
+        after: async (session) => {
+          if (deadLetters.length > 0) await runStatement(session, insertDeadLetters, [name, JSON.stringify(deadLetters.map(toDeadLetterRow))]);
+        },
       });
       notifications.checkpointMoved(generation === undefined ? { name, cursor: to.cursor, lastEventAt: to.lastEventAt } : undefined);
     },

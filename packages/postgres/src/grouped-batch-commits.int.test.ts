@@ -1,0 +1,159 @@
+// Read models' batches committed at the same time share one transaction and one claim of their checkpoints; each
+// applies under its own tables' schema, one without tables under the default search path; a refused one changes nothing.
+import { CheckpointMoved, type ProjectionDefinition } from '@twofold/core';
+import { createTestDatabase, type TestDatabase } from '@twofold/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate } from './migrate.js';
+import { createPgClient } from './pg-client.js';
+import { createPgliteClient } from './pglite-client.js';
+import type { PostgresClient } from './postgres-client.js';
+import { postgresProjectionStore } from './postgres-projection-store.js';
+import type { SqlSession } from './sql-client.js';
+
+/** Counts the statements sent inside each transaction (query and prepared alike). */
+function countingStatements(client: PostgresClient): { client: PostgresClient; transactions: number[] } {
+  const transactions: number[] = [];
+  const counting: PostgresClient = Object.create(client) as PostgresClient;
+  counting.transaction = (fn) =>
+    client.transaction((session) => {
+      const index = transactions.push(0) - 1;
+      const counted = new Proxy(session, {
+        get(target, key, receiver) {
+          const value: unknown = Reflect.get(target, key, receiver);
+          if ((key === 'query' || key === 'queryPrepared') && typeof value === 'function') {
+            return (...args: unknown[]) => {
+              transactions[index]!++;
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          }
+          return value;
+        },
+      });
+      return fn(counted);
+    });
+  return { client: counting, transactions };
+}
+
+const projection = (name: string, tables: readonly string[] | undefined, ...setup: string[]): ProjectionDefinition<SqlSession> => ({
+  name,
+  version: 1,
+  handles: [],
+  ...(tables === undefined ? {} : { tables }),
+  setup: async (session) => {
+    for (const statement of setup) await session.query(statement);
+  },
+  apply: async () => {},
+});
+
+const insert = (table: string, value: string) => async (session: SqlSession) => void (await session.query(`INSERT INTO ${table} (v) VALUES ($1)`, [value]));
+
+const backends: readonly { name: string; open: () => Promise<{ client: PostgresClient; done: () => Promise<void> }> }[] = [
+  {
+    name: 'PGlite',
+    open: async () => {
+      const client = await createPgliteClient();
+      return { client, done: () => client.close() };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    open: async () => {
+      const database: TestDatabase = await createTestDatabase();
+      const client = createPgClient(database.url);
+      return { client, done: async () => (await client.close(), await database.drop()) };
+    },
+  },
+];
+
+describe.each(backends)('batches committed together on $name', ({ open }) => {
+  let done: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await done?.();
+    done = undefined;
+  });
+
+  it('claim every checkpoint in one statement, each applies in its own schema, and one without tables in the default one', async () => {
+    const opened = await open();
+    done = opened.done;
+    await migrate(opened.client);
+    const { client, transactions } = countingStatements(opened.client);
+    const store = postgresProjectionStore(client);
+    // a's generation schema also holds a table named like the one without tables: applied under a's path, its row would land there
+    await store.prepare(projection('a', ['a_rows'], 'CREATE TABLE IF NOT EXISTS a_rows (v text)', 'CREATE TABLE IF NOT EXISTS plain_rows (v text)'));
+    await store.prepare(projection('b', ['b_rows'], 'CREATE TABLE IF NOT EXISTS b_rows (v text)'));
+    await store.prepare(projection('plain', undefined, 'CREATE TABLE IF NOT EXISTS plain_rows (v text)'));
+    const start = { transactionId: 0, position: 0 };
+    const to = { cursor: { transactionId: 7, position: 3 }, lastEventAt: new Date('2026-01-01T00:00:00Z') };
+    const before = transactions.length;
+    await Promise.all([
+      store.commitBatch('a', start, to, insert('a_rows', 'to a')),
+      store.commitBatch('plain', start, to, insert('plain_rows', 'to plain')),
+      store.commitBatch('b', start, to, insert('b_rows', 'to b')),
+    ]);
+    // BEGIN and COMMIT are not the session's: one claim, a SET LOCAL per read model with tables, one row each
+    expect(transactions.slice(before)).toEqual([1 + 2 + 3]);
+    const rows = async (table: string) => (await opened.client.query<{ v: string }>(`SELECT v FROM ${table}`)).rows.map((row) => row.v);
+    expect(await rows('a_rows')).toEqual(['to a']);
+    expect(await rows('b_rows')).toEqual(['to b']);
+    expect(await rows('plain_rows')).toEqual(['to plain']);
+    expect(await rows('twofold_rm_a_1.plain_rows')).toEqual([]);
+    const checkpoints = await store.readCheckpoints(['a', 'b', 'plain']);
+    expect(checkpoints.map((c) => [c.name, c.cursor.position, c.lastEventAt?.toISOString()])).toEqual([
+      ['a', 3, '2026-01-01T00:00:00.000Z'],
+      ['b', 3, '2026-01-01T00:00:00.000Z'],
+      ['plain', 3, '2026-01-01T00:00:00.000Z'],
+    ]);
+    await store.close();
+  });
+
+  it('a batch that joins a running transaction claims under the default search path, whatever the round before set', async () => {
+    const opened = await open();
+    done = opened.done;
+    await migrate(opened.client);
+    const { client, transactions } = countingStatements(opened.client);
+    const store = postgresProjectionStore(client);
+    await store.prepare(projection('a', ['a_rows'], 'CREATE TABLE IF NOT EXISTS a_rows (v text)', 'CREATE TABLE IF NOT EXISTS plain_rows (v text)'));
+    await store.prepare(projection('plain', undefined, 'CREATE TABLE IF NOT EXISTS plain_rows (v text)'));
+    const start = { transactionId: 0, position: 0 };
+    const to = { cursor: { transactionId: 7, position: 3 }, lastEventAt: undefined };
+    const before = transactions.length;
+    let joined: Promise<void> | undefined;
+    await store.commitBatch('a', start, to, async (session) => {
+      joined = store.commitBatch('plain', start, to, insert('plain_rows', 'to plain'));
+      await insert('a_rows', 'to a')(session);
+    });
+    await joined;
+    expect(transactions.length - before).toBe(1);
+    expect((await opened.client.query('SELECT v FROM plain_rows')).rows).toEqual([{ v: 'to plain' }]);
+    expect((await opened.client.query('SELECT v FROM twofold_rm_a_1.plain_rows')).rows).toEqual([]);
+    expect((await store.readCheckpoints(['plain']))[0]!.cursor.position).toBe(3);
+    await store.close();
+  });
+
+  it('refuses only the batch whose checkpoint is elsewhere: it changes nothing, the others commit in the same transaction', async () => {
+    const opened = await open();
+    done = opened.done;
+    await migrate(opened.client);
+    const { client, transactions } = countingStatements(opened.client);
+    const store = postgresProjectionStore(client);
+    await store.prepare(projection('a', ['a_rows'], 'CREATE TABLE IF NOT EXISTS a_rows (v text)'));
+    await store.prepare(projection('b', ['b_rows'], 'CREATE TABLE IF NOT EXISTS b_rows (v text)'));
+    const to = { cursor: { transactionId: 7, position: 3 }, lastEventAt: undefined };
+    const before = transactions.length;
+    const outcomes = await Promise.allSettled([
+      store.commitBatch('a', { transactionId: 0, position: 0 }, to, insert('a_rows', 'to a')),
+      store.commitBatch('b', { transactionId: 5, position: 2 }, to, insert('b_rows', 'to b')),
+    ]);
+    expect(outcomes[0]!.status).toBe('fulfilled');
+    expect(outcomes[1]!.status === 'rejected' && outcomes[1].reason).toBeInstanceOf(CheckpointMoved);
+    expect(transactions.length - before).toBe(1);
+    expect((await opened.client.query('SELECT v FROM a_rows')).rows).toEqual([{ v: 'to a' }]);
+    expect((await opened.client.query('SELECT v FROM b_rows')).rows).toEqual([]);
+    const checkpoints = await store.readCheckpoints(['a', 'b']);
+    expect(checkpoints.map((c) => [c.name, c.cursor.position])).toEqual([
+      ['a', 3],
+      ['b', 0],
+    ]);
+    await store.close();
+  });
+});

@@ -1,0 +1,29 @@
+// Compare-and-set of several live checkpoints in one statement: the batches of a shared transaction claim their
+// read models at once, one round trip instead of one each. Each row moves under the same rule as moveCheckpoint.
+import type { NamedStatement } from '../postgres-client.js';
+
+/**
+ * Parallel arrays, one element per batch: $1 names, $2/$3 where each batch started, $4/$5 where it ends, $6 its last
+ * event's time, $7 the fencing token of the lease it runs under (NULL for none). Returns the rows that moved; a name
+ * missing from the answer was moved by another instance, or its lease is no longer current, and nothing of it changed.
+ * The rows are locked in name order, so two transactions claiming overlapping sets wait for each other, never deadlock;
+ * one that waited re-checks where the checkpoint is once it has the row.
+ */
+export const moveCheckpoints: NamedStatement = {
+  name: 'twofold_move_checkpoints_v1',
+  text: `WITH moves AS (
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::timestamptz[], $7::bigint[])
+    AS m (name, from_transaction_id, from_position, to_transaction_id, to_position, last_event_at, fence)
+), claimed AS (
+  SELECT c.name FROM twofold_checkpoints c JOIN moves m ON m.name = c.name
+  WHERE c.transaction_id = m.from_transaction_id AND c.position = m.from_position
+    AND (m.fence IS NULL OR EXISTS (SELECT FROM twofold_leases l WHERE l.name = m.name AND l.token = m.fence AND l.expires_at > clock_timestamp()))
+  ORDER BY c.name
+  FOR UPDATE OF c
+)
+UPDATE twofold_checkpoints c
+SET transaction_id = m.to_transaction_id, position = m.to_position, last_event_at = m.last_event_at, updated_at = now()
+FROM moves m JOIN claimed USING (name)
+WHERE c.name = m.name
+RETURNING c.name, c.generation, c.tables`,
+};
