@@ -99,6 +99,7 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
   const statuses = new Map<string, RunnerStatusRecord>(projections.map((p) => [p.name, { state: 'idle', cursor: undefined, lastError: undefined }]));
   let controller: AbortController | undefined;
   let running: Promise<void>[] = [];
+  let stopTellingTail: Unsubscribe | undefined;
 
   const run = (projection: ProjectionDefinition<Session>, signal: AbortSignal): Promise<void> =>
     runProjection(
@@ -112,11 +113,15 @@ export function createProjectionDaemon<Session>(options: ProjectionDaemonOptions
       if (controller !== undefined) return;
       controller = new AbortController();
       const signal = controller.signal;
+      // told of each append before any runner it wakes reads (they resume after the announcement is dispatched)
+      stopTellingTail = eventStore.subscribe(() => tail.logMoved());
       running = projections.map((projection) => run(projection, signal));
     },
     async stop() {
       controller?.abort();
       await Promise.all(running);
+      stopTellingTail?.();
+      stopTellingTail = undefined;
       controller = undefined;
       running = [];
     },

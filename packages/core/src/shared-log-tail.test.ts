@@ -61,4 +61,32 @@ describe('createSharedLogTail', () => {
     expect((await tail.readAll(cursorOf(first[0]!), 10)).map((e) => e.globalPosition)).toEqual([2, 3, 4, 5]);
     expect(reads()).toBe(3);
   });
+
+  it('never hands a reader asking after an append was announced a read begun before it (its answer may lack the append)', async () => {
+    const store = inMemoryEventStore();
+    let reads = 0;
+    let release: (() => void) | undefined;
+    const holding: EventStore = {
+      ...store,
+      readAll(options) {
+        reads++;
+        const answer = store.readAll(options);
+        // the first read is slow: it answers the log as it was when asked (empty)
+        return reads === 1 ? new Promise<void>((r) => (release = r)).then(() => answer) : answer;
+      },
+    };
+    const tail = createSharedLogTail(holding, { types: undefined });
+    const before = tail.readAll(logStart, 10);
+    // a reader at the same place before any announcement shares that read
+    const alongside = tail.readAll(logStart, 10);
+    expect(reads).toBe(1);
+    await store.appendToStream('s', [{ type: 'Even', data: {} }], { expectedVersion: 'any' });
+    tail.logMoved();
+    const after = tail.readAll(logStart, 10);
+    expect(reads).toBe(2);
+    release!();
+    expect(await before).toEqual([]);
+    expect(await alongside).toEqual([]);
+    expect((await after).map((e) => e.globalPosition)).toEqual([1]);
+  });
 });

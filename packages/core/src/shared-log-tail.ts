@@ -4,8 +4,16 @@ import type { EventStore } from './event-store.js';
 import { compareCursors, type LogCursor, type StoredEvent } from './messages.js';
 
 export interface SharedLogTail {
-  /** Events after the cursor in log order, at most `limit`: from a kept read when one covers the cursor, else from the store. */
+  /**
+   * Events after the cursor in log order, at most `limit`: from a kept read when one covers the cursor, else from the
+   * store (a read of it already under way at that cursor is shared, unless it began before the last `logMoved`).
+   */
   readAll(after: LogCursor, limit: number): Promise<readonly StoredEvent[]>;
+  /**
+   * Called when an append is announced, before the runners it wakes read: a read begun before may not hold that
+   * append, so none asked for after it shares one (its empty answer would send a woken runner back to sleep).
+   */
+  logMoved(): void;
 }
 
 export interface SharedLogTailOptions {
@@ -28,12 +36,16 @@ const cursorOfEvent = (event: StoredEvent): LogCursor => ({ transactionId: event
  * Correct because a read is a prefix of the log after its cursor that no later read contradicts (the store's
  * readAll never returns an event while an earlier one can still appear): so is every suffix of it, after any of its
  * events. A runner served from a kept read may get fewer events than a fresh read would; the next read goes on.
+ * An empty answer, on which a runner sleeps until woken, comes from a read begun after every append announced before
+ * it was asked for: a runner woken by an append never sleeps on a read that could not see it.
  */
 export function createSharedLogTail(eventStore: Pick<EventStore, 'readAll'>, options: SharedLogTailOptions): SharedLogTail {
   const { types, windows: kept = 4 } = options;
   let windows: Window[] = [];
   const reading = new Map<string, Promise<readonly StoredEvent[]>>();
-  const keyOf = (cursor: LogCursor): string => `${cursor.transactionId}:${cursor.position}`;
+  // reads under way are shared within one announcement of the log: a reader after the next never joins them
+  let announcements = 0;
+  const keyOf = (cursor: LogCursor): string => `${announcements}:${cursor.transactionId}:${cursor.position}`;
 
   /** Where in the window the events after `after` start, or -1 when the window does not cover it. */
   function startIn(window: Window, after: LogCursor): number {
@@ -79,6 +91,9 @@ export function createSharedLogTail(eventStore: Pick<EventStore, 'readAll'>, opt
       }
       const events = await pending;
       return events.length > limit ? events.slice(0, limit) : events;
+    },
+    logMoved() {
+      announcements++;
     },
   };
 }
