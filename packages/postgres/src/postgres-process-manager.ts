@@ -2,13 +2,9 @@
 import { compareCursors, cursorOf, stepProcess, type Event, type LogCursor, type ProcessManager, type ProjectionDefinition, type ScheduledDeadline, type StoredEvent } from '@twofold/core';
 import { runStatement } from './postgres-client.js';
 import type { SqlSession } from './sql-client.js';
-import { cancelDeadlines } from './statements/cancel-deadlines.js';
-import { advanceProcessReactions } from './statements/advance-process-reactions.js';
-import { readProcessReactions } from './statements/read-process-reactions.js';
-import { readProcessStates } from './statements/read-process-states.js';
+import { readProcessBatch } from './statements/read-process-batch.js';
 import { registerProcessManager } from './statements/register-process-manager.js';
-import { scheduleDeadlines } from './statements/schedule-deadlines.js';
-import { writeProcessStates } from './statements/write-process-states.js';
+import { writeProcessBatch } from './statements/write-process-batch.js';
 
 export interface PostgresProcessManagerOptions {
   /** The projection version of its checkpoint. Default 1. */
@@ -28,9 +24,15 @@ export interface PostgresProcessManagerOptions {
  */
 export function postgresProcessManager<State, E extends Event>(manager: ProcessManager<State, E>, options: PostgresProcessManagerOptions = {}): ProjectionDefinition<SqlSession> {
   const { version = 1 } = options;
-  const reactedThrough = async (session: SqlSession): Promise<LogCursor> => {
-    const row = (await runStatement<{ reacted_through_transaction: string | number; reacted_through_position: string | number }>(session, readProcessReactions, [manager.name])).rows[0];
-    return row === undefined ? { transactionId: 0, position: 0 } : { transactionId: Number(row.reacted_through_transaction), position: Number(row.reacted_through_position) };
+  /** The last event it reacted to, and the states of the batch's instances: one statement. */
+  const batchStart = async (session: SqlSession, instances: readonly string[]) => {
+    const { rows } = await runStatement<BatchStartRow<State>>(session, readProcessBatch, [manager.name, instances]);
+    const first = rows[0];
+    const muteThrough: LogCursor =
+      first === undefined ? { transactionId: 0, position: 0 } : { transactionId: Number(first.reacted_through_transaction), position: Number(first.reacted_through_position) };
+    const states = new Map<string, { state: State; position: number }>();
+    for (const row of rows) if (row.instance !== null) states.set(row.instance, { state: row.state as State, position: Number(row.last_position) });
+    return { muteThrough, states };
   };
   return {
     name: manager.name,
@@ -40,10 +42,8 @@ export function postgresProcessManager<State, E extends Event>(manager: ProcessM
     async apply(events, session) {
       const relevant = events as readonly StoredEvent<E>[];
       if (relevant.length === 0) return;
-      const muteThrough = await reactedThrough(session);
       const instances = [...new Set(relevant.map((event) => manager.instanceOf(event)))];
-      const { rows } = await runStatement<{ instance: string; state: State; last_position: string | number }>(session, readProcessStates, [manager.name, instances]);
-      const states = new Map<string, { state: State; position: number }>(rows.map((row) => [row.instance, { state: row.state, position: Number(row.last_position) }]));
+      const { muteThrough, states } = await batchStart(session, instances);
       const finalOps = new Map<string, { deadline?: ScheduledDeadline; position: number; cancelled: boolean }>();
       for (const event of relevant) {
         const instance = manager.instanceOf(event);
@@ -57,18 +57,23 @@ export function postgresProcessManager<State, E extends Event>(manager: ProcessM
         }
       }
       const touched = instances.filter((instance) => states.has(instance));
-      if (touched.length > 0) {
-        const written = touched.map((instance) => ({ instance, state: states.get(instance)!.state, last_position: states.get(instance)!.position }));
-        await runStatement(session, writeProcessStates, [manager.name, JSON.stringify(written)]);
-      }
+      const written = touched.map((instance) => ({ instance, state: states.get(instance)!.state, last_position: states.get(instance)!.position }));
       const rowsToSchedule = [...finalOps.values()].flatMap(({ deadline, position, cancelled }) => (deadline === undefined ? [] : [deadlineRow(deadline, position, cancelled)]));
-      if (rowsToSchedule.length > 0) await runStatement(session, scheduleDeadlines, [JSON.stringify(rowsToSchedule)]);
       const toCancel = [...finalOps].filter(([, op]) => op.cancelled && op.deadline === undefined).map(([id]) => id);
-      if (toCancel.length > 0) await runStatement(session, cancelDeadlines, [toCancel]);
       const last = cursorOf(relevant.at(-1)!);
-      await runStatement(session, advanceProcessReactions, [manager.name, last.transactionId, last.position]);
+      // states, deadlines and the reaction mark in one statement (its parts touch disjoint rows)
+      await runStatement(session, writeProcessBatch, [manager.name, JSON.stringify(written), JSON.stringify(rowsToSchedule), toCancel, last.transactionId, last.position]);
     },
   };
+}
+
+interface BatchStartRow<State> {
+  readonly reacted_through_transaction: string | number;
+  readonly reacted_through_position: string | number;
+  /** Null on the one row of a batch none of whose instances has a state yet. */
+  readonly instance: string | null;
+  readonly state: State | null;
+  readonly last_position: string | number | null;
 }
 
 function deadlineRow(deadline: ScheduledDeadline, position: number, cancelled: boolean): Record<string, unknown> {
