@@ -4,7 +4,7 @@ import type { SqlClientCapabilities } from '@twofold/postgres';
 import { shopClients, type PoolSizes, type SessionTimeouts, type ShopClients } from './backends/shop-clients.js';
 import { openShopStores, type ShopStorage } from './backends/shop-stores.js';
 import { redisOrderSummaries } from './projections/index.js';
-import { openProcessDaemon } from './processes/shop-processes.js';
+import { openProcessDaemon, shopProcessManagers } from './processes/shop-processes.js';
 
 export { shopProjections, shopProjectionsInEventStoreDatabase } from './projections/index.js';
 export type { ShopStorage } from './backends/shop-stores.js';
@@ -78,11 +78,16 @@ export async function openShopProjector(options: ShopProjectorOptions): Promise<
     for (const projection of projections) await projectionStore.prepare(projection);
     // read models run by partitioned projectors over the bus are left to them
     const unpartitioned = projections.filter((p) => !(options.partitioned ?? []).includes(p.name));
-    daemons.push(createProjectionDaemon({ eventStore, projectionStore, projections: unpartitioned, ...settings }));
-    // the process managers keep their checkpoints beside the log, with their deadlines
-    const processes = await openProcessDaemon(stores.eventsClient, eventStore, settings, lease);
-    closers.push(() => processes.close());
-    daemons.push(processes.daemon);
+    // the process managers keep their checkpoints beside the log, with their deadlines: where the read models live there
+    // too, one daemon runs them all (one read of the log and one transaction per batch for all, not one of each per daemon)
+    const together = stores.modelsClient === stores.eventsClient;
+    if (together) for (const manager of shopProcessManagers) await projectionStore.prepare(manager);
+    daemons.push(createProjectionDaemon({ eventStore, projectionStore, projections: together ? [...unpartitioned, ...shopProcessManagers] : unpartitioned, ...settings }));
+    if (!together) {
+      const processes = await openProcessDaemon(stores.eventsClient, eventStore, settings, lease);
+      closers.push(() => processes.close());
+      daemons.push(processes.daemon);
+    }
     // the process that starts the projector has warned about the eviction policy already
     if (keyValue !== undefined) daemons.push(createProjectionDaemon({ eventStore, projectionStore: keyValue.store, projections: [redisOrderSummaries], ...settings }));
     return { daemons, close };

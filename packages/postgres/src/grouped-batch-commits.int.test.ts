@@ -1,13 +1,14 @@
 // Read models' batches committed at the same time share one transaction and one claim of their checkpoints; each
 // applies under its own tables' schema, one without tables under the default search path; a refused one changes nothing.
-import { CheckpointMoved, type ProjectionDefinition } from '@twofold/core';
+import { CheckpointMoved, type CheckpointMove, type ProjectionDefinition } from '@twofold/core';
+import { decodeMoves } from './change-payloads.js';
 import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from './migrate.js';
 import { createPgClient } from './pg-client.js';
 import { createPgliteClient } from './pglite-client.js';
 import type { PostgresClient } from './postgres-client.js';
-import { postgresProjectionStore } from './postgres-projection-store.js';
+import { checkpointsChannel, postgresProjectionStore } from './postgres-projection-store.js';
 import type { SqlSession } from './sql-client.js';
 
 /** Counts the statements sent inside each transaction (query and prepared alike). */
@@ -155,5 +156,44 @@ describe.each(backends)('batches committed together on $name', ({ open }) => {
       ['b', 0],
     ]);
     await store.close();
+  });
+});
+
+describe('a committed batch announced by its claim on PostgreSQL', () => {
+  let database: TestDatabase | undefined;
+  afterEach(async () => {
+    await database?.drop();
+    database = undefined;
+  });
+
+  it('reaches another process at commit and this one once; a refused batch is not announced', async () => {
+    database = await createTestDatabase();
+    const client = createPgClient(database.url);
+    const other = createPgClient(database.url);
+    await migrate(client);
+    const store = postgresProjectionStore(client);
+    await store.prepare(projection('a', ['a_rows'], 'CREATE TABLE IF NOT EXISTS a_rows (v text)'));
+    await store.prepare(projection('b', ['b_rows'], 'CREATE TABLE IF NOT EXISTS b_rows (v text)'));
+    const heardThere: (string | undefined)[] = [];
+    const heardHere: (readonly CheckpointMove[] | undefined)[] = [];
+    const stopThere = other.listen(checkpointsChannel, (payload) => heardThere.push(payload));
+    const stopHere = store.subscribe((moves) => heardHere.push(moves));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // both LISTEN connections are up
+    const to = { cursor: { transactionId: 7, position: 3 }, lastEventAt: new Date('2026-01-01T00:00:00Z') };
+    await Promise.allSettled([
+      store.commitBatch('a', { transactionId: 0, position: 0 }, to, insert('a_rows', 'to a')),
+      store.commitBatch('b', { transactionId: 5, position: 2 }, to, insert('b_rows', 'to b')),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const move = { name: 'a', cursor: to.cursor, lastEventAt: to.lastEventAt };
+    // a wake without a payload (look at the checkpoints yourself: a LISTEN connection that just opened sends one) may
+    // come too; every payload names a committed move, once
+    expect(heardThere.filter((payload) => payload !== undefined && payload !== null).map(decodeMoves)).toEqual([[move]]);
+    expect(heardHere.filter((moves) => moves !== undefined)).toEqual([[move]]);
+    stopThere();
+    stopHere();
+    await store.close();
+    await other.close();
+    await client.close();
   });
 });

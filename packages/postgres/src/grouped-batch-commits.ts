@@ -7,7 +7,6 @@ import { runStatement, type PreparingSqlSession } from './postgres-client.js';
 import type { DeclaredTables, ProjectionGenerations } from './projection-generations.js';
 import type { SqlSession } from './sql-client.js';
 import type { RunTogether } from './transaction-group.js';
-import { moveCheckpoint } from './statements/move-checkpoint.js';
 import { moveCheckpoints } from './statements/move-checkpoints.js';
 import { moveRebuildCheckpoint } from './statements/move-rebuild-checkpoint.js';
 
@@ -21,6 +20,8 @@ export interface PendingBatch {
   readonly lastEventAt: Date | undefined;
   /** The fencing token of the lease the batch runs under, or null for none. */
   readonly fence: number | null;
+  /** A live batch's notification to other processes, sent by its claim (delivered at commit); undefined for none. */
+  readonly announcement: string | undefined;
   readonly apply: (session: PreparingSqlSession) => Promise<void>;
   /** Runs after apply, in the same transaction: the dead letters of the batch. */
   readonly after: (session: SqlSession) => Promise<void>;
@@ -42,6 +43,21 @@ const claimOf = (row: { generation: number; tables: DeclaredTables } | undefined
  * (before any SET LOCAL moved the search path) and then each of the others under its generation's schema.
  */
 export function groupedBatchCommits(generations: ProjectionGenerations): RunTogether<PendingBatch> {
+  /** Live batches of distinct read models, in one statement. */
+  async function claimLive(session: SqlSession, chosen: readonly PendingBatch[]): Promise<Map<string, ClaimRow>> {
+    const { rows } = await runStatement<ClaimRow>(session, moveCheckpoints, [
+      chosen.map((b) => b.name),
+      chosen.map((b) => b.from.transactionId),
+      chosen.map((b) => b.from.position),
+      chosen.map((b) => b.to.transactionId),
+      chosen.map((b) => b.to.position),
+      chosen.map((b) => b.lastEventAt?.toISOString() ?? null),
+      chosen.map((b) => b.fence),
+      chosen.map((b) => b.announcement ?? null),
+    ]);
+    return new Map(rows.map((row) => [row.name, row]));
+  }
+
   async function claimAll(session: SqlSession, batches: readonly PendingBatch[]): Promise<(Claim | undefined)[]> {
     const claims: (Claim | undefined)[] = new Array<Claim | undefined>(batches.length).fill(undefined);
     const together: number[] = [];
@@ -53,28 +69,19 @@ export function groupedBatchCommits(generations: ProjectionGenerations): RunToge
       }
     });
     if (together.length > 0) {
-      const chosen = together.map((i) => batches[i]!);
-      const { rows } = await runStatement<ClaimRow>(session, moveCheckpoints, [
-        chosen.map((b) => b.name),
-        chosen.map((b) => b.from.transactionId),
-        chosen.map((b) => b.from.position),
-        chosen.map((b) => b.to.transactionId),
-        chosen.map((b) => b.to.position),
-        chosen.map((b) => b.lastEventAt?.toISOString() ?? null),
-        chosen.map((b) => b.fence),
-      ]);
-      const moved = new Map(rows.map((row) => [row.name, row]));
+      const moved = await claimLive(session, together.map((i) => batches[i]!));
       for (const i of together) claims[i] = claimOf(moved.get(batches[i]!.name));
     }
-    // a rebuild's batch, or a second batch of one read model in the same transaction: its own statement, in queue order
+    // a rebuild's batch, or a second batch of one read model in the same transaction: a statement of its own, in queue order
     for (let i = 0; i < batches.length; i++) {
       if (together.includes(i)) continue;
       const batch = batches[i]!;
+      if (batch.generation === undefined) {
+        claims[i] = claimOf((await claimLive(session, [batch])).get(batch.name));
+        continue;
+      }
       const fromAndTo = [batch.from.transactionId, batch.from.position, batch.to.transactionId, batch.to.position, batch.lastEventAt ?? null, batch.fence];
-      const moved =
-        batch.generation === undefined
-          ? await runStatement<Claim>(session, moveCheckpoint, [batch.name, ...fromAndTo])
-          : await runStatement<Claim>(session, moveRebuildCheckpoint, [batch.name, batch.generation, ...fromAndTo]);
+      const moved = await runStatement<Claim>(session, moveRebuildCheckpoint, [batch.name, batch.generation, ...fromAndTo]);
       claims[i] = moved.rowCount === 1 ? claimOf(moved.rows[0]) : undefined;
     }
     return claims;

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { NotFound, leaseTiming, type AdministeredProjectionStore, type LeaseTiming, type ProjectionCheckpoint } from '@twofold/core';
-import { decodeMoves } from './change-payloads.js';
+import { decodeMoves, encodeMove } from './change-payloads.js';
 import { channelSubscriptions } from './channel-subscriptions.js';
 import { toCheckpoint } from './checkpoint-row.js';
 import { postgresDeadLetters, toDeadLetterRow } from './postgres-dead-letters.js';
@@ -71,6 +71,7 @@ export function postgresProjectionStore(client: PostgresClient, options: Postgre
 
     async commitBatch(name, from, to, apply, options = {}) {
       const { deadLetters = [], generation } = options;
+      const move = generation === undefined ? { name, cursor: to.cursor, lastEventAt: to.lastEventAt } : undefined;
       await batches.run({
         name,
         generation,
@@ -79,12 +80,16 @@ export function postgresProjectionStore(client: PostgresClient, options: Postgre
         lastEventAt: to.lastEventAt,
         // under a lease of this store the move is fenced by its grant (none while a grant is being asked for)
         fence: leases.fence(name),
+        // other processes hear of a live move from its claim, at commit; nobody else shares a database in this process
+        announcement: move === undefined || client.capabilities.inProcess ? undefined : encodeMove(move),
         apply,
         after: async (session) => {
           if (deadLetters.length > 0) await runStatement(session, insertDeadLetters, [name, JSON.stringify(deadLetters.map(toDeadLetterRow))]);
         },
       });
-      notifications.checkpointMoved(generation === undefined ? { name, cursor: to.cursor, lastEventAt: to.lastEventAt } : undefined);
+      // this process hears of it now (its claim's echo through LISTEN is dropped as its own); a rebuild's move says nothing readers use
+      if (move === undefined) notifications.checkpointMoved(undefined);
+      else client.notifyThisProcess(checkpointsChannel, encodeMove(move));
     },
 
     async setPaused(name, paused) {

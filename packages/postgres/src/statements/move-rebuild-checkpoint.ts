@@ -1,7 +1,7 @@
 // Compare-and-set of a rebuild's checkpoint, for the generation being built beside the live one; fenced by the lease like the live one.
 import type { NamedStatement } from '../postgres-client.js';
 
-/** $8: the fencing token of the lease the batch runs under, or NULL for none (see moveCheckpoint). */
+/** $8: the fencing token of the lease the batch runs under, or NULL for none (see moveCheckpoints). */
 export const moveRebuildCheckpoint: NamedStatement = {
   name: 'twofold_move_rebuild_checkpoint_v2',
   text: `UPDATE twofold_rebuilds r
