@@ -72,13 +72,17 @@ describe.each(backends)('batches committed together on $name', ({ open }) => {
     await done?.();
     done = undefined;
   });
-
-  it('claim every checkpoint in one statement, each applies in its own schema, and one without tables in the default one', async () => {
+  /** A migrated database, and a projection store over it that counts its transactions' statements. */
+  const storeOn = async () => {
     const opened = await open();
     done = opened.done;
     await migrate(opened.client);
     const { client, transactions } = countingStatements(opened.client);
-    const store = postgresProjectionStore(client);
+    return { opened, store: postgresProjectionStore(client), transactions };
+  };
+
+  it('claim every checkpoint in one statement, each applies in its own schema, and one without tables in the default one', async () => {
+    const { opened, store, transactions } = await storeOn();
     // a's generation schema also holds a table named like the one without tables: applied under a's path, its row would land there
     await store.prepare(projection('a', ['a_rows'], 'CREATE TABLE IF NOT EXISTS a_rows (v text)', 'CREATE TABLE IF NOT EXISTS plain_rows (v text)'));
     await store.prepare(projection('b', ['b_rows'], 'CREATE TABLE IF NOT EXISTS b_rows (v text)'));
@@ -108,11 +112,7 @@ describe.each(backends)('batches committed together on $name', ({ open }) => {
   });
 
   it('a batch that joins a running transaction claims under the default search path, whatever the round before set', async () => {
-    const opened = await open();
-    done = opened.done;
-    await migrate(opened.client);
-    const { client, transactions } = countingStatements(opened.client);
-    const store = postgresProjectionStore(client);
+    const { opened, store, transactions } = await storeOn();
     await store.prepare(projection('a', ['a_rows'], 'CREATE TABLE IF NOT EXISTS a_rows (v text)', 'CREATE TABLE IF NOT EXISTS plain_rows (v text)'));
     await store.prepare(projection('plain', undefined, 'CREATE TABLE IF NOT EXISTS plain_rows (v text)'));
     const start = { transactionId: 0, position: 0 };
@@ -132,11 +132,7 @@ describe.each(backends)('batches committed together on $name', ({ open }) => {
   });
 
   it('refuses only the batch whose checkpoint is elsewhere: it changes nothing, the others commit in the same transaction', async () => {
-    const opened = await open();
-    done = opened.done;
-    await migrate(opened.client);
-    const { client, transactions } = countingStatements(opened.client);
-    const store = postgresProjectionStore(client);
+    const { opened, store, transactions } = await storeOn();
     await store.prepare(projection('a', ['a_rows'], 'CREATE TABLE IF NOT EXISTS a_rows (v text)'));
     await store.prepare(projection('b', ['b_rows'], 'CREATE TABLE IF NOT EXISTS b_rows (v text)'));
     const to = { cursor: { transactionId: 7, position: 3 }, lastEventAt: undefined };

@@ -60,21 +60,21 @@ export function groupedBatchCommits(generations: ProjectionGenerations): RunToge
 
   async function claimAll(session: SqlSession, batches: readonly PendingBatch[]): Promise<(Claim | undefined)[]> {
     const claims: (Claim | undefined)[] = new Array<Claim | undefined>(batches.length).fill(undefined);
-    const together: number[] = [];
+    const together = new Set<number>();
     const seen = new Set<string>();
     batches.forEach((batch, i) => {
       if (batch.generation === undefined && !seen.has(batch.name)) {
         seen.add(batch.name);
-        together.push(i);
+        together.add(i);
       }
     });
-    if (together.length > 0) {
-      const moved = await claimLive(session, together.map((i) => batches[i]!));
+    if (together.size > 0) {
+      const moved = await claimLive(session, [...together].map((i) => batches[i]!));
       for (const i of together) claims[i] = claimOf(moved.get(batches[i]!.name));
     }
     // a rebuild's batch, or a second batch of one read model in the same transaction: a statement of its own, in queue order
     for (let i = 0; i < batches.length; i++) {
-      if (together.includes(i)) continue;
+      if (together.has(i)) continue;
       const batch = batches[i]!;
       if (batch.generation === undefined) {
         claims[i] = claimOf((await claimLive(session, [batch])).get(batch.name));
