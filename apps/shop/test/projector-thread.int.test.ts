@@ -51,9 +51,10 @@ describe('the projector in a worker thread', () => {
     expect(read.status).toBe(200);
     expect(read.headers.get('x-consistency')).toBe('caught-up');
     expect(Number(read.headers.get('x-projection-position'))).toBeGreaterThanOrEqual(token);
-    expect(shop.daemon?.statuses().map((s) => s.state)).toEqual(expect.arrayContaining(['running']));
-    const metrics = await (await fetch(`${shop.url}/metrics`)).text();
-    expect(metrics).toMatch(/twofold_projection_events_applied_total\{projection="orderSummaries"\} [1-9]/);
+    // the thread reports by message (each batch, and its statuses every 100 ms); a read can be answered before that
+    // message arrives, since the gate also hears the log's notifications, so the report is awaited, not assumed
+    await until('the thread reporting a running runner', async () => shop.daemon?.statuses().some((s) => s.state === 'running') === true, 5_000);
+    await until('the thread reporting its applied events', async () => /twofold_projection_events_applied_total\{projection="orderSummaries"\} [1-9]/.test(await (await fetch(`${shop.url}/metrics`)).text()), 5_000);
   });
 
   it('when its thread dies under writes: not ready until it runs again, then every order applied exactly once', async () => {
