@@ -1,5 +1,5 @@
 // What the projector thread and the process that runs it say to each other: plain data, cloned across the thread boundary.
-import type { AppliedBatch, LogCursor, ProjectionRunnerStatus } from '@twofold/core';
+import type { AppliedBatch, ChangedKeys, LogCursor, ProjectionRunnerStatus } from '@twofold/core';
 import type { DaemonSettings, ProjectorBounds, ShopStorage } from './shop-projector.js';
 import type { PoolSizes } from './backends/shop-clients.js';
 
@@ -18,12 +18,14 @@ export interface BatchReport {
   readonly name: string;
   readonly generation: number | undefined;
   readonly live: boolean;
+  readonly after: LogCursor;
   readonly cursor: LogCursor;
   readonly lastEventAt: number;
   /** [global position, recorded at (ms)] per applied event. */
   readonly applied: readonly (readonly [number, number])[];
   readonly parked: number;
   readonly committedAt: number;
+  readonly changed: ChangedKeys;
 }
 
 export type FromProjector =
@@ -39,20 +41,24 @@ export const reportOf = (batch: AppliedBatch): BatchReport => ({
   name: batch.name,
   generation: batch.generation,
   live: batch.live,
+  after: batch.after,
   cursor: batch.cursor,
   lastEventAt: batch.lastEventAt.getTime(),
   applied: batch.applied.map((event) => [event.globalPosition, event.recordedAt.getTime()] as const),
   parked: batch.parked,
   committedAt: batch.committedAt.getTime(),
+  changed: batch.changed,
 });
 
 export const batchOf = (report: BatchReport): AppliedBatch => ({
   name: report.name,
   generation: report.generation,
   live: report.live,
+  after: report.after,
   cursor: report.cursor,
   lastEventAt: new Date(report.lastEventAt),
   applied: report.applied.map(([globalPosition, recordedAt]) => ({ globalPosition, recordedAt: new Date(recordedAt) })),
   parked: report.parked,
   committedAt: new Date(report.committedAt),
+  changed: report.changed,
 });

@@ -81,6 +81,11 @@ export function boundsFromEnv(env: NodeJS.ProcessEnv): Pick<ShopOptions, 'timeou
   return defined({ timeouts: Object.keys(timeouts).length === 0 ? undefined : timeouts, leaseTtlMs: integerFromEnv(env, 'TWOFOLD_LEASE_TTL_MS', 30) });
 }
 
+/** TWOFOLD_ANSWER_CACHE_ENTRIES: how many orders by id the exact answer cache keeps (0: no cache). */
+export function answerCacheFromEnv(env: NodeJS.ProcessEnv): Pick<ShopOptions, 'answerCacheEntries'> {
+  return defined({ answerCacheEntries: integerFromEnv(env, 'TWOFOLD_ANSWER_CACHE_ENTRIES', 0) });
+}
+
 /** TWOFOLD_PROJECTOR_THREAD: `1` runs the projector in a worker thread, `0` on the main thread; unset, the shop decides. */
 export function projectorThreadFromEnv(env: NodeJS.ProcessEnv): boolean | undefined {
   const value = env['TWOFOLD_PROJECTOR_THREAD'];

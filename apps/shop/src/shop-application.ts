@@ -21,6 +21,7 @@ import {
   poolSettingsFromEnv,
   paymentWindowFromEnv,
   projectorThreadFromEnv,
+  answerCacheFromEnv,
   relaySettingsFromEnv,
 } from './settings-from-env.js';
 import { startShop } from './shop-server.js';
@@ -53,6 +54,7 @@ export const shopApplication: TwofoldApplication = {
       pools: poolSettingsFromEnv(process.env),
       ...boundsFromEnv(process.env),
       ...paymentWindowFromEnv(process.env),
+      ...answerCacheFromEnv(process.env),
       ...defined({ projectorThread: projectorThreadFromEnv(process.env) }),
       dashboardDir,
       seed: options.seed ?? true,

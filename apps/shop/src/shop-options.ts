@@ -53,6 +53,12 @@ export interface ShopOptions {
    * cannot: the database lives on this thread.
    */
   readonly projectorThread?: boolean;
+  /**
+   * Orders by id kept in an exact answer cache, told of every batch this process's projector commits: at most this many
+   * (default 10,000; 0: none). It serves only where the projector of orderSummaries runs in this process and reads go
+   * to the store it commits to (not a standby).
+   */
+  readonly answerCacheEntries?: number;
   /** Called with each projector thread started: to watch it (or, in a test, to end it as a crash would). */
   readonly onProjectorThread?: (thread: Worker) => void;
   /** API keys with roles (`key1:reader,key2:writer,key3:admin`, or parsed); none: every route open (listen on loopback only). */

@@ -1,6 +1,7 @@
 // The shop's HTTP surface over its stores: operations (metrics, health, projections) and the API (commands, queries, streams).
-import { createConsistencyGate, type CommandProcessor, type ConsistencyGate, type DeadlineDispatcher, type EventStore, type Logger, type ProjectionDaemon } from '@twofold/core';
+import { createConsistencyGate, type AnswerCache, type CommandProcessor, type ConsistencyGate, type DeadlineDispatcher, type EventStore, type Logger, type ProjectionDaemon } from '@twofold/core';
 import {
+  answerCacheMetrics,
   healthRoutes,
   partitionMetrics,
   liveMetricsRoutes,
@@ -32,6 +33,8 @@ export interface ShopRoutesContext {
   readonly projectorProblem: () => string | undefined;
   /** Told of what to stop on close. */
   readonly onClose: (closer: () => Promise<void>) => void;
+  /** The exact cache of orders by id, where this process keeps one. */
+  readonly answers: AnswerCache | undefined;
 }
 
 const noDaemon = { statuses: () => [], onProgress: () => () => undefined };
@@ -49,6 +52,7 @@ export function operationsRoutes(app: HttpApp, context: ShopRoutesContext): void
   const registry = metricsRoutes(app, { eventStore, projectionStore: checkpoints, daemon, lagThresholdsMs, highWaterMark: () => highWaterMark(eventsClient), ...withCommands });
   shopDeadlineMetrics(registry, eventsClient, context.deadlines);
   partitionMetrics(registry, { eventStore, partitions: () => partitions.read() });
+  if (context.answers !== undefined) answerCacheMetrics(registry, context.answers);
   const distinctClients = [...new Set<PostgresClient>([eventsClient, modelsClient])];
   // on a server, other processes' transactions can hold every reader back: say who, once per episode, and in health
   const highWaterMarkWatch = eventsClient.capabilities.multipleConnections ? watchHighWaterMark(eventsClient, logger === undefined ? {} : { logger }) : undefined;
@@ -80,7 +84,10 @@ export function operationsRoutes(app: HttpApp, context: ShopRoutesContext): void
 }
 
 /** The queries and the log's streams; orders by id from Redis, behind a gate of their own, when the deployment has it. */
-export function queryApiRoutes(app: HttpApp, context: ShopRoutesContext & { readonly gateEventStore: EventStore; readonly gates: ConsistencyGate[] }): void {
+export function queryApiRoutes(
+  app: HttpApp,
+  context: ShopRoutesContext & { readonly gateEventStore: EventStore; readonly gates: ConsistencyGate[] },
+): void {
   const { stores, daemon, gateEventStore } = context;
   let orderSummaries: Parameters<typeof queryRoutes>[2] = {};
   if (stores.keyValue !== undefined) {
@@ -89,6 +96,6 @@ export function queryApiRoutes(app: HttpApp, context: ShopRoutesContext & { read
     const reader = stores.keyValue.store.reader(redisOrderSummaries.name);
     orderSummaries = { orderSummaries: { read: (orderId: string) => getRedisOrderSummary(reader, orderId), consistencyGate: keyValueGate } };
   }
-  queryRoutes(app, stores.modelsClient, { ...orderSummaries, history: stores.eventStore });
+  queryRoutes(app, stores.modelsClient, { ...orderSummaries, history: stores.eventStore, ...(context.answers === undefined ? {} : { answers: context.answers }) });
   streamRoutes(app, { eventStore: stores.eventStore });
 }

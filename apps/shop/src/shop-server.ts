@@ -1,6 +1,16 @@
 // The composition root: opens the stores a deployment names, wires the shop's handlers, read models and projector, serves HTTP.
 import type { Role } from '@twofold/cli';
-import { createConsistencyGate, type CommandProcessor, type ConsistencyGate, type DeadlineDispatcher, type EventStore, type Logger } from '@twofold/core';
+import {
+  createAnswerCache,
+  createConsistencyGate,
+  type AnswerCache,
+  type CommandProcessor,
+  type ConsistencyGate,
+  type DeadlineDispatcher,
+  type EventStore,
+  type Logger,
+  type ProjectionDaemon,
+} from '@twofold/core';
 import { createHttpApp, parseApiKeys, staticSiteRoutes, type ApiKeyring, type HttpApp } from '@twofold/http';
 import { createJetStreamRelay, type JetStreamRelay, type PartitionedProjector } from '@twofold/nats';
 import { shopClients, type ShopClients } from './backends/shop-clients.js';
@@ -18,6 +28,9 @@ import { shopRouteAccess } from './http/route-access.js';
 import { redisOrderSummaries, shopProjections } from './projections/index.js';
 import { startProjectorRole, type ProjectorRole } from './projector-role.js';
 import type { Shop, ShopOptions } from './shop-options.js';
+
+/** Orders by id the answer cache keeps by default: some hundreds of bytes each, a few MiB in all. */
+const defaultAnswerCacheEntries = 10_000;
 import { operationsRoutes, queryApiRoutes } from './shop-routes.js';
 
 export { shopProjections, shopProjectionsInEventStoreDatabase } from './projections/index.js';
@@ -144,6 +157,18 @@ async function openProjectorRole({ options, roles, clients, logger }: ShopScope,
   parts.closers.push(projector.close);
 }
 
+/**
+ * The exact answer cache of orders by id: only where this process's projector tells it of every batch (its own
+ * batches, learned before the daemon starts) and reads see each commit at once (not on a standby).
+ */
+function answerCacheFor(options: ShopOptions, stores: ShopStores, daemon: ProjectionDaemon | undefined): AnswerCache | undefined {
+  const maxEntries = options.answerCacheEntries ?? defaultAnswerCacheEntries;
+  if (maxEntries === 0 || daemon === undefined || stores.modelsOnStandby || stores.keyValue !== undefined) return undefined;
+  const answers = createAnswerCache({ maxEntries });
+  daemon.onProgress((batch) => answers.learn(batch));
+  return answers;
+}
+
 /** The HTTP app with the routes of this process's roles; read-your-writes waits at a gate over every read model's checkpoints. */
 async function routedShopApp(scope: ShopScope, stores: ShopStores, eventStore: EventStore, apiKeys: ApiKeyring, parts: ShopParts): Promise<HttpApp> {
   const { options, roles, logger } = scope;
@@ -156,7 +181,18 @@ async function routedShopApp(scope: ShopScope, stores: ShopStores, eventStore: E
   const app = await createShopHttpApp(options, gate, apiKeys, commandSide);
   parts.app = app;
   const commands = commandSide?.commands;
-  const context = { stores, daemon, commands, deadlines: parts.deadlines, lagThresholdsMs, logger, projectorProblem: () => parts.projector?.problem(), onClose: (closer: () => Promise<void>) => closers.push(closer) };
+  const answers = answerCacheFor(options, stores, daemon);
+  const context = {
+    stores,
+    daemon,
+    commands,
+    deadlines: parts.deadlines,
+    lagThresholdsMs,
+    logger,
+    projectorProblem: () => parts.projector?.problem(),
+    onClose: (closer: () => Promise<void>) => closers.push(closer),
+    answers,
+  };
   operationsRoutes(app, context);
   if (commandSide !== undefined) {
     commandRoutes(app, commandSide.commands, { paymentWindowMs: scope.paymentWindowMs });

@@ -29,6 +29,8 @@ export interface ConsistencyGate {
   waitFor(projections: readonly string[], minPosition: number, timeoutMs: number, signal?: AbortSignal): Promise<Freshness>;
   /** Freshness without waiting: from memory, once the stores were read a first time. */
   freshness(projections: readonly string[]): Promise<Freshness>;
+  /** The checkpoint of a read model as the gate knows it (what freshness headers name); undefined before it was read. */
+  checkpoint(name: string): LogCursor | undefined;
   /** Stops listening to the stores and ends every wait (as timed out). */
   close(): void;
 }
@@ -186,6 +188,7 @@ export function createConsistencyGate(options: ConsistencyGateOptions): Consiste
       if (!reached(names, target)) return { ...answer, caughtUp: false };
       return { ...answer, caughtUp: true, position: Math.max(answer.position, target.position) };
     },
+    checkpoint: (name) => view.checkpoint(name)?.cursor,
     close() {
       stopWaking();
       view.close();

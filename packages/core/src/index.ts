@@ -62,10 +62,12 @@ export type {
   RebuildProgress,
 } from './projection.js';
 export { administrationOf } from './projection.js';
-export type { AppliedBatch, AppliedEvent, ProjectionDaemon, ProjectionDaemonOptions, ProjectionRunnerStatus, RunnerState } from './projection-daemon.js';
+export type { AppliedBatch, AppliedEvent, ChangedKeys, ProjectionDaemon, ProjectionDaemonOptions, ProjectionRunnerStatus, RunnerState } from './projection-daemon.js';
 export { createProjectionDaemon } from './projection-daemon.js';
 export type { ConsistencyGate, ConsistencyGateOptions, Freshness } from './consistency.js';
 export { createConsistencyGate } from './consistency.js';
+export type { AnswerCache, AnswerCacheOptions, AnswerCacheStats, CacheLookup, CacheMiss } from './answer-cache.js';
+export { createAnswerCache } from './answer-cache.js';
 export type { FreshnessView, FreshnessViewOptions, KnownCheckpoint } from './freshness-view.js';
 export { createFreshnessView } from './freshness-view.js';
 export type { Logger } from './logger.js';

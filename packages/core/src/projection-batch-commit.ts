@@ -1,8 +1,8 @@
 // The one round trip between a runner and its store: a batch's read-model rows and its checkpoint move, in one transaction.
 import { CheckpointMoved, StoreUnavailable } from './errors.js';
 import { cursorOf, type LogCursor, type StoredEvent } from './messages.js';
-import type { NewDeadLetter } from './projection.js';
-import type { AppliedBatch } from './projection-runner-status.js';
+import type { NewDeadLetter, ProjectionCheckpoint } from './projection.js';
+import type { AppliedBatch, ChangedKeys } from './projection-runner-status.js';
 import { ProjectionApplyFailed, type RunnerContext } from './projection-runner-context.js';
 
 export interface BatchToCommit {
@@ -33,6 +33,29 @@ export const applyInTransaction =
     }
   };
 
+/**
+ * Tells the daemon's listeners that readers of the live generation may see any answer changed where no batch moved
+ * the checkpoint: readers were switched to a rebuilt generation, or parked events were applied. Nothing applied, no
+ * move (`after` and `cursor` are both `at`): progress listeners count nothing, an answer cache drops what it holds.
+ */
+export function announceAllChanged<Session>(context: RunnerContext<Session>, generation: number | undefined, at: ProjectionCheckpoint): void {
+  const lastEventAt = at.lastEventAt ?? new Date(0);
+  context.announce({ name: context.projection.name, generation, live: true, after: at.cursor, cursor: at.cursor, lastEventAt, applied: [], parked: 0, committedAt: new Date(), changed: 'all' });
+}
+
+/** The answers `events` may change, as the projection names them: `all` where it names none for some event. */
+export function keysChangedBy<Session>(context: RunnerContext<Session>, events: readonly StoredEvent[]): ChangedKeys {
+  const { keysChangedBy: keysOf } = context.projection;
+  if (keysOf === undefined) return events.length === 0 ? [] : 'all';
+  const keys = new Set<string>();
+  for (const event of events) {
+    const named = keysOf(event);
+    if (named === undefined) return 'all';
+    for (const key of named) keys.add(key);
+  }
+  return [...keys];
+}
+
 /** Commits the batch (both or neither: rows and checkpoint move), then records and announces the progress. */
 export async function commitBatch<Session>(context: RunnerContext<Session>, batch: BatchToCommit): Promise<void> {
   const { name } = context.projection;
@@ -44,6 +67,17 @@ export async function commitBatch<Session>(context: RunnerContext<Session>, batc
   });
   const live = generation === undefined;
   if (live) context.status.cursor = to.cursor;
-  const applied: AppliedBatch = { name, generation, live, cursor: to.cursor, lastEventAt: to.lastEventAt, applied: events, parked: deadLetters.length, committedAt: new Date() };
+  const applied: AppliedBatch = {
+    name,
+    generation,
+    live,
+    after: from,
+    cursor: to.cursor,
+    lastEventAt: to.lastEventAt,
+    applied: events,
+    parked: deadLetters.length,
+    committedAt: new Date(),
+    changed: live ? keysChangedBy(context, events) : [],
+  };
   context.announce(applied);
 }

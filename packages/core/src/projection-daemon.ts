@@ -10,7 +10,7 @@ import type { RunnerSettings, RunnerStatusRecord } from './projection-runner-con
 import type { AppliedBatch, ProjectionRunnerStatus } from './projection-runner-status.js';
 import { createSharedLogTail } from './shared-log-tail.js';
 
-export type { AppliedBatch, AppliedEvent, ProjectionRunnerStatus, RunnerState } from './projection-runner-status.js';
+export type { AppliedBatch, AppliedEvent, ChangedKeys, ProjectionRunnerStatus, RunnerState } from './projection-runner-status.js';
 
 export interface ProjectionDaemonOptions<Session> {
   readonly eventStore: EventStore;

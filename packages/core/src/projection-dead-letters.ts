@@ -1,8 +1,8 @@
 // Poison events: a batch whose projection keeps throwing is applied event by event; an event that still fails is
 // parked as a dead letter (and its stream's later events behind it) or stops the projection, as it chose.
 import { compareCursors, cursorOf, type LogCursor, type StoredEvent } from './messages.js';
-import type { ProjectionAdministration } from './projection.js';
-import { applyInTransaction, commitBatch } from './projection-batch-commit.js';
+import type { ProjectionAdministration, ProjectionCheckpoint } from './projection.js';
+import { announceAllChanged, applyInTransaction, commitBatch } from './projection-batch-commit.js';
 import { ProjectionApplyFailed, messageOf, reportFailure, type RunnerContext, type RunnerMemory } from './projection-runner-context.js';
 import { sleep } from './sleep.js';
 
@@ -78,7 +78,7 @@ async function parkOrStop<Session>(context: RunnerContext<Session>, memory: Runn
 }
 
 /** Applies the dead letters again in log order, as an operator asked; a stream whose letter fails again stays parked. */
-export async function retryDeadLetters<Session>(context: RunnerContext<Session>, administration: ProjectionAdministration<Session>): Promise<void> {
+export async function retryDeadLetters<Session>(context: RunnerContext<Session>, administration: ProjectionAdministration<Session>, checkpoint: ProjectionCheckpoint): Promise<void> {
   const { name } = context.projection;
   const letters = [...(await administration.readDeadLetters(name))].sort((a, b) => compareCursors(cursorOf(a.event), cursorOf(b.event)));
   const stuck = new Set<string>();
@@ -87,6 +87,7 @@ export async function retryDeadLetters<Session>(context: RunnerContext<Session>,
     if (stuck.has(letter.event.streamId)) continue;
     try {
       await administration.retryDeadLetter(name, letter.id, applyInTransaction(context, context.handled.has(letter.event.type) ? [letter.event] : []));
+      announceAllChanged(context, checkpoint.generation, checkpoint);
     } catch (error) {
       if (!(error instanceof ProjectionApplyFailed)) throw error;
       stuck.add(letter.event.streamId);

@@ -1,6 +1,7 @@
 // One step of a rebuild: the new generation catches up beside the live one and readers switch the moment it reaches it.
 import { compareCursors, cursorOf } from './messages.js';
 import type { ProjectionAdministration, ProjectionCheckpoint } from './projection.js';
+import { announceAllChanged } from './projection-batch-commit.js';
 import { applyBatch } from './projection-dead-letters.js';
 import type { RunnerContext, RunnerMemory } from './projection-runner-context.js';
 
@@ -30,6 +31,7 @@ export async function stepRebuild<Session>(
   }
   if (compareCursors(reached, checkpoint.cursor) === 0) {
     await administration.completeRebuild(projection.name, rebuild.generation, checkpoint.cursor);
+    announceAllChanged(context, rebuild.generation, checkpoint);
     logger.info({ projection: projection.name, generation: rebuild.generation, position: checkpoint.cursor.position }, 'rebuild complete: readers switched');
   }
   return true;

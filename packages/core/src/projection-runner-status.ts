@@ -12,11 +12,19 @@ export interface ProjectionRunnerStatus {
 
 export type AppliedEvent = Pick<StoredEvent, 'globalPosition' | 'recordedAt'>;
 
+/**
+ * The answers a batch may have changed, by key (see ProjectionDefinition.keysChangedBy), or `all` when it cannot
+ * say: the projection names no keys, or readers were switched to another generation, or parked events were applied.
+ */
+export type ChangedKeys = readonly string[] | 'all';
+
 export interface AppliedBatch {
   readonly name: string;
   readonly generation: number | undefined;
   /** True for the generation readers see, false for a rebuild. */
   readonly live: boolean;
+  /** Where the checkpoint was before the batch: batches of one generation follow on, each `after` the last's `cursor`. */
+  readonly after: LogCursor;
   readonly cursor: LogCursor;
   /** Commit time of the event at `cursor`. */
   readonly lastEventAt: Date;
@@ -24,4 +32,6 @@ export interface AppliedBatch {
   readonly applied: readonly AppliedEvent[];
   readonly parked: number;
   readonly committedAt: Date;
+  /** What readers of the generation may now see changed; [] for a rebuild's batch (no reader sees it yet). */
+  readonly changed: ChangedKeys;
 }

@@ -101,7 +101,7 @@ async function takeTurn<Session>(parts: RunnerParts<Session>, loop: RunnerLoop):
   if (status.state === 'paused' || status.state === 'idle' || status.state === 'standby') status.state = checkpoint.rebuild !== undefined ? 'rebuilding' : 'running';
   if (administration !== undefined && checkpoint.retryRequested === true && !loop.sawRetryRequest) {
     loop.sawRetryRequest = true;
-    await retryDeadLetters(context, administration);
+    await retryDeadLetters(context, administration, checkpoint);
     memory.parkedStreams = await readParkedStreams(context);
     return;
   }

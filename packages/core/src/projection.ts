@@ -27,6 +27,13 @@ export interface ProjectionDefinition<Session> {
    * the daemon does not pay to fetch and decode them. Default true.
    */
   readonly usesEventData?: boolean;
+  /**
+   * The keys of the answers an event it handles can change (for a read model of one row per order: the order's id),
+   * or undefined when it may change any. With it, an exact answer cache keeps, across a batch, every answer the batch
+   * did not touch; without it, every batch may change every answer. It must name every key `apply` writes for the
+   * event: a key it leaves out is an answer served stale.
+   */
+  readonly keysChangedBy?: (event: StoredEvent) => readonly string[] | undefined;
   /** Applies a batch, in log order, inside the transaction that also stores the checkpoint. */
   readonly apply: (events: readonly StoredEvent[], session: Session) => Promise<void>;
 }

@@ -43,6 +43,7 @@ export { staticSiteRoutes } from './static-site.js';
 export type { StaticSiteOptions } from './static-site.js';
 export type { DeadlineMetricsOptions } from './deadline-metrics.js';
 export { deadlineMetrics } from './deadline-metrics.js';
+export { answerCacheMetrics } from './answer-cache-metrics.js';
 export type { PartitionMetricsOptions } from './partition-metrics.js';
 export { partitionMetrics } from './partition-metrics.js';
 export { PartitionOverview, partitionOverview } from './partition-overview.js';

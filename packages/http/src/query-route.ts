@@ -1,6 +1,6 @@
 // queryRoute: declares a read-model endpoint with read-your-writes (X-Min-Position) and freshness headers on every answer.
 import { Type, type Static, type TObject, type TSchema, type TUnknown } from '@sinclair/typebox';
-import { NotFound, parsePointInLog, type ConsistencyGate, type Freshness, type PointInLog } from '@twofold/core';
+import { NotFound, parsePointInLog, type AnswerCache, type ConsistencyGate, type Freshness, type PointInLog } from '@twofold/core';
 import type { FastifyRequest } from 'fastify';
 import { consistencyRequestOf } from './consistency-request.js';
 import { errorResponseRef } from './error-response.js';
@@ -33,6 +33,12 @@ export interface QueryRouteOptions<P extends TSchema, Q extends TObject, R exten
    * commit time of the last event folded, or undefined for 404 (nothing existed yet).
    */
   readonly atPoint?: (input: { readonly params: Static<P>; readonly point: PointInLog }) => Promise<PastAnswer<Static<R>> | undefined>;
+  /**
+   * Keeps answers in an exact cache (createAnswerCache, told of this process's batches): a route over one read model
+   * whose answer is one key's (`keyOf`; undefined: do not cache this request). A kept answer is served only while the
+   * cache learned every batch up to the checkpoint the headers name, and none changed its key. Found answers only.
+   */
+  readonly cache?: { readonly answers: AnswerCache; readonly keyOf: (params: Static<P>, query: Static<Q>) => string | undefined };
 }
 
 export interface PastAnswer<T> {
@@ -62,6 +68,9 @@ export function queryRoute<P extends TSchema = TObject<Record<never, never>>, Q 
   if (gate === undefined) throw new Error(`query route ${url} needs a consistency gate: pass consistencyGate to createHttpApp`);
   if (projections.length === 0) throw new Error(`query route ${url} must name the projections it reads`);
   const used = [...projections];
+  const { cache } = options;
+  if (cache !== undefined && used.length !== 1) throw new Error(`query route ${url} caches answers: it must read exactly one read model`);
+  const cached = used[0]!;
 
   const querystring = schema.querystring ?? Type.Object({});
   const response = schema.response ?? Type.Unknown();
@@ -109,8 +118,14 @@ export function queryRoute<P extends TSchema = TObject<Record<never, never>>, Q 
         }
       }
       setFreshnessHeaders(reply, freshness, Math.min(...used.map((name) => (Object.hasOwn(settings.lagThresholdsMs, name) ? settings.lagThresholdsMs[name] : undefined) ?? settings.defaultLagThresholdMs)));
-      const answer = await handler({ params, query: request.query as Static<Q>, freshness, request });
+      const query = request.query as Static<Q>;
+      const key = cache?.keyOf(params, query);
+      // the checkpoint asked for now is at or past the one the headers name: a kept answer is exact for both
+      const looked = key === undefined ? undefined : cache!.answers.lookup<Static<R>>(cached, key, gate.checkpoint(cached));
+      if (looked?.hit === true) return looked.answer;
+      const answer = await handler({ params, query, freshness, request });
       if (answer === undefined) throw new NotFound(resource, lastParam(params) ?? request.url.split('?', 1)[0] ?? request.url);
+      looked?.fill(answer);
       return answer;
     },
   });

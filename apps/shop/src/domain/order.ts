@@ -8,6 +8,8 @@ import { requireIdentifier, requireInteger, requireText } from './validate.js';
 export type { Customer, OrderLine, PlaceOrderData, ShippingAddress } from './order-messages.js';
 
 export const orderStream = (orderId: string): string => `order-${orderId}`;
+/** The order whose stream this is; undefined for another kind of stream. */
+export const orderOfStream = (streamId: string): string | undefined => (streamId.startsWith('order-') ? streamId.slice('order-'.length) : undefined);
 
 /** `paymentWindowMs` comes from the server's settings, never from a client: with it, the order records when payment is due. */
 export type PlaceOrder = Command<'PlaceOrder', PlaceOrderData & { readonly paymentWindowMs?: number }>;

@@ -1,5 +1,5 @@
 // The shop's query endpoints: each reads one read model and declares it, so read-your-writes waits on the right checkpoint.
-import type { ConsistencyGate, EventStore } from '@twofold/core';
+import type { AnswerCache, ConsistencyGate, EventStore } from '@twofold/core';
 import { queryRoute, type HttpApp } from '@twofold/http';
 import type { SqlClient } from '@twofold/postgres';
 import {
@@ -40,6 +40,8 @@ export interface QueryRoutesOptions {
   };
   /** The log, for time travel (`GET /api/orders/:id?at=`); without it the route answers only the present. */
   readonly history?: Pick<EventStore, 'readStream'>;
+  /** An exact cache of orders by id, told of every orderSummaries batch (not for orders read elsewhere). */
+  readonly answers?: AnswerCache;
 }
 
 const dayMs = 86_400_000;
@@ -69,6 +71,7 @@ export function queryRoutes(app: HttpApp, readStore: SqlClient, options: QueryRo
     operationId: 'getOrder',
     ...(options.orderSummaries === undefined ? {} : { consistencyGate: options.orderSummaries.consistencyGate }),
     handler: ({ params }) => readOrder(params.id),
+    ...(options.answers === undefined || options.orderSummaries !== undefined ? {} : { cache: { answers: options.answers, keyOf: (params: { readonly id: string }) => params.id } }),
     ...(options.history === undefined ? {} : { atPoint: withHistory(options.history) }),
   });
   queryRoute(app, {

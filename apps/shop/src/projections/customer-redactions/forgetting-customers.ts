@@ -15,6 +15,8 @@ export function forgettingCustomers<Session>(projection: ProjectionDefinition<Se
   return {
     ...projection,
     handles: [...projection.handles, 'CustomerForgotten'],
+    // a customer forgotten may change any of their answers: the cache drops every one
+    ...(projection.keysChangedBy === undefined ? {} : { keysChangedBy: (event: StoredEvent) => (event.type === 'CustomerForgotten' ? undefined : projection.keysChangedBy?.(event)) }),
     async apply(events, session) {
       let from = 0;
       for (const [index, event] of events.entries()) {

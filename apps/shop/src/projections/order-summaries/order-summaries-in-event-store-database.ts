@@ -1,7 +1,7 @@
 // orderSummaries for a read store that is the event store's own database: the statements read the batch's events from the log.
 import type { ProjectionDefinition } from '@twofold/core';
 import { eventsAtPositions, type SqlSession } from '@twofold/postgres';
-import { orderEventTypes, type OrderEvent } from '../../domain/order.js';
+import { orderEventTypes, orderOfStream, type OrderEvent } from '../../domain/order.js';
 import { applyInRounds, orderSummaries } from './order-summaries.js';
 import { columnOf, orderSummaryWrites, type ColumnKind } from './order-summary-row.js';
 
@@ -51,6 +51,11 @@ const statements = Object.fromEntries(orderEventTypes.map((type) => [type, state
 export const orderSummariesInEventStoreDatabase: ProjectionDefinition<SqlSession> = {
   ...orderSummaries,
   usesEventData: false,
+  // no data to read the order from: its stream names it (an order's events are its stream's)
+  keysChangedBy: (event) => {
+    const orderId = orderOfStream(event.streamId);
+    return orderId === undefined ? undefined : [orderId];
+  },
   // the events carry no data here: an order's events are its stream's, so the stream keys the rounds
   apply: (events, session) =>
     applyInRounds(

@@ -66,17 +66,22 @@ function rowOf(event: StoredEvent<OrderEvent>): Record<string, unknown> {
   return { order_id: event.data.orderId, ...loggedAt(event), ...Object.fromEntries(fields) };
 }
 
+/** The order an event's row is: the key of the rows, the rounds and the answers. */
+const orderOf = (event: StoredEvent<OrderEvent>): string => event.data.orderId;
+
 export const orderSummaries: ProjectionDefinition<SqlSession> = {
   name: 'orderSummaries',
   version: 1,
   handles: orderEventTypes,
   tables: ['order_summaries'],
   setup: runInOrder(setupStatements),
+  // one row per order: an order's event changes its row only
+  keysChangedBy: (event) => [orderOf(event as StoredEvent<OrderEvent>)],
   apply: (events, session) =>
     applyInRounds(
       session,
       eventsOfTypes<OrderEvent>(events, orderEventTypes),
-      (event) => event.data.orderId,
+      orderOf,
       (type, group) => [statements[type], [JSON.stringify(group.map(rowOf))]],
     ),
 };
