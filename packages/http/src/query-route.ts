@@ -36,7 +36,8 @@ export interface QueryRouteOptions<P extends TSchema, Q extends TObject, R exten
   /**
    * Keeps answers in an exact cache (createAnswerCache, told of this process's batches): a route over one read model
    * whose answer is one key's (`keyOf`; undefined: do not cache this request). A kept answer is served only while the
-   * cache learned every batch up to the checkpoint the headers name, and none changed its key. Found answers only.
+   * cache learned every batch up to the checkpoint the headers name, and none changed its key. Found answers only,
+   * kept as the JSON sent.
    */
   readonly cache?: { readonly answers: AnswerCache; readonly keyOf: (params: Static<P>, query: Static<Q>) => string | undefined };
 }
@@ -46,6 +47,8 @@ export interface PastAnswer<T> {
   readonly position: number;
   readonly recordedAt: Date;
 }
+
+const jsonType = 'application/json; charset=utf-8';
 
 const minPositionParameter = Type.Optional(
   Type.String({ description: 'the consistency token, as X-Min-Position (the header wins when both are sent)' }),
@@ -121,12 +124,16 @@ export function queryRoute<P extends TSchema = TObject<Record<never, never>>, Q 
       const query = request.query as Static<Q>;
       const key = cache?.keyOf(params, query);
       // the checkpoint asked for now is at or past the one the headers name: a kept answer is exact for both
-      const looked = key === undefined ? undefined : cache!.answers.lookup<Static<R>>(cached, key, gate.checkpoint(cached));
-      if (looked?.hit === true) return looked.answer;
+      const looked = key === undefined ? undefined : cache!.answers.lookup<string>(cached, key, gate.checkpoint(cached));
+      if (looked?.hit === true) return reply.type(jsonType).send(looked.answer);
       const answer = await handler({ params, query, freshness, request });
       if (answer === undefined) throw new NotFound(resource, lastParam(params) ?? request.url.split('?', 1)[0] ?? request.url);
-      looked?.fill(answer);
-      return answer;
+      if (looked === undefined) return answer;
+      // kept as sent: a hit costs no serializing either
+      const payload = reply.serialize(answer);
+      if (typeof payload !== 'string') return answer;
+      looked.fill(payload);
+      return reply.type(jsonType).send(payload);
     },
   });
 }
