@@ -4,31 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { inMemoryEventStore } from './in-memory-event-store.js';
 import { inMemoryProjectionStore, type InMemoryReadModel } from './in-memory-projection-store.js';
 import type { ProjectionDefinition } from './projection.js';
+import { listing, until } from './projection-daemon.fixture.js';
 import { createProjectionDaemon, type AppliedBatch, type ProjectionDaemon } from './projection-daemon.js';
 
-/** One entry per stream, the values added to it; throws on values in `poison`; names the stream as the key changed. */
-const listing = (poison: Set<number>, extra: Partial<ProjectionDefinition<InMemoryReadModel>> = {}): ProjectionDefinition<InMemoryReadModel> => ({
-  name: 'lists',
-  version: 1,
-  handles: ['Added'],
-  keysChangedBy: (event) => [event.streamId],
-  apply: async (events, model) => {
-    for (const event of events) {
-      const value = (event.data as { value: number }).value;
-      if (poison.has(value)) throw new Error(`cannot take ${value}`);
-      model.set(event.streamId, [...((model.get(event.streamId) as number[] | undefined) ?? []), value]);
-    }
-  },
-  ...extra,
-});
-
-const until = async (check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+/** The listing projection, naming the stream as the key each event changes. */
+const keyed = (poison: Set<number>) => listing(poison, { keysChangedBy: (event) => [event.streamId] });
 
 describe('the changes a daemon reports', () => {
   const daemons: ProjectionDaemon[] = [];
@@ -48,7 +28,7 @@ describe('the changes a daemon reports', () => {
   }
 
   it('names the keys of the events each batch applied, and each batch follows on from the last', async () => {
-    const { projectionStore, daemon, reported, add } = setup(listing(new Set()));
+    const { projectionStore, daemon, reported, add } = setup(keyed(new Set()));
     await add('a', 1);
     await add('b', 2);
     await add('a', 3, 'Ignored');
@@ -61,7 +41,7 @@ describe('the changes a daemon reports', () => {
   });
 
   it('says all where the projection names no keys', async () => {
-    const { projectionStore, daemon, reported, add } = setup({ ...listing(new Set()), keysChangedBy: undefined });
+    const { projectionStore, daemon, reported, add } = setup(listing(new Set()));
     const last = await add('a', 1);
     daemon.start();
     await until(async () => (await projectionStore.readCheckpoints())[0]?.cursor.position === last.position);
@@ -69,7 +49,7 @@ describe('the changes a daemon reports', () => {
   });
 
   it('names nothing for a rebuild’s batches, and all when readers switch to the rebuilt generation', async () => {
-    const { projectionStore, daemon, reported, add } = setup(listing(new Set()));
+    const { projectionStore, daemon, reported, add } = setup(keyed(new Set()));
     await add('a', 1);
     const last = await add('b', 2);
     daemon.start();
@@ -87,7 +67,7 @@ describe('the changes a daemon reports', () => {
 
   it('says all when parked events are applied on retry (no batch moves the checkpoint)', async () => {
     const poison = new Set([13]);
-    const { projectionStore, daemon, reported, add } = setup(listing(poison));
+    const { projectionStore, daemon, reported, add } = setup(keyed(poison));
     await add('a', 13);
     daemon.start();
     await until(async () => (await projectionStore.readDeadLetters('lists')).length === 1);

@@ -2,30 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { inMemoryEventStore } from './in-memory-event-store.js';
 import { inMemoryProjectionStore, type InMemoryReadModel } from './in-memory-projection-store.js';
 import type { ProjectionDefinition } from './projection.js';
+import { listing, until } from './projection-daemon.fixture.js';
 import { createProjectionDaemon, type ProjectionDaemon } from './projection-daemon.js';
-
-/** Appends each value to a list per stream; throws on values in `poison`. */
-const listing = (poison: Set<number>, extra: Partial<ProjectionDefinition<InMemoryReadModel>> = {}): ProjectionDefinition<InMemoryReadModel> => ({
-  name: 'lists',
-  version: 1,
-  handles: ['Added'],
-  apply: async (events, model) => {
-    for (const event of events) {
-      const value = (event.data as { value: number }).value;
-      if (poison.has(value)) throw new Error(`cannot take ${value}`);
-      model.set(event.streamId, [...((model.get(event.streamId) as number[] | undefined) ?? []), value]);
-    }
-  },
-  ...extra,
-});
-
-const until = async (check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 describe('poison events', () => {
   const daemons: ProjectionDaemon[] = [];
