@@ -74,6 +74,7 @@ describe('npm run bench, tiny sizes', () => {
         bare: { constant: { requestsPerSec: number }; pkSelect?: { requestsPerSec: number } };
         rows: { query: string; writeRate: number; reads: { requestsPerSec: number; errors: number }; writer: { writesPerSec: number; errors: number } }[];
         peak: { load: { queriesPerSec: number; commandsPerSec: number } };
+        pacedPeak: { readRate: number; reads: { requestsPerSec: number; requests: number }; writer: { writesPerSec: number } };
       }[];
     };
     expect(reads.sections.map((section) => section.store)).toEqual(['PostgreSQL', 'PGlite']);
@@ -89,6 +90,10 @@ describe('npm run bench, tiny sizes', () => {
       }
       expect(section.peak.load.queriesPerSec).toBeGreaterThan(0);
       expect(section.peak.load.commandsPerSec).toBeGreaterThan(0);
+      // the paced wrk sent reads at about its rate (not as fast as it could), beside the writer
+      expect(section.pacedPeak.reads.requestsPerSec).toBeGreaterThan(0);
+      expect(section.pacedPeak.reads.requestsPerSec).toBeLessThan(section.pacedPeak.readRate * 1.5);
+      expect(section.pacedPeak.writer.writesPerSec).toBeGreaterThan(0);
     }
     expect(reads.sections[0]!.bare.pkSelect?.requestsPerSec).toBeGreaterThan(0);
 

@@ -11,6 +11,15 @@ describe('wrkScript', () => {
     expect(script).not.toMatch(/function response/);
   });
 
+  it('paces each thread with a schedule of send times when asked for a rate, and only then', () => {
+    const paced = wrkScript(['/a'], { perThreadPerSec: 4_150 });
+    expect(paced).toContain('function delay()');
+    expect(paced).toContain(`local intervalMs = ${1000 / 4_150}`);
+    expect(paced).toContain('clock_gettime');
+    expect(wrkScript(['/a'])).not.toContain('function delay()');
+    expect(() => wrkScript(['/a'], { perThreadPerSec: 0 })).toThrow(RangeError);
+  });
+
   it('refuses an empty list of paths', () => {
     expect(() => wrkScript([])).toThrow(/at least one path/);
   });
