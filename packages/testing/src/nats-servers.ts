@@ -165,6 +165,18 @@ function natsTestServers(nodes: readonly NatsTestNode[], root: string): NatsTest
 export async function startNatsServers(options: NatsTestServersOptions = {}): Promise<NatsTestServers> {
   const { nodes: count = 1 } = options;
   if (count !== 1 && count !== 3) throw new RangeError('nodes must be 1 or 3');
+  // a port found free is free only until someone binds it: the ephemeral range it comes from is also where other
+  // tests' outgoing connections get their local ports, so a node may find its port taken; then all start on new ones
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePorts(count);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error && /address already in use/.test(error.message))) throw error;
+    }
+  }
+}
+
+async function startOnFreePorts(count: number): Promise<NatsTestServers> {
   const root = await mkdtemp(join(tmpdir(), 'twofold-nats-'));
   const ports = await Promise.all(Array.from({ length: count }, async (): Promise<NodePorts> => ({ client: await freePort(), monitor: await freePort(), cluster: await freePort() })));
   const routes = count > 1 ? ports.map((p) => `nats://127.0.0.1:${p.cluster}`).join(',') : undefined;
