@@ -2,64 +2,29 @@
 // whether or not the table was analyzed yet: a projector batch that cancels a paid order's deadline, and the
 // dispatcher finishing or releasing one, must not cost more as orders awaiting payment pile up (a shop has hundreds
 // of thousands of them within a half-hour payment window at Bol.com's peak).
-import { createTestDatabase, type TestDatabase } from '@twofold/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from './migrate.js';
-import { createPgClient } from './pg-client.js';
-import type { NamedStatement, PostgresClient } from './postgres-client.js';
+import { describe, expect, it } from 'vitest';
+import type { NamedStatement } from './postgres-client.js';
+import { blocksOf, explainPrepared, sqlLiteral as quoted, useMigratedDatabase } from './query-plan.fixture.js';
 import { finishDeadline } from './statements/finish-deadline.js';
 import { registerProcessManager } from './statements/register-process-manager.js';
 import { releaseDeadline } from './statements/release-deadline.js';
 import { writeProcessBatch } from './statements/write-process-batch.js';
 
-let database: TestDatabase;
-let client: PostgresClient;
-
-interface PlanTop {
-  readonly 'Shared Hit Blocks': number;
-  readonly 'Shared Read Blocks': number;
-  readonly 'Shared Dirtied Blocks': number;
-}
-
-/** Blocks the statement touched, run as a prepared statement with `params` literal (EXPLAIN takes no parameters), rolled back. */
-async function blocksTouched(statement: NamedStatement, types: readonly string[], params: readonly string[]): Promise<number> {
-  let blocks = 0;
-  await client
-    .transaction(async (session) => {
-      await session.query(`PREPARE measured(${types.join(', ')}) AS ${statement.text}`);
-      const { rows } = await session.query<{ 'QUERY PLAN': [{ Plan: PlanTop }] }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE measured(${params.join(', ')})`);
-      // a prepared statement outlives the transaction: gone before the rollback
-      await session.query('DEALLOCATE measured');
-      const plan = rows[0]!['QUERY PLAN'][0].Plan;
-      blocks = plan['Shared Hit Blocks'] + plan['Shared Read Blocks'];
-      throw new Error('roll back');
-    })
-    .catch((error: unknown) => {
-      if (!(error instanceof Error && error.message === 'roll back')) throw error;
-    });
-  return blocks;
-}
-
-const quoted = (text: string): string => `'${text.replace(/'/g, "''")}'`;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  client = createPgClient(database.url);
-  await migrate(client);
-  await client.query(registerProcessManager.text, ['payments']);
+const client = useMigratedDatabase(async (migrated) => {
+  await migrated.query(registerProcessManager.text, ['payments']);
   // autovacuum analyzes a table only after many changes: until then the planner guesses
-  await client.query('ALTER TABLE twofold_deadlines SET (autovacuum_enabled = false)');
-  await client.query(
+  await migrated.query('ALTER TABLE twofold_deadlines SET (autovacuum_enabled = false)');
+  await migrated.query(
     `INSERT INTO twofold_deadlines (id, process, instance, name, due_at, command, causation_id, correlation_id, scheduled_by, status, claimed_by, claimed_until)
      SELECT 'payments/order-' || n || '/due', 'payments', 'order-' || n, 'due', now() + n * interval '1 second', '{}'::jsonb, 'c', 'c', n, 'pending',
             CASE WHEN n % 1000 = 0 THEN 'dispatcher-a' END, CASE WHEN n % 1000 = 0 THEN now() + interval '1 minute' END
      FROM generate_series(1, 100000) AS n`,
   );
-}, 60_000);
-afterAll(async () => {
-  await client?.close();
-  await database?.drop();
 });
+
+/** Blocks the statement touched, run as a prepared statement with `literals`, rolled back. */
+const blocksTouched = async (statement: NamedStatement, types: readonly string[], literals: readonly string[]): Promise<number> =>
+  blocksOf(await explainPrepared(client(), statement, { types, literals }));
 
 const statements: readonly [string, NamedStatement, readonly string[], readonly string[]][] = [
   [
@@ -86,7 +51,7 @@ const statements: readonly [string, NamedStatement, readonly string[], readonly 
 describe('deadline statements by id, with 100,000 pending', () => {
   it.each(statements)('%s reads only its rows, before the table is analyzed and after', async (_what, statement, types, params) => {
     expect(await blocksTouched(statement, types, params), 'not analyzed').toBeLessThan(60);
-    await client.query('ANALYZE twofold_deadlines');
+    await client().query('ANALYZE twofold_deadlines');
     expect(await blocksTouched(statement, types, params), 'analyzed').toBeLessThan(60);
   });
 });

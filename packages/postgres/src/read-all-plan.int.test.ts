@@ -4,15 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from './migrate.js';
 import { createPgClient } from './pg-client.js';
 import type { PostgresClient } from './postgres-client.js';
+import { nodesOf, type PlanNode } from './query-plan.fixture.js';
 import { readAllNoticingHeldBack } from './statements/read-all.js';
-
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Relation Name'?: string;
-  readonly Plans?: readonly PlanNode[];
-}
-
-const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
 
 describe('reading the log on PostgreSQL', () => {
   let database: TestDatabase;

@@ -1,27 +1,14 @@
 // The dispatcher's "when is the next deadline claimable" answers exactly what a read of every pending deadline
 // answers, and reads only the few deadlines at the head of the pending index however many are pending.
-import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from './migrate.js';
-import { createPgClient } from './pg-client.js';
-import type { PostgresClient } from './postgres-client.js';
+import { describe, expect, it } from 'vitest';
+import { blocksOf, explainPrepared, useMigratedDatabase } from './query-plan.fixture.js';
 import { readNextDeadline } from './statements/read-next-deadline.js';
 
 /** The definition itself: every pending deadline, the later of its due time and the end of its claim. */
 const everyPending = `SELECT min(greatest(due_at, coalesce(claimed_until, due_at))) AS next_at FROM twofold_deadlines WHERE status = 'pending'`;
 
-let database: TestDatabase;
-let client: PostgresClient;
-beforeAll(async () => {
-  database = await createTestDatabase();
-  client = createPgClient(database.url);
-  await migrate(client);
-}, 30_000);
-afterAll(async () => {
-  await client?.close();
-  await database?.drop();
-});
+const client = useMigratedDatabase();
 
 interface DeadlineRow {
   readonly dueMinute: number;
@@ -39,8 +26,8 @@ const deadlineRow: fc.Arbitrary<DeadlineRow> = fc.record({
 });
 
 async function replaceDeadlines(rows: readonly DeadlineRow[]): Promise<void> {
-  await client.query('DELETE FROM twofold_deadlines');
-  await client.query(
+  await client().query('DELETE FROM twofold_deadlines');
+  await client().query(
     `INSERT INTO twofold_deadlines (id, process, instance, name, due_at, command, causation_id, correlation_id, scheduled_by, status, claimed_by, claimed_until)
      SELECT 'p/' || r.n || '/due', 'p', r.n::text, 'due', timestamptz '2026-01-01' + r.due_minute * interval '1 minute', '{}'::jsonb, 'c', 'c', 1, r.status, r.claimed_by,
             CASE WHEN r.offset_minutes IS NULL THEN NULL ELSE timestamptz '2026-01-01' + (r.due_minute + r.offset_minutes) * interval '1 minute' END
@@ -50,7 +37,7 @@ async function replaceDeadlines(rows: readonly DeadlineRow[]): Promise<void> {
 }
 
 const nextAt = async (text: string): Promise<number | null> => {
-  const value = (await client.query<{ next_at: Date | null }>(text)).rows[0]?.next_at ?? null;
+  const value = (await client().query<{ next_at: Date | null }>(text)).rows[0]?.next_at ?? null;
   return value === null ? null : new Date(value).getTime();
 };
 
@@ -71,22 +58,17 @@ describe('the next claimable deadline', () => {
   });
 
   it('reads a handful of index entries with 100,000 pending, before the table is analyzed and after', async () => {
-    await client.query('DELETE FROM twofold_deadlines');
-    await client.query('ALTER TABLE twofold_deadlines SET (autovacuum_enabled = false)');
-    await client.query(
+    await client().query('DELETE FROM twofold_deadlines');
+    await client().query('ALTER TABLE twofold_deadlines SET (autovacuum_enabled = false)');
+    await client().query(
       `INSERT INTO twofold_deadlines (id, process, instance, name, due_at, command, causation_id, correlation_id, scheduled_by, status, claimed_by, claimed_until)
        SELECT 'p/' || n || '/due', 'p', n::text, 'due', timestamptz '2026-01-01' + n * interval '1 second', '{}'::jsonb, 'c', 'c', n, 'pending',
               CASE WHEN n <= 3 THEN 'dispatcher-a' END, CASE WHEN n <= 3 THEN timestamptz '2026-01-01' + interval '1 hour' END
        FROM generate_series(1, 100000) AS n`,
     );
     for (const analyzed of [false, true]) {
-      if (analyzed) await client.query('ANALYZE twofold_deadlines');
-      const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }] }>(
-        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${readNextDeadline.text}`,
-      );
-      const plan = rows[0]!['QUERY PLAN'][0].Plan;
-      const text = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ANALYZE ${readNextDeadline.text}`);
-      expect(plan['Shared Hit Blocks'] + plan['Shared Read Blocks'], text.rows.map((row) => row['QUERY PLAN']).join('\n')).toBeLessThan(50);
+      if (analyzed) await client().query('ANALYZE twofold_deadlines');
+      expect(blocksOf(await explainPrepared(client(), readNextDeadline)), analyzed ? 'analyzed' : 'not analyzed').toBeLessThan(50);
       // the three being fired are due first, but the fourth, never claimed, can be claimed before their claims end
       expect(await nextAt(readNextDeadline.text)).toBe(new Date('2026-01-01T00:00:04Z').getTime());
     }
