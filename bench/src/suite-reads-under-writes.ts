@@ -201,6 +201,16 @@ function judge(row: Omit<ReadsRow, 'timesReadsAlone' | 'timesBare' | 'verdict' |
   return { ...row, timesReadsAlone, timesBare, verdict, why };
 }
 
+/** The peak's goals, whichever generator sent the reads: both rates ≥ 95 % answered, write p99 and lag p99 under their limits, every event applied. */
+function peakHeld(
+  rates: { readonly writeRate: number; readonly readRate: number },
+  answered: { readonly writesPerSec: number; readonly readsPerSec: number; readonly writeP99Ms: number },
+  lag: WindowLag | undefined,
+): boolean {
+  const ratesHeld = answered.writesPerSec >= rates.writeRate * 0.95 && answered.readsPerSec >= rates.readRate * 0.95;
+  return ratesHeld && answered.writeP99Ms < peakLimits.writeP99Ms && lag !== undefined && lag.lag.p99Ms < peakLimits.lagP99Ms && lag.eventsNeverApplied === 0;
+}
+
 /** Bol.com's peak, open loop: the writer and the readers in processes of their own on one schedule (as seedShape runs it). */
 async function peakWindow(section: Section): Promise<PeakRun> {
   const { peak, products } = section.context.profile.readsUnderWrites;
@@ -211,9 +221,8 @@ async function peakWindow(section: Section): Promise<PeakRun> {
   const timing = { warmupMs: peak.warmupMs, rampMs: peak.warmupMs / 2, durationMs: peak.durationMs };
   const { load, windowStartEpochMs } = await runShape(generators, target, { writeRate: peak.writeRate, queryRate: peak.readRate }, timing, products);
   const lag = await section.lag.windowLag(mark, windowStartEpochMs);
-  const ratesHeld =
-    load.commandsPerSec >= peak.writeRate * 0.95 && load.queriesPerSec >= peak.readRate * 0.95 && load.errors <= 0.01 * (peak.writeRate + peak.readRate) * (peak.durationMs / 1000);
-  const withinLimits = ratesHeld && load.command.p99Ms < peakLimits.writeP99Ms && lag !== undefined && lag.lag.p99Ms < peakLimits.lagP99Ms && lag.eventsNeverApplied === 0;
+  const fewErrors = load.errors <= 0.01 * (peak.writeRate + peak.readRate) * (peak.durationMs / 1000);
+  const withinLimits = fewErrors && peakHeld(peak, { writesPerSec: load.commandsPerSec, readsPerSec: load.queriesPerSec, writeP99Ms: load.command.p99Ms }, lag);
   return { store: section.store, writeRate: peak.writeRate, readRate: peak.readRate, load, lag, verdict: !load.generatorKeptSchedule ? 'generator-bound' : withinLimits ? 'held' : 'not held' };
 }
 
@@ -225,9 +234,8 @@ async function pacedPeakWindow(section: Section): Promise<PacedPeakRun> {
   const { peak } = section.context.profile.readsUnderWrites;
   const connections = pacedPeakConnections;
   const { reads, writer, lag } = await readWindow(section, peak.writeRate, 'order-by-id', { readRate: peak.readRate, connections });
-  const ratesHeld = reads.requestsPerSec >= peak.readRate * 0.95 && writer.writesPerSec >= peak.writeRate * 0.95;
   const errorRate = (reads.errors + writer.errors) / Math.max(1, reads.requests + writer.write.count);
-  const withinLimits = ratesHeld && writer.write.p99Ms < peakLimits.writeP99Ms && lag !== undefined && lag.lag.p99Ms < peakLimits.lagP99Ms && lag.eventsNeverApplied === 0;
+  const withinLimits = peakHeld(peak, { writesPerSec: writer.writesPerSec, readsPerSec: reads.requestsPerSec, writeP99Ms: writer.write.p99Ms }, lag);
   const verdict = !writer.keptSchedule ? 'generator-bound' : errorRate > 0.01 ? 'errors' : withinLimits ? 'held' : 'not held';
   return { store: section.store, writeRate: peak.writeRate, readRate: peak.readRate, connections, reads, writer, lag, verdict };
 }
