@@ -12,7 +12,9 @@ export interface ProjectionDefinition<Session> {
   /**
    * The tables it owns, created by `setup` with unqualified names. A rebuild creates them anew in a
    * schema of their own beside the live ones and switches readers over when it has caught up, so SQL
-   * in projections and queries must never qualify these names with a schema.
+   * in projections and queries must never qualify these names with a schema. Live batches of several
+   * read models may apply under one search path of all their schemas (PostgreSQL, when no name could
+   * then resolve elsewhere): `apply` must not rely on `current_schema()`.
    */
   readonly tables?: readonly string[];
   /** Above this lag (commit time of the head − commit time of the checkpoint) the projection is `delayed`. Default 500 ms. */

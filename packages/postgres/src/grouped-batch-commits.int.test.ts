@@ -1,5 +1,6 @@
-// Read models' batches committed at the same time share one transaction and one claim of their checkpoints; each
-// applies under its own tables' schema, one without tables under the default search path; a refused one changes nothing.
+// Read models' batches committed at the same time share one transaction and one claim of their checkpoints; the live
+// ones apply under one search path of their schemas unless a name could then resolve elsewhere (each then under its
+// own), one without tables under the default search path; a refused one changes nothing.
 import { CheckpointMoved, type CheckpointMove, type ProjectionDefinition } from '@twofold/core';
 import { decodeMoves } from './change-payloads.js';
 import { createTestDatabase, type TestDatabase } from '@twofold/testing';
@@ -81,33 +82,64 @@ describe.each(backends)('batches committed together on $name', ({ open }) => {
     return { opened, store: postgresProjectionStore(client), transactions };
   };
 
-  it('claim every checkpoint in one statement, each applies in its own schema, and one without tables in the default one', async () => {
+  it('claim every checkpoint in one statement, apply the live ones under one search path, and one without tables in the default one', async () => {
     const { opened, store, transactions } = await storeOn();
-    // a's generation schema also holds a table named like the one without tables: applied under a's path, its row would land there
-    await store.prepare(projection('a', ['a_rows'], 'CREATE TABLE IF NOT EXISTS a_rows (v text)', 'CREATE TABLE IF NOT EXISTS plain_rows (v text)'));
+    await store.prepare(projection('a', ['a_rows'], 'CREATE TABLE IF NOT EXISTS a_rows (v text)'));
     await store.prepare(projection('b', ['b_rows'], 'CREATE TABLE IF NOT EXISTS b_rows (v text)'));
     await store.prepare(projection('plain', undefined, 'CREATE TABLE IF NOT EXISTS plain_rows (v text)'));
-    const start = { transactionId: 0, position: 0 };
-    const to = { cursor: { transactionId: 7, position: 3 }, lastEventAt: new Date('2026-01-01T00:00:00Z') };
+    const round = async (n: number) => {
+      const from = { transactionId: n, position: n };
+      const to = { cursor: { transactionId: n + 1, position: n + 1 }, lastEventAt: new Date('2026-01-01T00:00:00Z') };
+      await Promise.all([
+        store.commitBatch('a', from, to, insert('a_rows', `to a ${n}`)),
+        store.commitBatch('plain', from, to, insert('plain_rows', `to plain ${n}`)),
+        store.commitBatch('b', from, to, insert('b_rows', `to b ${n}`)),
+      ]);
+    };
     const before = transactions.length;
-    await Promise.all([
-      store.commitBatch('a', start, to, insert('a_rows', 'to a')),
-      store.commitBatch('plain', start, to, insert('plain_rows', 'to plain')),
-      store.commitBatch('b', start, to, insert('b_rows', 'to b')),
-    ]);
-    // BEGIN and COMMIT are not the session's: one claim, a SET LOCAL per read model with tables, one row each
-    expect(transactions.slice(before)).toEqual([1 + 2 + 3]);
-    const rows = async (table: string) => (await opened.client.query<{ v: string }>(`SELECT v FROM ${table}`)).rows.map((row) => row.v);
-    expect(await rows('a_rows')).toEqual(['to a']);
-    expect(await rows('b_rows')).toEqual(['to b']);
-    expect(await rows('plain_rows')).toEqual(['to plain']);
-    expect(await rows('twofold_rm_a_1.plain_rows')).toEqual([]);
+    await round(0);
+    await round(1);
+    // BEGIN and COMMIT are not the session's: one claim, one SET LOCAL for a and b, one row each; the first round also
+    // asks the catalog whether a's and b's names can share one path (once: the answer is kept)
+    expect(transactions.slice(before)).toEqual([1 + 1 + 1 + 3, 1 + 1 + 3]);
+    const rows = async (table: string) => (await opened.client.query<{ v: string }>(`SELECT v FROM ${table} ORDER BY v`)).rows.map((row) => row.v);
+    expect(await rows('a_rows')).toEqual(['to a 0', 'to a 1']);
+    expect(await rows('b_rows')).toEqual(['to b 0', 'to b 1']);
+    expect(await rows('plain_rows')).toEqual(['to plain 0', 'to plain 1']);
     const checkpoints = await store.readCheckpoints(['a', 'b', 'plain']);
     expect(checkpoints.map((c) => [c.name, c.cursor.position, c.lastEventAt?.toISOString()])).toEqual([
-      ['a', 3, '2026-01-01T00:00:00.000Z'],
-      ['b', 3, '2026-01-01T00:00:00.000Z'],
-      ['plain', 3, '2026-01-01T00:00:00.000Z'],
+      ['a', 2, '2026-01-01T00:00:00.000Z'],
+      ['b', 2, '2026-01-01T00:00:00.000Z'],
+      ['plain', 2, '2026-01-01T00:00:00.000Z'],
     ]);
+    await store.close();
+  });
+
+  it('read models whose names one path would confuse each apply under their own', async () => {
+    const { opened, store, transactions } = await storeOn();
+    // a and b both declare a table "items"; c's schema holds a helper "notes" that shadows the readers' own "notes",
+    // which d (whose path is its schema, then the readers') writes to
+    await store.prepare(projection('a', ['items'], 'CREATE TABLE IF NOT EXISTS items (v text)'));
+    await store.prepare(projection('b', ['items'], 'CREATE TABLE IF NOT EXISTS items (v text)'));
+    await opened.client.query('CREATE TABLE notes (v text)');
+    await store.prepare(projection('c', ['c_rows'], 'CREATE TABLE IF NOT EXISTS c_rows (v text)', 'CREATE TABLE IF NOT EXISTS notes (v text)'));
+    await store.prepare(projection('d', ['d_rows'], 'CREATE TABLE IF NOT EXISTS d_rows (v text)'));
+    const from = { transactionId: 0, position: 0 };
+    const to = { cursor: { transactionId: 7, position: 3 }, lastEventAt: undefined };
+    const before = transactions.length;
+    await Promise.all([
+      store.commitBatch('a', from, to, insert('items', 'to a')),
+      store.commitBatch('b', from, to, insert('items', 'to b')),
+    ]);
+    await Promise.all([store.commitBatch('c', from, to, insert('c_rows', 'to c')), store.commitBatch('d', from, to, insert('notes', 'from d'))]);
+    // each round: one claim, the catalog asked, then a SET LOCAL and a row per read model
+    expect(transactions.slice(before)).toEqual([1 + 1 + 2 * 2, 1 + 1 + 2 * 2]);
+    const rows = async (table: string) => (await opened.client.query<{ v: string }>(`SELECT v FROM ${table}`)).rows.map((row) => row.v);
+    expect(await rows('twofold_rm_a_1.items')).toEqual(['to a']);
+    expect(await rows('twofold_rm_b_1.items')).toEqual(['to b']);
+    expect(await rows('twofold_rm_c_1.c_rows')).toEqual(['to c']);
+    expect(await rows('public.notes')).toEqual(['from d']);
+    expect(await rows('twofold_rm_c_1.notes')).toEqual([]);
     await store.close();
   });
 

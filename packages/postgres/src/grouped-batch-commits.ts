@@ -1,6 +1,7 @@
 // Read models' batches that commit at the same time share a transaction and claim their checkpoints in one statement;
-// then each applies its rows under its own generation's search path. Statements per shared transaction: BEGIN, one
-// claim, a SET LOCAL and the rows per read model, COMMIT (it was a claim and a reset of the search path more each).
+// then they apply their rows under one search path of all their live generations' schemas (or, where names could be
+// mistaken, each under its own). Statements per shared transaction: BEGIN, one claim, one SET LOCAL, the rows of
+// each read model, COMMIT (it was a SET LOCAL per read model, and before that a claim and a reset of the path each).
 import { CheckpointMoved, type LogCursor } from '@twofold/core';
 import { preparingTemplates } from './prepared-templates.js';
 import { runStatement, type PreparingSqlSession } from './postgres-client.js';
@@ -40,7 +41,8 @@ const claimOf = (row: { generation: number; tables: DeclaredTables } | undefined
 /**
  * Claims every batch's checkpoint of a round first, under the session's default search path (the live ones in one statement,
  * rebuilds one by one), so that those statements keep their plans; then runs the batches that declare no tables
- * (before any SET LOCAL moved the search path) and then each of the others under its generation's schema.
+ * (before any SET LOCAL moved the search path), then the live ones under one path of all their schemas when
+ * ProjectionGenerations.useTogether allows it, and then each of the others under its generation's schema.
  */
 export function groupedBatchCommits(generations: ProjectionGenerations): RunTogether<PendingBatch> {
   /** Live batches of distinct read models, in one statement. */
@@ -91,19 +93,29 @@ export function groupedBatchCommits(generations: ProjectionGenerations): RunToge
     // a round joining a transaction finds the search path where the round before it left it
     if (joining) await session.query('SET LOCAL search_path TO DEFAULT');
     const claims = await claimAll(session, batches);
-    // the batches without tables first, while the search path is still the default one
-    const order = batches.map((_, i) => i).filter((i) => claims[i] !== undefined);
-    order.sort((a, b) => Number(claims[a]!.tables !== null) - Number(claims[b]!.tables !== null));
+    const claimed = batches.map((_, i) => i).filter((i) => claims[i] !== undefined);
+    const run = async (i: number): Promise<void> => {
+      await batches[i]!.apply(preparingTemplates(session));
+      await batches[i]!.after(session);
+    };
+    // the batches without tables first, while the search path is still the default one; a batch without tables
+    // after another (whose apply may have moved it) gets the default path back
     let ran = 0;
-    for (const i of order) {
+    for (const i of claimed.filter((i) => claims[i]!.tables === null)) {
+      if (ran++ > 0) await session.query('SET LOCAL search_path TO DEFAULT');
+      await run(i);
+    }
+    // live batches under one path of all their schemas, when their names cannot be mistaken for one another: a
+    // round trip for the round instead of one per read model; the others (rebuilds) each under its own
+    const declaring = claimed.filter((i) => claims[i]!.tables !== null);
+    const live = declaring.filter((i) => batches[i]!.generation === undefined);
+    const members = live.map((i) => ({ name: batches[i]!.name, generation: claims[i]!.generation, tables: claims[i]!.tables! }));
+    const together = live.length > 1 && (await generations.useTogether(session, members)) ? new Set(live) : new Set<number>();
+    for (const i of declaring.filter((i) => together.has(i))) await run(i);
+    for (const i of declaring.filter((i) => !together.has(i))) {
       const { generation, tables } = claims[i]!;
-      const batch = batches[i]!;
-      // a batch without tables after another (whose apply may have moved it) gets the default path back
-      if (tables === null && ran > 0) await session.query('SET LOCAL search_path TO DEFAULT');
-      await generations.use(session, batch.name, generation, tables);
-      await batch.apply(preparingTemplates(session));
-      await batch.after(session);
-      ran++;
+      await generations.use(session, batches[i]!.name, generation, tables);
+      await run(i);
     }
     // a batch whose checkpoint another instance moved, or whose lease is no longer current, changed nothing
     return batches.map((batch, i) => (claims[i] === undefined ? new CheckpointMoved(batch.name) : undefined));

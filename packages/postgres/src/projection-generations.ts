@@ -6,7 +6,8 @@ import { createGenerationSchema } from './statements/create-generation-schema.js
 import { createReaderView } from './statements/create-reader-view.js';
 import { dropReaderView } from './statements/drop-reader-view.js';
 import { readCurrentSchema } from './statements/read-current-schema.js';
-import { useGenerationSchema } from './statements/use-generation-schema.js';
+import { readSharedNames } from './statements/read-shared-names.js';
+import { useGenerationSchema, useGenerationSchemas } from './statements/use-generation-schema.js';
 
 /** The schema holding one generation of a projection's tables. */
 export const generationSchema = (name: string, generation: number): string =>
@@ -24,14 +25,44 @@ export interface ProjectionGenerations {
   readerSchema(session: SqlSession): Promise<string>;
   /** For the rest of the transaction, the projection's tables of `generation` come first on the search path (when it declares tables). */
   use(session: SqlSession, name: string, generation: number, tables: DeclaredTables): Promise<void>;
+  /**
+   * One search path for the batches of several projections (each with its generation and the tables it declares),
+   * when every unqualified name resolves to the same object under it as under each one's own path (see `sharesOnePath`).
+   * Answers whether it set that path; when not, the caller sets each one's own path with `use`.
+   */
+  useTogether(session: SqlSession, members: readonly GenerationOf[]): Promise<boolean>;
   /** Creates the generation's schema and runs the projection's setup in it. */
   setUp(session: SqlSession, projection: ProjectionDefinition<SqlSession>, generation: number): Promise<void>;
   /** Points the readers' views of `tables` at `generation`. */
   expose(session: SqlSession, name: string, generation: number, tables: readonly string[]): Promise<void>;
 }
 
-export function projectionGenerations(): ProjectionGenerations {
+/** A projection's generation whose batch applies in a transaction, and the tables it declares. */
+export interface GenerationOf {
+  readonly name: string;
+  readonly generation: number;
+  readonly tables: readonly string[];
+}
+
+/** How long what the catalog said about a set of schemas is trusted: a process that adds objects to a live generation (a new release's setup) is noticed within this. */
+const sharedNamesTrustedMs = 60_000;
+
+/**
+ * Under one path of every member's schema (then the readers'), a name could resolve to another member's object where
+ * its own path would have found the readers' one or none. That cannot happen when no name is in two of those schemas,
+ * save a member's declared table and the readers' view of it (the view shows that very table: same rows either way).
+ */
+export function sharesOnePath(members: readonly GenerationOf[], readerSchema: string, shared: readonly { name: string; schemas: readonly string[] }[]): boolean {
+  const declaredIn = new Map(members.map((member) => [generationSchema(member.name, member.generation), new Set(member.tables)]));
+  return shared.every(
+    ({ name, schemas }) => schemas.length === 2 && schemas.includes(readerSchema) && schemas.some((schema) => declaredIn.get(schema)?.has(name) === true),
+  );
+}
+
+export function projectionGenerations(now: () => number = Date.now): ProjectionGenerations {
   let readerSchemaName: string | undefined;
+  /** Per set of schemas (sorted, joined): whether they share one path, and until when that is trusted. */
+  const together = new Map<string, { readonly shares: boolean; readonly until: number }>();
 
   async function readerSchema(session: SqlSession): Promise<string> {
     if (readerSchemaName === undefined) {
@@ -45,10 +76,28 @@ export function projectionGenerations(): ProjectionGenerations {
     if (tables !== null) await session.query(useGenerationSchema(generationSchema(name, generation), await readerSchema(session)));
   }
 
+  async function useTogether(session: SqlSession, members: readonly GenerationOf[]): Promise<boolean> {
+    const readers = await readerSchema(session);
+    const distinct = [...new Map(members.map((member) => [generationSchema(member.name, member.generation), member])).values()];
+    const schemas = distinct.map((member) => generationSchema(member.name, member.generation)).sort();
+    const key = schemas.join('\u0000');
+    let known = together.get(key);
+    if (known === undefined || known.until <= now()) {
+      const { rows } = await runStatement<{ name: string; schemas: string[] }>(session, readSharedNames, [[...schemas, readers]]);
+      known = { shares: sharesOnePath(distinct, readers, rows), until: now() + sharedNamesTrustedMs };
+      together.set(key, known);
+    }
+    if (known.shares) await session.query(useGenerationSchemas(schemas, readers));
+    return known.shares;
+  }
+
   return {
     readerSchema,
     use,
+    useTogether,
     async setUp(session, projection, generation) {
+      // what the catalog said of any set of schemas may no longer hold once a setup has run
+      together.clear();
       const tables = projection.tables ?? null;
       if (tables !== null) await session.query(createGenerationSchema(generationSchema(projection.name, generation)));
       await use(session, projection.name, generation, tables);
