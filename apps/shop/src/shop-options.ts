@@ -29,7 +29,7 @@ export interface ShopOptions {
   readonly logger?: (FastifyBaseLogger & Logger) | false;
   /**
    * Projection daemon tuning. minBatchIntervalMs defaults to 50 ms on PGlite (one thread does everything: batches
-   * of one append each starve the commands) and 25 ms on PostgreSQL.
+   * of one append each starve the commands) and 10 ms on PostgreSQL.
    */
   readonly daemon?: { readonly batchSize?: number; readonly pollIntervalMs?: number; readonly leaseRetryMs?: number; readonly minBatchIntervalMs?: number };
   /** Write-side tuning: the state cache's bounds (default 10,000 streams, 64 MiB) and the largest batch (256). */

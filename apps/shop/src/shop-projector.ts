@@ -13,11 +13,12 @@ export type DaemonSettings = Omit<ProjectionDaemonOptions<unknown>, 'eventStore'
 
 /**
  * minBatchIntervalMs defaults to 50 ms in a database inside this process (PGlite: one thread does everything, batches
- * of one append each starve the commands) and 25 ms on a server (at 167 orders/s, 10 ms cost the projector and PostgreSQL
- * 1.2 cores, 25 ms 0.7, 50 ms 0.5: each batch pays the same statements whatever it holds).
+ * of one append each starve the commands) and 10 ms on a server. There, with runners sharing windows, 10 ms took the
+ * peak's lag p99 from 66–69 ms (25 ms) to 37–42 and kept reads under 167 writes/s at 0.73–0.99× of reads alone (0.74–0.97
+ * at 25 ms); 5 ms cost reads (0.70–0.82×) without lowering that lag (`npm run bench -- --only readsUnderWrites`, 2026-12-07).
  */
 export const daemonSettingsFor = (capabilities: SqlClientCapabilities, settings: Partial<DaemonSettings>, logger: Logger | undefined): DaemonSettings => ({
-  minBatchIntervalMs: capabilities.inProcess ? 50 : 25,
+  minBatchIntervalMs: capabilities.inProcess ? 50 : 10,
   ...settings,
   ...(logger === undefined ? {} : { logger }),
 });

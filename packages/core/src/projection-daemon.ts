@@ -27,10 +27,12 @@ export interface ProjectionDaemonOptions<Session> {
   /** Fallback when no wake-up arrives. */
   readonly pollIntervalMs?: number;
   /**
-   * Once caught up, how long a runner lets new events gather after a batch before it takes the next one
-   * (default 0: at once). Under a steady stream of small appends, each batch then carries several and the
-   * per-batch work (read, transaction, checkpoint) is shared; lag grows by at most this. Catching up is
-   * never slowed: after a full batch the next one follows at once.
+   * Once caught up, how long new events gather between a runner's batches (default 0: none, each batch at once).
+   * Time is cut into windows of this length, and a batch that started in one window lets the next start when the
+   * next window begins: at most one batch per window, and the runners of a daemon start theirs at the same moments,
+   * so they read the log once and commit in one transaction. Under a steady stream of small appends each batch then
+   * carries several and the per-batch work (read, transaction, checkpoint) is shared; lag grows by at most this.
+   * Catching up is never slowed: after a full batch the next one follows at once.
    */
   readonly minBatchIntervalMs?: number;
   /** How often a standby instance tries to take a lease held elsewhere. */

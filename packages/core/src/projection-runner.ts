@@ -175,11 +175,18 @@ async function step<Session>(parts: RunnerParts<Session>, loop: RunnerLoop): Pro
   loop.movesInARow = 0;
   if (taken === 0 && !rebuilt) await wake.wait(settings.pollIntervalMs, signal);
   else if (taken > 0 && !full && !rebuilt && settings.minBatchIntervalMs > 0) {
-    // caught up: let the next events gather rather than take them one append at a time
-    const rest = settings.minBatchIntervalMs - (Date.now() - batchStarted);
+    // caught up: let the next events gather rather than take them one append at a time, until the moment every other
+    // runner of the process that gathers takes its next batch too: they read the log once and commit together
+    const rest = gatheringEnd(batchStarted, settings.minBatchIntervalMs) - Date.now();
     if (rest > 0) await sleep(rest, signal);
   }
 }
+
+/**
+ * When a batch started at `startedAt` (epoch ms) lets the next one start: the first multiple of `intervalMs` after it.
+ * At most one batch starts per interval, and runners with the same interval start theirs at the same moments.
+ */
+export const gatheringEnd = (startedAt: number, intervalMs: number): number => (Math.floor(startedAt / intervalMs) + 1) * intervalMs;
 
 /** After a failed turn: read a moved checkpoint again at once (backing off when it keeps moving), else back off and retry. */
 async function recover<Session>(context: RunnerContext<Session>, loop: RunnerLoop, error: unknown): Promise<void> {
