@@ -110,9 +110,9 @@ export function groupedBatchCommits(generations: ProjectionGenerations): RunToge
     const declaring = claimed.filter((i) => claims[i]!.tables !== null);
     const live = declaring.filter((i) => batches[i]!.generation === undefined);
     const members = live.map((i) => ({ name: batches[i]!.name, generation: claims[i]!.generation, tables: claims[i]!.tables! }));
-    const together = live.length > 1 && (await generations.useTogether(session, members)) ? new Set(live) : new Set<number>();
-    for (const i of declaring.filter((i) => together.has(i))) await run(i);
-    for (const i of declaring.filter((i) => !together.has(i))) {
+    const together = live.length > 1 && (await generations.useTogether(session, members)) ? live : [];
+    for (const i of together) await run(i);
+    for (const i of declaring.filter((i) => !together.includes(i))) {
       const { generation, tables } = claims[i]!;
       await generations.use(session, batches[i]!.name, generation, tables);
       await run(i);

@@ -23,13 +23,13 @@ import { readPartitionCheckpoints, type PartitionCheckpointRow } from './stateme
 import { recordPartitionPositions } from './statements/record-partition-positions.js';
 import { releasePartition } from './statements/release-partition.js';
 import { renewPartitions } from './statements/renew-partitions.js';
+import { useGenerationSchemas } from './statements/use-generation-schema.js';
 
 /** Where partitions' new positions are announced: `{"g":group,"p":[[partition,transactionId,position,eventAtMs],…]}`. */
 export const partitionsChannel = 'twofold_partitions';
 
 const cursorOfRow = (transactionId: string | number, position: string | number): LogCursor => ({ transactionId: Number(transactionId), position: Number(position) });
 const dateOrUndefined = (value: Date | string | null): Date | undefined => (value === null ? undefined : toDate(value));
-const quote = (identifier: string): string => `"${identifier.replace(/"/g, '""')}"`;
 
 function toPartitionCheckpoint(row: PartitionCheckpointRow): PartitionCheckpoint {
   const applied = cursorOfRow(row.transaction_id, row.position);
@@ -100,10 +100,10 @@ async function applyAll(session: SqlSession, projections: readonly ProjectionDef
     if (mine.length === 0) continue;
     const row = live.get(projection.name);
     if (row === undefined) throw new Error(`projection ${projection.name} has no checkpoint row: prepare it first`);
-    if (row.tables !== null) await session.query(`SET LOCAL search_path TO ${quote(generationSchema(projection.name, row.generation))}, ${quote(row.reader)}`);
+    if (row.tables !== null) await session.query(useGenerationSchemas([generationSchema(projection.name, row.generation)], row.reader));
     await projection.apply(mine, session);
   }
-  if (rows.length > 0) await session.query(`SET LOCAL search_path TO ${quote(rows[0]!.reader)}`);
+  if (rows.length > 0) await session.query(useGenerationSchemas([], rows[0]!.reader));
 }
 
 export function postgresPartitionLedger(client: PostgresClient, options: PostgresPartitionLedgerOptions): PartitionLedger & PartitionPositionSource {

@@ -7,7 +7,7 @@ import { createReaderView } from './statements/create-reader-view.js';
 import { dropReaderView } from './statements/drop-reader-view.js';
 import { readCurrentSchema } from './statements/read-current-schema.js';
 import { readSharedNames } from './statements/read-shared-names.js';
-import { useGenerationSchema, useGenerationSchemas } from './statements/use-generation-schema.js';
+import { useGenerationSchemas } from './statements/use-generation-schema.js';
 
 /** The schema holding one generation of a projection's tables. */
 export const generationSchema = (name: string, generation: number): string =>
@@ -59,7 +59,7 @@ export function sharesOnePath(members: readonly GenerationOf[], readerSchema: st
   );
 }
 
-export function projectionGenerations(now: () => number = Date.now): ProjectionGenerations {
+export function projectionGenerations(): ProjectionGenerations {
   let readerSchemaName: string | undefined;
   /** Per set of schemas (sorted, joined): whether they share one path, and until when that is trusted. */
   const together = new Map<string, { readonly shares: boolean; readonly until: number }>();
@@ -73,18 +73,18 @@ export function projectionGenerations(now: () => number = Date.now): ProjectionG
   }
 
   async function use(session: SqlSession, name: string, generation: number, tables: DeclaredTables): Promise<void> {
-    if (tables !== null) await session.query(useGenerationSchema(generationSchema(name, generation), await readerSchema(session)));
+    if (tables !== null) await session.query(useGenerationSchemas([generationSchema(name, generation)], await readerSchema(session)));
   }
 
   async function useTogether(session: SqlSession, members: readonly GenerationOf[]): Promise<boolean> {
     const readers = await readerSchema(session);
-    const distinct = [...new Map(members.map((member) => [generationSchema(member.name, member.generation), member])).values()];
-    const schemas = distinct.map((member) => generationSchema(member.name, member.generation)).sort();
+    const bySchema = new Map(members.map((member) => [generationSchema(member.name, member.generation), member]));
+    const schemas = [...bySchema.keys()].sort();
     const key = schemas.join('\u0000');
     let known = together.get(key);
-    if (known === undefined || known.until <= now()) {
+    if (known === undefined || known.until <= Date.now()) {
       const { rows } = await runStatement<{ name: string; schemas: string[] }>(session, readSharedNames, [[...schemas, readers]]);
-      known = { shares: sharesOnePath(distinct, readers, rows), until: now() + sharedNamesTrustedMs };
+      known = { shares: sharesOnePath([...bySchema.values()], readers, rows), until: Date.now() + sharedNamesTrustedMs };
       together.set(key, known);
     }
     if (known.shares) await session.query(useGenerationSchemas(schemas, readers));

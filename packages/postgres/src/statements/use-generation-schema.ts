@@ -1,8 +1,5 @@
-// For the rest of the transaction, resolves unqualified names in a generation's schema first, then in the readers' schema.
+// For the rest of the transaction, resolves unqualified names in generations' schemas first, then in the readers' schema.
 import { quoteIdentifier } from '../sql-identifier.js';
-
-export const useGenerationSchema = (generationSchema: string, readerSchema: string): string =>
-  `SET LOCAL search_path TO ${quoteIdentifier(generationSchema)}, ${quoteIdentifier(readerSchema)}`;
 
 /** For the rest of the transaction, resolves unqualified names in these generations' schemas, in this order, then in the readers' schema. */
 export const useGenerationSchemas = (generationSchemas: readonly string[], readerSchema: string): string =>
