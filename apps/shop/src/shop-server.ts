@@ -28,10 +28,11 @@ import { shopRouteAccess } from './http/route-access.js';
 import { redisOrderSummaries, shopProjections } from './projections/index.js';
 import { startProjectorRole, type ProjectorRole } from './projector-role.js';
 import type { Shop, ShopOptions } from './shop-options.js';
+import { operationsRoutes, queryApiRoutes } from './shop-routes.js';
+import { stopStep } from './stop-step.js';
 
 /** Orders by id the answer cache keeps by default: some hundreds of bytes each, a few MiB in all. */
 const defaultAnswerCacheEntries = 10_000;
-import { operationsRoutes, queryApiRoutes } from './shop-routes.js';
 
 export { shopProjections, shopProjectionsInEventStoreDatabase } from './projections/index.js';
 export type { Shop, ShopOptions } from './shop-options.js';
@@ -94,20 +95,22 @@ interface ShopParts {
   partitionedProjector?: PartitionedProjector;
   deadlines?: DeadlineDispatcher;
   readonly gates: ConsistencyGate[];
-  readonly closers: (() => Promise<void>)[];
+  /** Closed last, in reverse order of opening, each named for the warning of a slow stop. */
+  readonly closers: { readonly part: string; readonly close: () => Promise<void> }[];
 }
 
-async function closeParts(parts: ShopParts, clients: ShopClients): Promise<void> {
-  await parts.seeding?.stop();
-  await parts.app?.close().catch(() => undefined);
-  await parts.deadlines?.stop().catch(() => undefined);
-  await parts.commandSide?.commands.close().catch(() => undefined);
-  await parts.projector?.daemon.stop().catch(() => undefined);
-  await parts.partitionedProjector?.stop().catch(() => undefined);
-  await parts.relay?.stop().catch(() => undefined);
+async function closeParts(parts: ShopParts, clients: ShopClients, logger: Logger | undefined): Promise<void> {
+  const step = (part: string, stop: () => Promise<void> | void): Promise<void> => stopStep(logger, part, stop);
+  await step('seeding', () => parts.seeding?.stop());
+  await step('http server', () => parts.app?.close());
+  await step('deadlines', () => parts.deadlines?.stop());
+  await step('commands', () => parts.commandSide?.commands.close());
+  await step('projection daemon', () => parts.projector?.daemon.stop());
+  await step('partitioned projector', () => parts.partitionedProjector?.stop());
+  await step('relay', () => parts.relay?.stop());
   parts.gates.forEach((gate) => gate.close());
-  for (const closer of parts.closers.reverse()) await closer().catch(() => undefined);
-  await clients.close();
+  for (const { part, close } of parts.closers.reverse()) await step(part, close);
+  await step('connections', () => clients.close());
 }
 
 /** What every part of a starting shop is opened with: the options (a few settled), and the process's clients and logger. */
@@ -123,7 +126,7 @@ interface ShopScope {
 async function openCommandRole({ options, clients, logger }: ShopScope, stores: ShopStores, parts: ShopParts): Promise<CommandSide> {
   const commandSide = await openCommandSide(clients, options, logger, stores.personalData);
   parts.commandSide = commandSide;
-  parts.closers.push(commandSide.close);
+  parts.closers.push({ part: 'command side', close: commandSide.close });
   // lease claims keep each due deadline to one of the processes
   parts.deadlines = startDeadlineFiring({ client: commandSide.client, commands: commandSide.commands, eventStore: commandSide.eventStore, logger });
   return commandSide;
@@ -154,7 +157,7 @@ async function openProjectorRole({ options, roles, clients, logger }: ShopScope,
   const servesRequests = roles.has('command') || roles.has('query');
   const projector = await startProjectorRole({ options, storage, clients, inProcess: stores.eventsClient.capabilities.inProcess, servesRequests, logger });
   parts.projector = projector;
-  parts.closers.push(projector.close);
+  parts.closers.push({ part: 'projector', close: projector.close });
 }
 
 /**
@@ -190,7 +193,7 @@ async function routedShopApp(scope: ShopScope, stores: ShopStores, eventStore: E
     lagThresholdsMs,
     logger,
     projectorProblem: () => parts.projector?.problem(),
-    onClose: (closer: () => Promise<void>) => closers.push(closer),
+    onClose: (close: () => Promise<void>) => closers.push({ part: 'operations routes', close }),
     answers,
   };
   operationsRoutes(app, context);
@@ -219,7 +222,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
   try {
     // reads (queries, the gate, health and metrics) on their own pool; the Redis namespace is settled here, once
     const stores = await openShopStores({ store, readStore, kv, kvKeyPrefix }, { clientFor: (url) => clients.clientFor('reads', url), logger, leaseTtlMs: options.leaseTtlMs });
-    parts.closers.push(() => stores.close());
+    parts.closers.push({ part: 'stores', close: () => stores.close() });
     if (stores.personalData.source === 'none') logger?.warn({}, 'personal data is stored in clear and cannot be forgotten: set TWOFOLD_MASTER_KEY to seal it');
     const commandSide = roles.has('command') ? await openCommandRole(scope, stores, parts) : undefined;
     const eventStore: EventStore = commandSide?.eventStore ?? stores.eventStore;
@@ -247,10 +250,10 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       commands,
       relay,
       partitionedProjector,
-      close: () => (closing ??= closeParts(parts, clients)),
+      close: () => (closing ??= closeParts(parts, clients, logger)),
     };
   } catch (error) {
-    await closeParts(parts, clients);
+    await closeParts(parts, clients, logger);
     throw error;
   }
 }

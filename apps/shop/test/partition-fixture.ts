@@ -2,6 +2,7 @@
 // models compared with a rebuild from scratch (the same log, one unpartitioned daemon, a read store of its own).
 import { openSqlClient } from '@twofold/postgres';
 import { createTestDatabase, startNatsServers, type NatsTestServers, type TestDatabase } from '@twofold/testing';
+import { pino } from 'pino';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startShop, type Shop } from '../src/shop-server.js';
 import { request } from './shop-fixture.js';
@@ -85,14 +86,25 @@ export function clusterOfShops(label: string): ClusterOfShops {
   let nats: NatsTestServers | undefined;
   let database: TestDatabase | undefined;
   const shops: Shop[] = [];
+  // the shops' warnings, printed if the teardown outlasts its budget: a part that does not stop names itself there
+  const warnings: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
   beforeAll(async () => {
     [nats, database] = await Promise.all([startNatsServers({ nodes: 3 }), createTestDatabase(undefined, { label })]);
     await nats.ready();
   }, 60_000);
   afterAll(async () => {
-    for (const shop of shops) await shop.close().catch(() => undefined);
-    await database?.drop();
-    await nats?.stop();
+    let stage = 'closing the shops';
+    const overdue = setTimeout(() => console.error(`teardown still ${stage} after 30 s; the shops' last warnings:\n${warnings.slice(-40).join('')}`), 30_000);
+    try {
+      for (const shop of shops) await shop.close().catch(() => undefined);
+      stage = 'dropping the database';
+      await database?.drop();
+      stage = 'stopping NATS';
+      await nats?.stop();
+    } finally {
+      clearTimeout(overdue);
+    }
   });
   const started = <T>(value: T | undefined): T => {
     if (value === undefined) throw new Error('the cluster starts before the tests');
@@ -106,7 +118,7 @@ export function clusterOfShops(label: string): ClusterOfShops {
       return started(database);
     },
     async start(roles) {
-      const shop = await startShop({ store: started(database).url, bus: started(nats).urls, relay: { replicas: 3 }, roles: new Set(roles), port: 0, projectorThread: false });
+      const shop = await startShop({ store: started(database).url, bus: started(nats).urls, relay: { replicas: 3 }, roles: new Set(roles), port: 0, projectorThread: false, logger });
       shops.push(shop);
       return shop;
     },
