@@ -11,7 +11,8 @@ import { deadlines } from './0009-deadlines.js';
 import { personalDataKeys } from './0010-personal-data-keys.js';
 import { partitionCheckpoints } from './0011-partition-checkpoints.js';
 import { unclaimedDeadlines } from './0012-unclaimed-deadlines.js';
+import { deadlineTallies } from './0013-deadline-tallies.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
-export const migrations: readonly Migration[] = [eventLog, checkpoints, projectionAdministration, snapshots, idempotencyKeys, projectionLeases, streamOrderGuard, storeIdentity, deadlines, personalDataKeys, partitionCheckpoints, unclaimedDeadlines];
+export const migrations: readonly Migration[] = [eventLog, checkpoints, projectionAdministration, snapshots, idempotencyKeys, projectionLeases, streamOrderGuard, storeIdentity, deadlines, personalDataKeys, partitionCheckpoints, unclaimedDeadlines, deadlineTallies];

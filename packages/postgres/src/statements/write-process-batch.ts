@@ -11,6 +11,9 @@ import type { NamedStatement } from '../postgres-client.js';
  * A deadline that already fired or was cancelled stays as it is: a name fires at most once. One a dispatcher holds is
  * being fired: neither moved nor cancelled (too late; its command decides, and an order paid meanwhile refuses its
  * payment-timeout cancellation).
+ *
+ * Every deadline this batch leaves cancelled (scheduled and cancelled at once, or cancelled while pending) adds to the
+ * `cancelled` tally (migration 13) in the same statement.
  */
 export const writeProcessBatch: NamedStatement = {
   name: 'twofold_write_process_batch',
@@ -28,11 +31,17 @@ export const writeProcessBatch: NamedStatement = {
   ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at, command = excluded.command, scheduled_by = excluded.scheduled_by,
     status = excluded.status, finished_at = excluded.finished_at
   WHERE d.status = 'pending' AND (d.claimed_by IS NULL OR d.claimed_until <= clock_timestamp())
-  RETURNING 1
+  RETURNING d.status
 ), cancelled AS (
   UPDATE twofold_deadlines SET status = 'cancelled', finished_at = clock_timestamp()
   WHERE id = ANY($4::text[]) AND status = 'pending' AND (claimed_by IS NULL OR claimed_until <= clock_timestamp())
   RETURNING 1
+), tallied AS (
+  INSERT INTO twofold_deadline_tallies AS t (state, shard, count)
+  SELECT 'cancelled', pg_backend_pid() % 16, n.count
+  FROM (SELECT (SELECT count(*) FROM scheduled WHERE status = 'cancelled') + (SELECT count(*) FROM cancelled) AS count) n
+  WHERE n.count > 0
+  ON CONFLICT (state, shard) DO UPDATE SET count = t.count + excluded.count
 ), advanced AS (
   UPDATE twofold_process_managers SET reacted_through_transaction = $5, reacted_through_position = $6
   WHERE name = $1 AND (reacted_through_transaction, reacted_through_position) < ($5::bigint, $6::bigint)
