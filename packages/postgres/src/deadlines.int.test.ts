@@ -160,37 +160,3 @@ describe('deadline claims on PostgreSQL', () => {
     expect(reads.reduce((sum, node) => sum + (node['Rows Removed by Filter'] ?? 0), 0)).toBeLessThan(1_000);
   });
 });
-
-describe.each([
-  ['PostgreSQL', 'postgres'],
-  ['PGlite', 'pglite'],
-] as const)('a deadline claim on %s', (_name, kind) => {
-  let database: TestDatabase | undefined;
-  let client: PostgresClient;
-  beforeAll(async () => {
-    if (kind === 'postgres') {
-      database = await createTestDatabase();
-      client = createPgClient(database.url);
-    } else client = await createPgliteClient();
-    await migrate(client);
-  });
-  afterAll(async () => {
-    await client.close();
-    await database?.drop();
-  });
-
-  it('takes at most its limit, the earliest due first, and leaves the rest to the next claim', async () => {
-    // as `id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`, a nested-loop semi join ran the subquery once per pending row: a claim of 1 took all 30
-    await client.query(`INSERT INTO twofold_deadlines (id, process, instance, name, due_at, command, causation_id, correlation_id, scheduled_by, status)
-      SELECT 'due/' || n, 'p', n::text, 'd', now() - interval '1 hour' + n * interval '1 second', '{}'::jsonb, 'c', 'c', n, 'pending' FROM generate_series(1, 30) AS n`);
-    const store = postgresDeadlineStore(client);
-    const taken: string[] = [];
-    for (const limit of [1, 4, 10]) {
-      const batch = await store.claimDue({ owner: 'a', limit, leaseMs: 60_000 });
-      expect(batch).toHaveLength(limit);
-      taken.push(...batch.map((d) => d.id));
-    }
-    expect(taken).toEqual(Array.from({ length: 15 }, (_, i) => `due/${i + 1}`));
-    expect(await store.claimDue({ owner: 'b', limit: 100, leaseMs: 60_000 })).toHaveLength(15);
-  });
-});

@@ -1,6 +1,7 @@
-// Deadline counts from the tallies (migration 13): the same numbers as counting every deadline by state, for any mix
-// of schedules, cancellations, claims, releases and outcomes, on PostgreSQL and PGlite; the deadlines finished before
-// the migration counted once; and a count that reads the pending deadlines only, however many finished before them.
+// Deadline claims and counts on PostgreSQL and PGlite: a claim takes at most its limit; the counts from the tallies
+// (migration 13) are what counting every deadline by state says, for any mix of schedules, cancellations, claims,
+// releases and outcomes; the deadlines finished before the migration are counted once; and the count reads the pending
+// deadlines only, however many finished before them.
 import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,7 +84,7 @@ async function run(client: PostgresClient, runIndex: number, plan: readonly Step
 describe.each([
   ['PostgreSQL', 'postgres'],
   ['PGlite', 'pglite'],
-] as const)('deadline counts on %s', (_name, kind) => {
+] as const)('deadline claims and counts on %s', (_name, kind) => {
   let database: TestDatabase | undefined;
   let client: PostgresClient;
   beforeAll(async () => {
@@ -99,7 +100,22 @@ describe.each([
     await database?.drop();
   });
 
-  it('are what counting every deadline by state says, for any mix of schedules, cancellations, claims, releases and outcomes', async () => {
+  it('a claim takes at most its limit, the earliest due first, and leaves the rest to the next claim', async () => {
+    // as `id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`, a nested-loop semi join ran the subquery once per pending row: a claim of 1 took all 30
+    await client.query(`INSERT INTO twofold_deadlines (id, process, instance, name, due_at, command, causation_id, correlation_id, scheduled_by, status)
+      SELECT 'due/' || n, 'p', n::text, 'd', now() - interval '1 hour' + n * interval '1 second', '{}'::jsonb, 'c', 'c', n, 'pending' FROM generate_series(1, 30) AS n`);
+    const store = postgresDeadlineStore(client);
+    const taken: string[] = [];
+    for (const limit of [1, 4, 10]) {
+      const batch = await store.claimDue({ owner: 'a', limit, leaseMs: 60_000 });
+      expect(batch).toHaveLength(limit);
+      taken.push(...batch.map((d) => d.id));
+    }
+    expect(taken).toEqual(Array.from({ length: 15 }, (_, i) => `due/${i + 1}`));
+    expect(await store.claimDue({ owner: 'b', limit: 100, leaseMs: 60_000 })).toHaveLength(15);
+  });
+
+  it('the counts are what counting every deadline by state says, for any mix of schedules, cancellations, claims, releases and outcomes', async () => {
     let runs = 0;
     await fc.assert(
       fc.asyncProperty(steps, async (plan) => {
