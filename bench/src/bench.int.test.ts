@@ -5,6 +5,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { WindowCpu } from './cpu-usage.js';
 import { runBench, type BenchResult } from './run-bench.js';
 
 describe('npm run bench, tiny sizes', () => {
@@ -72,9 +73,9 @@ describe('npm run bench, tiny sizes', () => {
       sections: {
         store: string;
         bare: { constant: { requestsPerSec: number }; pkSelect?: { requestsPerSec: number } };
-        rows: { query: string; writeRate: number; reads: { requestsPerSec: number; errors: number }; writer: { writesPerSec: number; errors: number } }[];
+        rows: { query: string; writeRate: number; reads: { requestsPerSec: number; errors: number }; writer: { writesPerSec: number; errors: number }; cpu?: WindowCpu }[];
         peak: { load: { queriesPerSec: number; commandsPerSec: number } };
-        pacedPeak: { readRate: number; reads: { requestsPerSec: number; requests: number }; writer: { writesPerSec: number } };
+        pacedPeak: { readRate: number; reads: { requestsPerSec: number; requests: number }; writer: { writesPerSec: number }; cpu?: WindowCpu };
       }[];
     };
     expect(reads.sections.map((section) => section.store)).toEqual(['PostgreSQL', 'PGlite']);
@@ -94,6 +95,12 @@ describe('npm run bench, tiny sizes', () => {
       expect(section.pacedPeak.reads.requestsPerSec).toBeGreaterThan(0);
       expect(section.pacedPeak.reads.requestsPerSec).toBeLessThan(section.pacedPeak.readRate * 1.5);
       expect(section.pacedPeak.writer.writesPerSec).toBeGreaterThan(0);
+      // every window says where its CPU went: the shop worked, and on PostgreSQL so did its backends, by pool
+      for (const cpu of [...section.rows.map((row) => row.cpu), section.pacedPeak.cpu]) {
+        expect(cpu?.shop).toBeGreaterThan(0);
+        expect(cpu!.machineBusy).toBeLessThanOrEqual(cpu!.cores + 0.05);
+        if (section.store === 'PostgreSQL') expect(Object.keys(cpu!.postgres)).toEqual(expect.arrayContaining(['commands', 'projector']));
+      }
     }
     expect(reads.sections[0]!.bare.pkSelect?.requestsPerSec).toBeGreaterThan(0);
 

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { epochMs } from './clock.js';
+import { createCpuMeter, describeWindowCpu, type CpuMeter, type WindowCpu } from './cpu-usage.js';
 import { createHttpClient } from './http-client.js';
 import { connectionsFor, generatorLimits, readersFor, runShape, type ShapeGenerators, type ShapeLoad } from './shape-load.js';
 import { createShopLag, type ShopLag, type WindowLag } from './shop-lag.js';
@@ -55,6 +56,8 @@ export interface ReadsRow {
   readonly writer: WriterFigures;
   /** Undefined when the shop's process reported no projection progress. */
   readonly lag: WindowLag | undefined;
+  /** Where the window's CPU went (undefined off Linux). */
+  readonly cpu: WindowCpu | undefined;
   readonly timesReadsAlone: number | undefined;
   readonly timesBare: number | undefined;
   readonly verdict: ReadsVerdict;
@@ -79,6 +82,7 @@ export interface PacedPeakRun {
   readonly reads: WrkResult;
   readonly writer: WriterFigures;
   readonly lag: WindowLag | undefined;
+  readonly cpu: WindowCpu | undefined;
   readonly verdict: 'held' | 'not held' | 'errors' | 'generator-bound';
 }
 
@@ -122,6 +126,7 @@ interface Section {
   readonly shop: Worker;
   readonly shopUrl: string;
   readonly lag: ShopLag;
+  readonly cpu: CpuMeter;
   readonly writer: Worker;
   readonly readers: () => Promise<Worker[]>;
   readonly orderIds: readonly string[];
@@ -167,10 +172,12 @@ async function readWindow(
   try {
     await sleep(Math.max(0, startAtEpochMs - epochMs()));
     if (warmupMs > 0) await runWrk({ ...wrkOptions, durationMs: warmupMs });
+    const endCpuWindow = await section.cpu.start();
     const reads = await runWrk({ ...wrkOptions, durationMs });
+    const cpu = await endCpuWindow();
     const writer = writerFigures(await writing, durationMs);
     const lag = await section.lag.windowLag(mark, startAtEpochMs + warmupMs);
-    return { store: section.store, writeRate, query, reads, writer, lag };
+    return { store: section.store, writeRate, query, reads, writer, lag, cpu };
   } finally {
     // a failed wrk must not leave the writer's call unobserved
     await writing.catch(() => undefined);
@@ -233,11 +240,11 @@ const pacedPeakConnections = 64;
 async function pacedPeakWindow(section: Section): Promise<PacedPeakRun> {
   const { peak } = section.context.profile.readsUnderWrites;
   const connections = pacedPeakConnections;
-  const { reads, writer, lag } = await readWindow(section, peak.writeRate, 'order-by-id', { readRate: peak.readRate, connections });
+  const { reads, writer, lag, cpu } = await readWindow(section, peak.writeRate, 'order-by-id', { readRate: peak.readRate, connections });
   const errorRate = (reads.errors + writer.errors) / Math.max(1, reads.requests + writer.write.count);
   const withinLimits = peakHeld(peak, { writesPerSec: writer.writesPerSec, readsPerSec: reads.requestsPerSec, writeP99Ms: writer.write.p99Ms }, lag);
   const verdict = !writer.keptSchedule ? 'generator-bound' : errorRate > 0.01 ? 'errors' : withinLimits ? 'held' : 'not held';
-  return { store: section.store, writeRate: peak.writeRate, readRate: peak.readRate, connections, reads, writer, lag, verdict };
+  return { store: section.store, writeRate: peak.writeRate, readRate: peak.readRate, connections, reads, writer, lag, cpu, verdict };
 }
 
 /** Places the seed orders through the shop's API and waits until its read model answers the last of them. */
@@ -310,6 +317,7 @@ async function measureStore(tools: SharedTools, store: ReadsStore): Promise<Stor
     shop,
     shopUrl,
     lag,
+    cpu: createCpuMeter(shop.pid, database?.url),
     writer: tools.writer,
     readers: tools.readers,
     orderIds,
@@ -334,6 +342,7 @@ async function measureStore(tools: SharedTools, store: ReadsStore): Promise<Stor
   const pacedPeak = await pacedPeakWindow(section);
   const progressReported = lag.available();
   // the next store gets the cores to itself
+  await section.cpu.close();
   await shop.close();
   return { store, bare: { constant, pkSelect }, rows, peak: peakRun, pacedPeak, progressReported, orderJsonBytes: Buffer.byteLength(sample.body) };
 }
@@ -359,8 +368,9 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
   context.progress.step('readsUnderWrites', tools.total, tools.total, 'done');
 
   const lagCell = (lag: WindowLag | undefined): Cell => lag?.lag.p99Ms;
+  const cpuCell = (cpu: WindowCpu | undefined): Cell => (cpu === undefined ? undefined : `${cpu.machineBusy.toFixed(2)} of ${cpu.cores}`);
   /** A peak's row: no ratios (its reads are paced, not saturating). */
-  const peakRow = (store: ReadsStore, load: string, readsPerSec: number, readP99Ms: number, writeP99Ms: number, lag: WindowLag | undefined, verdict: string): Cell[] => [
+  const peakRow = (store: ReadsStore, load: string, readsPerSec: number, readP99Ms: number, writeP99Ms: number, lag: WindowLag | undefined, cpu: WindowCpu | undefined, verdict: string): Cell[] => [
     store,
     load,
     'order-by-id',
@@ -370,10 +380,11 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
     readP99Ms,
     writeP99Ms,
     lagCell(lag),
+    cpuCell(cpu),
     verdict,
   ];
   const rows: Cell[][] = sections.flatMap((section) => [
-    [section.store, 'bare Fastify, no writes', 'constant order JSON', section.bare.constant.requestsPerSec, undefined, times(1), section.bare.constant.latencyMs.p99Ms, undefined, undefined, 'reference'],
+    [section.store, 'bare Fastify, no writes', 'constant order JSON', section.bare.constant.requestsPerSec, undefined, times(1), section.bare.constant.latencyMs.p99Ms, undefined, undefined, undefined, 'reference'],
     ...(section.bare.pkSelect === undefined
       ? []
       : [
@@ -385,6 +396,7 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
             undefined,
             times(ratio(section.bare.pkSelect.requestsPerSec, section.bare.constant.requestsPerSec)),
             section.bare.pkSelect.latencyMs.p99Ms,
+            undefined,
             undefined,
             undefined,
             'reference',
@@ -400,9 +412,10 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
       row.reads.latencyMs.p99Ms,
       row.writer.write.p99Ms,
       lagCell(row.lag),
+      cpuCell(row.cpu),
       row.verdict,
     ]),
-    peakRow(section.store, peakText(peak), section.peak.load.queriesPerSec, section.peak.load.query.p99Ms, section.peak.load.command.p99Ms, section.peak.lag, section.peak.verdict),
+    peakRow(section.store, peakText(peak), section.peak.load.queriesPerSec, section.peak.load.query.p99Ms, section.peak.load.command.p99Ms, section.peak.lag, undefined, section.peak.verdict),
     peakRow(
       section.store,
       peakText(peak, pacedHow(threads, section.pacedPeak.connections)),
@@ -410,6 +423,7 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
       section.pacedPeak.reads.latencyMs.p99Ms,
       section.pacedPeak.writer.write.p99Ms,
       section.pacedPeak.lag,
+      section.pacedPeak.cpu,
       section.pacedPeak.verdict,
     ),
   ]);
@@ -465,6 +479,11 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
       const { reads, writer } = section.pacedPeak;
       return `${section.store}, peak, wrk paced: answered ${formatNumber(writer.writesPerSec)} writes/s and ${formatNumber(reads.requestsPerSec)} reads/s (${reads.errors} read errors ${JSON.stringify(reads.errorsByKind)}, ${writer.errors} write errors${writer.firstError === undefined ? '' : `: ${writer.firstError}`}); writer sent ${formatNumber(writer.generator.issuedPerSec)}/s, schedule lag p99 ${formatNumber(writer.generator.scheduleLagMs.p99Ms)} ms.`;
     }),
+    `Cores busy: the machine's CPU time over the window (/proc/stat: user, system, interrupts; not idle or I/O wait), in cores. Below, per window, where it went: the shop's process (every thread), its database's PostgreSQL backends by pool (their application_name), and the rest (wrk, the writer, the bench runner, the system).`,
+    ...sections.flatMap((section) => [
+      ...section.rows.filter((row) => row.cpu !== undefined).map((row) => `${section.store}, ${row.query}, ${loadText(row.writeRate, row.writeRate === writeRates[0])}: ${describeWindowCpu(row.cpu!)}.`),
+      ...(section.pacedPeak.cpu === undefined ? [] : [`${section.store}, peak, wrk paced: ${describeWindowCpu(section.pacedPeak.cpu)}.`]),
+    ]),
     ...sections.filter((section) => !section.progressReported).map((section) => `${section.store}: server.progress gave no entries (the projection daemon is not in the shop's process): no lag.`),
     ...sections.flatMap((section) =>
       [...section.rows.map((row) => row.lag), section.peak.lag, section.pacedPeak.lag].some((lag) => lag !== undefined && lag.eventsNeverApplied > 0) ? [`${section.store}: some events were not applied within 10 s of a window's end.`] : [],
@@ -477,7 +496,7 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
     tables: [
       {
         title: `reads under writes: wrk -t${threads} -c${connections} reads on the shop (every role in one process) while orders flow, beside the bare Fastify route; reads/s and latency ms`,
-        columns: ['store', 'load', 'query', 'reads/s', '× reads alone', '× bare Fastify', 'read p99', 'write p99', 'lag p99', 'verdict'],
+        columns: ['store', 'load', 'query', 'reads/s', '× reads alone', '× bare Fastify', 'read p99', 'write p99', 'lag p99', 'cores busy', 'verdict'],
         rows,
         notes,
       },
