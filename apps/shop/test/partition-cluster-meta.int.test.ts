@@ -45,7 +45,11 @@ describe('partitioned projectors on a 3-node cluster, metadata leader lost', () 
       const read = await request(front.url, 'GET', '/api/orders/probe', undefined, { 'X-Min-Position': String(probePosition), 'X-Wait-Ms': '1000' });
       if (read.headers.get('x-consistency') === 'caught-up') break;
       const s = projectors.map((p) => p.partitionedProjector!.stats());
-      console.log(`${Math.round(performance.now() - killedAt)} ms: relay ${front.relay!.stats().state} at ${front.relay!.stats().cursor?.position} (probe ${probePosition}), tails ${s.map((x) => x.tailSequence)}, recreated ${s.map((x) => x.recreated)}, lowest ${s.map((x) => Math.min(...x.partitions.map((q) => q.position)))}`);
+      console.log(
+        `${Math.round(performance.now() - killedAt)} ms: relay ${front.relay!.stats().state} at ${front.relay!.stats().cursor?.position} (probe ${probePosition}), tails ${s.map((x) => x.tailSequence)}, recreated ${s.map((x) => x.recreated)}, lowest ${s.map((x) => Math.min(...x.partitions.map((q) => q.position)))}, ` +
+          // which partition lags, where its consumer is, and whether it thinks it is at the tail: a stuck one names itself
+          `behind ${s.map((x) => x.partitions.filter((q) => q.sequence < (x.tailSequence ?? 0) && !q.idleAtTail).map((q) => `p${q.partition}@${q.sequence}/${q.position}`).join(' ') || '-').join(', ')}, ` +
+          `errors ${s.map((x) => x.lastError ?? '-').join(' | ')}`);
       expect(performance.now() - killedAt).toBeLessThan(45_000);
     }
     const readableMs = performance.now() - killedAt;
