@@ -3,7 +3,7 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { sleep } from '@twofold/core';
 import { readOrdered } from './ordered-reader.js';
-import { checkClearBefore } from './partition-run.js';
+import { checkClearBeforeUntilAnswered } from './partition-run.js';
 import { parseEventSubject } from './partition-subjects.js';
 import { partitionRunContext, type ProjectorContext } from './projector-context.js';
 import { recordError } from './projector-progress.js';
@@ -22,7 +22,7 @@ export async function followTail(context: ProjectorContext, js: JetStreamClient,
       tail.restarted(after);
       announcer.forget();
       for (const run of runs.values()) run.clearBefore = false;
-      for (const run of runs.values()) void checkClearBefore(partitionRunContext(context, js, jsm), run);
+      for (const run of runs.values()) void checkClearBeforeUntilAnswered(partitionRunContext(context, js, jsm), run);
     },
     onRecreate: () => void context.progress.recreated++,
     async handle(messages) {
