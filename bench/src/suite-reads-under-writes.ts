@@ -479,7 +479,7 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
       const { reads, writer } = section.pacedPeak;
       return `${section.store}, peak, wrk paced: answered ${formatNumber(writer.writesPerSec)} writes/s and ${formatNumber(reads.requestsPerSec)} reads/s (${reads.errors} read errors ${JSON.stringify(reads.errorsByKind)}, ${writer.errors} write errors${writer.firstError === undefined ? '' : `: ${writer.firstError}`}); writer sent ${formatNumber(writer.generator.issuedPerSec)}/s, schedule lag p99 ${formatNumber(writer.generator.scheduleLagMs.p99Ms)} ms.`;
     }),
-    `Cores busy: the machine's CPU time over the window (/proc/stat: user, system, interrupts; not idle or I/O wait), in cores. Below, per window, where it went: the shop's process (every thread), its database's PostgreSQL backends by pool (their application_name), and the rest (wrk, the writer, the bench runner, the system).`,
+    `Cores busy: the machine's CPU time over the window (/proc/stat: user, nice, system, interrupts and steal; not idle or I/O wait), in cores. Below, per window, where it went: the shop's process (every thread), its database's PostgreSQL backends by pool (their application_name), and the rest (wrk, the writer, the bench runner, the system).`,
     ...sections.flatMap((section) => [
       ...section.rows.filter((row) => row.cpu !== undefined).map((row) => `${section.store}, ${row.query}, ${loadText(row.writeRate, row.writeRate === writeRates[0])}: ${describeWindowCpu(row.cpu!)}.`),
       ...(section.pacedPeak.cpu === undefined ? [] : [`${section.store}, peak, wrk paced: ${describeWindowCpu(section.pacedPeak.cpu)}.`]),

@@ -110,8 +110,8 @@ export function startPartitionRun(context: PartitionRunContext, claim: Partition
     run.claim = { ...run.claim, sequence: toSequence, cursor: toCursor };
     run.applied += events.length;
     context.onApplied(events.length);
-    // unanswered, it is asked again in the background: the partition may receive nothing more to ask again after
-    if (!run.clearBefore && !(await checkClearBefore(context, run))) void checkClearBeforeUntilAnswered(context, run);
+    // asked beside the batches, again until answered: the partition may receive nothing more to ask again after
+    if (!run.clearBefore) void checkClearBeforeUntilAnswered(context, run);
     context.onIdleChanged();
     return 'continue';
   };
