@@ -15,9 +15,17 @@ import type { NamedStatement } from '../postgres-client.js';
  * Every deadline this batch leaves cancelled (scheduled and cancelled at once, or cancelled while pending) adds to the
  * `cancelled` tally (migration 13) in the same statement.
  *
- * The ids to cancel are joined, not matched with `id = ANY($4)`: with none to cancel (most batches) and the table not
- * analyzed yet, the planner found the empty list no cheaper by primary key than by the pending index, and read every
- * pending deadline to cancel nothing (15 ms a batch at 5,000 pending, seen in the shop's benchmark).
+ * The cancellation must find its rows by primary key, whatever the planner believes of the pending deadlines: until
+ * autovacuum first analyzes the table (a fresh database's first minute, the whole of a benchmark window), it guesses
+ * 0.5 % of them pending, so a scan of a pending-deadlines index looks nearly free. Two shapes read every pending
+ * deadline that way, in the shop's benchmark: `id = ANY($4)` with nothing to cancel (an empty list "implies" any index
+ * predicate, so the emptiest-looking partial index was scanned: 15 ms a batch at 5,000 pending), and `unnest($4)`
+ * joined on id (its generic plan looped over the pending index: 1,758 rows for one batch). So:
+ * - `cardinality($4) > 0` turns the update into nothing at all when there is nothing to cancel (most batches): folded
+ *   away in a plan for the parameters, a one-time filter in a generic plan;
+ * - the status is tested as `IS NOT DISTINCT FROM 'pending'` (the same test: status is NOT NULL), which does not
+ *   imply the partial indexes' `status = 'pending'`, so neither can be chosen: the primary key is the only index the
+ *   planner can use (or, on a table of a few pages, a scan of those; `deadline-statements-plan.int.test.ts`).
  */
 export const writeProcessBatch: NamedStatement = {
   name: 'twofold_write_process_batch',
@@ -38,8 +46,8 @@ export const writeProcessBatch: NamedStatement = {
   RETURNING d.status
 ), cancelled AS (
   UPDATE twofold_deadlines d SET status = 'cancelled', finished_at = clock_timestamp()
-  FROM unnest($4::text[]) AS c(id)
-  WHERE d.id = c.id AND d.status = 'pending' AND (d.claimed_by IS NULL OR d.claimed_until <= clock_timestamp())
+  WHERE cardinality($4::text[]) > 0 AND d.id = ANY($4::text[]) AND d.status IS NOT DISTINCT FROM 'pending'
+    AND (d.claimed_by IS NULL OR d.claimed_until <= clock_timestamp())
   RETURNING 1
 ), tallied AS (
   INSERT INTO twofold_deadline_tallies AS t (state, shard, count)
