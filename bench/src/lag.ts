@@ -1,7 +1,14 @@
 // Projection lag per event: from the event's commit to the first checkpoint at or past it, matched against the daemon's progress log.
 
-/** A committed batch: [epoch ms, transaction id, position]. */
-export type ProgressEntry = readonly [number, number, number];
+/**
+ * A committed batch: [epoch ms of the daemon's commit, transaction id, position, epoch ms its process's HTTP thread
+ * heard of it]. The two times differ where the daemon runs on a thread of its own: the read model shows the batch to
+ * every read from the commit on; a read with a consistency token waits until the HTTP thread has heard of it.
+ */
+export type ProgressEntry = readonly [number, number, number, number];
+
+/** The same batches, timed by when the HTTP thread heard of each. */
+export const asHeard = (progress: readonly ProgressEntry[]): ProgressEntry[] => progress.map(([, transactionId, position, heardMs]) => [heardMs, transactionId, position, heardMs]);
 
 export interface CommittedEvent {
   readonly position: number;

@@ -2,14 +2,17 @@
 import { logStart, type LogCursor } from '@twofold/core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { epochMs } from './clock.js';
-import { lagsOf, type CommittedEvent, type ProgressEntry } from './lag.js';
+import { asHeard, lagsOf, type CommittedEvent, type ProgressEntry } from './lag.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 import type { Worker } from './worker-process.js';
 
 const reached = (entry: ProgressEntry, head: LogCursor): boolean => entry[1] > head.transactionId || (entry[1] === head.transactionId && entry[2] >= head.position);
 
 export interface WindowLag {
+  /** To the daemon's commit of the batch past each event: from then on every read shows it. */
   readonly lag: LatencySummary;
+  /** To the moment the shop's HTTP thread heard of that batch (a read with a consistency token waits for this). */
+  readonly heard: LatencySummary;
   /** Events committed since the mark that no batch reached within the settle timeout (warm-up included). */
   readonly eventsNeverApplied: number;
   /** Events committed in the window. */
@@ -65,9 +68,10 @@ export function createShopLag(shop: Worker): ShopLag {
       if (!seenAny) return undefined;
       const events = await shop.call<CommittedEvent[]>('server.events', { after: mark });
       const lags = lagsOf(events, entries);
-      const windowLags = lags.filter((lag, i): lag is number => lag !== undefined && events[i]!.committedAtMs >= windowStartEpochMs);
+      const inWindow = (all: (number | undefined)[]): number[] => all.filter((lag, i): lag is number => lag !== undefined && events[i]!.committedAtMs >= windowStartEpochMs);
       return {
-        lag: summarizeLatencies(windowLags),
+        lag: summarizeLatencies(inWindow(lags)),
+        heard: summarizeLatencies(inWindow(lagsOf(events, asHeard(entries)))),
         eventsNeverApplied: lags.filter((lag) => lag === undefined).length,
         windowEvents: events.filter((event) => event.committedAtMs >= windowStartEpochMs).length,
       };

@@ -51,8 +51,8 @@ export const serverHandlers = {
     });
     const started = shop;
     closers.push(() => started.close());
-    shop.daemon?.onProgress(({ name, live, cursor }) => {
-      if (name === 'orderSummaries' && live) progress.push([epochMs(), cursor.transactionId, cursor.position]);
+    shop.daemon?.onProgress(({ name, live, cursor, committedAt }) => {
+      if (name === 'orderSummaries' && live) progress.push([committedAt.getTime(), cursor.transactionId, cursor.position, epochMs()]);
     });
     return { url: shop.url };
   },
