@@ -37,7 +37,7 @@ describe('npm run bench, tiny sizes', () => {
     }
     expect(append.filter((row) => row['system'] === 'twofold-pglite').every((row) => row['writers'] === 1)).toBe(true);
 
-    for (const benchmark of ['commandPath', 'projection', 'seedShape', 'query', 'writeSide', 'readsUnderWrites']) expect(written[benchmark]).toBeDefined();
+    for (const benchmark of ['commandPath', 'projection', 'seedShape', 'query', 'writeSide', 'readsUnderWrites', 'orderCost']) expect(written[benchmark]).toBeDefined();
     // the command path on the shop as deployed on PostgreSQL (projector in its own process) and with every role in one
     const commandPath = written['commandPath'] as { rows: { system: string; commandsPerSec: number }[] };
     expect(commandPath.rows.map((row) => row.system)).toEqual(['twofold-postgres-split', 'twofold-postgres', 'twofold-pglite', 'fastify-insert']);
@@ -104,9 +104,22 @@ describe('npm run bench, tiny sizes', () => {
     }
     expect(reads.sections[0]!.bare.pkSelect?.requestsPerSec).toBeGreaterThan(0);
 
+    // the cost of an order: one row per gathering window, each with its batches and its CPU by part, and a line through them
+    const cost = written['orderCost'] as {
+      rows: { windowMs: number; errors: number; batches?: number; cost: { httpThread?: number; projectorThread?: number; postgresProjector?: number; postgresCommands?: number; all?: number } }[];
+      fit?: { perBatchMs: number; perOrderMs: number };
+    };
+    expect(cost.rows.map((row) => row.windowMs)).toEqual([10, 50]);
+    for (const row of cost.rows) {
+      expect(row.errors).toBe(0);
+      expect(row.batches).toBeGreaterThan(0);
+      for (const part of ['httpThread', 'projectorThread', 'postgresProjector', 'postgresCommands', 'all'] as const) expect(row.cost[part]).toBeGreaterThan(0);
+    }
+    expect(cost.fit).toBeDefined();
+
     expect(json.goals.length).toBeGreaterThan(0);
     const files = await readdir(outDir);
-    for (const benchmark of ['append', 'commandPath', 'projection', 'seedShape', 'query', 'writeSide', 'readsUnderWrites']) expect(files).toContain(file.replace(/^.*\//, '').replace('.json', `-${benchmark}.svg`));
+    for (const benchmark of ['append', 'commandPath', 'projection', 'seedShape', 'query', 'writeSide', 'readsUnderWrites', 'orderCost']) expect(files).toContain(file.replace(/^.*\//, '').replace('.json', `-${benchmark}.svg`));
     expect(files.some((name) => name.endsWith('.md'))).toBe(true);
     expect(printed.join('\n')).toContain('## append');
   });

@@ -1,4 +1,5 @@
 // Where a window's CPU went: the /proc parsing, the roles of backends, and the arithmetic of a window.
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createCpuMeter, describeWindowCpu, machineTicks, processTicks, roleOfApplication, windowCpu, type Snapshot } from './cpu-usage.js';
 
@@ -80,6 +81,36 @@ describe('windowCpu', () => {
     expect(cpu.rest).toBeCloseTo(1 - 0.1 - 0.13);
   });
 
+  it("splits the shop's process by thread: its main thread (the process id), the busiest other, and the rest", () => {
+    const threadsBefore = new Map([
+      [4242, 300],
+      [4250, 100],
+      [4251, 50],
+      [4252, 50],
+    ]);
+    const threadsAfter = new Map([
+      [4242, 700],
+      [4250, 400],
+      [4251, 100],
+      [4252, 60],
+      // started during the window: counted from zero
+      [4260, 40],
+    ]);
+    const cpu = windowCpu(
+      { ...before, threads: threadsBefore, shopPid: 4242 },
+      { machine: { busy: 2_800, total: 12_000, cores: 2 }, shop: 1_300, threads: threadsAfter, shopPid: 4242, backends: new Map() },
+    );
+    expect(cpu.shopThreads?.main).toBeCloseTo(0.4);
+    expect(cpu.shopThreads?.busiestOther).toBeCloseTo(0.3);
+    expect(cpu.shopThreads?.rest).toBeCloseTo(0.05 + 0.01 + 0.04);
+  });
+
+  it('gives no split where the threads were not read', () => {
+    const after: Snapshot = { machine: { busy: 2_000, total: 12_000, cores: 2 }, shop: 600, backends: new Map() };
+    expect(windowCpu(before, after).shopThreads).toBeUndefined();
+    expect(windowCpu(before, { ...after, threads: new Map([[1, 5]]), shopPid: 4242 }).shopThreads).toBeUndefined();
+  });
+
   it('never reports a negative rest', () => {
     const after: Snapshot = { machine: { busy: 1_010, total: 12_000, cores: 2 }, shop: 600, backends: new Map() };
     expect(windowCpu(before, after).rest).toBe(0);
@@ -111,6 +142,25 @@ describe.runIf(process.platform === 'linux')('createCpuMeter, on this machine', 
       expect(cpu!.shop).toBeGreaterThan(0.05);
       expect(cpu!.machineBusy).toBeGreaterThanOrEqual(cpu!.shop - 0.05);
       expect(cpu!.postgres).toEqual({});
+      expect(cpu!.shopThreads?.main).toBeGreaterThan(0.05);
+    } finally {
+      await meter.close();
+    }
+  });
+
+  it('tells a busy worker thread apart from the main thread', async () => {
+    const meter = createCpuMeter(process.pid, undefined);
+    // the thread stays alive (waiting for a message) until the window is read: a thread that ended is no longer listed
+    const spin =
+      "const { parentPort } = require('node:worker_threads'); const s = process.cpuUsage(); while (process.cpuUsage(s).user < 400_000) Math.sqrt(Math.random()); parentPort.postMessage('done'); parentPort.once('message', () => parentPort.close());";
+    try {
+      const end = await meter.start();
+      const worker = new Worker(spin, { eval: true });
+      await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
+      const cpu = await end();
+      await worker.terminate();
+      expect(cpu!.shopThreads!.busiestOther).toBeGreaterThan(cpu!.shopThreads!.main);
+      expect(cpu!.shopThreads!.busiestOther).toBeGreaterThan(0.05);
     } finally {
       await meter.close();
     }

@@ -1,7 +1,7 @@
 // Where a window's CPU went, from /proc: the machine's busy time, the shop's process, and the PostgreSQL backends
 // of its database by role (their application_name, `twofold <role> pid …`). What is left is the load generator,
 // the bench runner and the system. Read before and after a window; Linux only (elsewhere the figures are absent).
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import pg from 'pg';
 
 /** Cores' worth of CPU time spent in a window, by part. */
@@ -12,6 +12,12 @@ export interface WindowCpu {
   readonly machineBusy: number;
   /** The shop's process, every thread (HTTP, projector, the runtime's own). */
   readonly shop: number;
+  /**
+   * The shop's process by thread: its main thread (HTTP, commands, queries), the busiest other one (the projector's
+   * thread where the daemon runs on one; a thread's name does not tell them apart) and the rest (garbage collection,
+   * libuv's pool). Undefined where the threads could not be read.
+   */
+  readonly shopThreads?: ShopThreads | undefined;
   /** PostgreSQL backends connected to the shop's database, by pool role (commands, projector, reads, …). */
   readonly postgres: Readonly<Record<string, number>>;
   /** machineBusy minus the shop and its backends: the generator, the bench runner, the system. */
@@ -39,16 +45,26 @@ export function roleOfApplication(applicationName: string): string {
   return /^twofold (\S+) pid \d+$/.exec(applicationName)?.[1] ?? 'other';
 }
 
+export interface ShopThreads {
+  readonly main: number;
+  readonly busiestOther: number;
+  readonly rest: number;
+}
+
 export interface Snapshot {
   readonly machine: { busy: number; total: number; cores: number };
   readonly shop: number;
+  /** thread id → ticks, the shop's main thread under the process id; empty where /proc/<pid>/task could not be read */
+  readonly threads?: ReadonlyMap<number, number>;
+  readonly shopPid?: number;
   /** backend pid → [role, ticks] */
   readonly backends: ReadonlyMap<number, readonly [string, number]>;
 }
 
-const ticksOf = async (pid: number): Promise<number | undefined> => {
+/** Ticks of /proc/<path>/stat: a process (`123`) or one of its threads (`123/task/124`). */
+const ticksOf = async (path: string): Promise<number | undefined> => {
   try {
-    return processTicks(await readFile(`/proc/${pid}/stat`, 'utf8'));
+    return processTicks(await readFile(`/proc/${path}/stat`, 'utf8'));
   } catch {
     return undefined; // gone (a backend whose connection closed)
   }
@@ -73,16 +89,26 @@ export function createCpuMeter(shopPid: number, databaseUrl: string | undefined)
       'SELECT pid, application_name FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
     );
     for (const { pid, application_name } of rows) {
-      const ticks = await ticksOf(pid);
+      const ticks = await ticksOf(String(pid));
       if (ticks !== undefined) found.set(pid, [roleOfApplication(application_name), ticks]);
     }
     return found;
   }
 
+  async function threads(): Promise<Map<number, number>> {
+    const found = new Map<number, number>();
+    const tids = await readdir(`/proc/${shopPid}/task`).catch(() => [] as string[]);
+    for (const tid of tids) {
+      const ticks = await ticksOf(`${shopPid}/task/${tid}`);
+      if (ticks !== undefined) found.set(Number(tid), ticks);
+    }
+    return found;
+  }
+
   async function snapshot(): Promise<Snapshot | undefined> {
-    const shop = await ticksOf(shopPid);
+    const shop = await ticksOf(String(shopPid));
     if (shop === undefined) return undefined;
-    return { machine: machineTicks(await readFile('/proc/stat', 'utf8')), shop, backends: await backends() };
+    return { machine: machineTicks(await readFile('/proc/stat', 'utf8')), shop, threads: await threads(), shopPid, backends: await backends() };
   }
 
   return {
@@ -118,7 +144,22 @@ export function windowCpu(before: Snapshot, after: Snapshot): WindowCpu {
   const machineBusy = asCores(after.machine.busy - before.machine.busy);
   const shop = asCores(after.shop - before.shop);
   const postgresTotal = Object.values(postgres).reduce((sum, value) => sum + value, 0);
-  return { cores, machineBusy, shop, postgres, rest: Math.max(0, machineBusy - shop - postgresTotal) };
+  return { cores, machineBusy, shop, shopThreads: threadsOf(before, after, asCores), postgres, rest: Math.max(0, machineBusy - shop - postgresTotal) };
+}
+
+/** The shop's threads over the window (a thread seen only at the end counts from zero, like a backend). */
+function threadsOf(before: Snapshot, after: Snapshot, asCores: (ticks: number) => number): ShopThreads | undefined {
+  const { threads, shopPid } = after;
+  if (threads === undefined || shopPid === undefined || !threads.has(shopPid)) return undefined;
+  let main = 0;
+  const others: number[] = [];
+  for (const [tid, ticks] of threads) {
+    const spent = asCores(ticks - (before.threads?.get(tid) ?? 0));
+    if (tid === shopPid) main = spent;
+    else others.push(spent);
+  }
+  const busiestOther = others.length === 0 ? 0 : Math.max(...others);
+  return { main, busiestOther, rest: others.reduce((sum, value) => sum + value, 0) - busiestOther };
 }
 
 /** `1.9 of 2 cores busy: shop 0.9; PostgreSQL 0.6 (projector 0.4, commands 0.1, reads 0.1); rest 0.4` */

@@ -79,6 +79,16 @@ export interface BenchProfile {
     /** The Bol.com peak row: open-loop writes and reads by id at these rates. */
     readonly peak: { readonly writeRate: number; readonly readRate: number; readonly durationMs: number; readonly warmupMs: number };
   };
+  readonly orderCost: {
+    /** The projector's gathering windows, one fresh shop each. */
+    readonly windowsMs: readonly number[];
+    /** Open-loop orders per second (the peak's). */
+    readonly writeRate: number;
+    readonly seedOrders: number;
+    readonly products: number;
+    readonly durationMs: number;
+    readonly warmupMs: number;
+  };
 }
 
 export const profiles: Record<ProfileName, BenchProfile> = {
@@ -102,6 +112,7 @@ export const profiles: Record<ProfileName, BenchProfile> = {
       warmupMs: 5_000,
       peak: { writeRate: 167, readRate: 8_300, durationMs: 15_000, warmupMs: 5_000 },
     },
+    orderCost: { windowsMs: [10, 25, 50], writeRate: 167, seedOrders: 1_000, products: 500, durationMs: 20_000, warmupMs: 5_000 },
   },
   quick: {
     name: 'quick',
@@ -123,6 +134,7 @@ export const profiles: Record<ProfileName, BenchProfile> = {
       warmupMs: 2_000,
       peak: { writeRate: 167, readRate: 8_300, durationMs: 5_000, warmupMs: 2_000 },
     },
+    orderCost: { windowsMs: [10, 50], writeRate: 167, seedOrders: 300, products: 200, durationMs: 8_000, warmupMs: 2_000 },
   },
   tiny: {
     name: 'tiny',
@@ -145,5 +157,6 @@ export const profiles: Record<ProfileName, BenchProfile> = {
       warmupMs: 0,
       peak: { writeRate: 20, readRate: 500, durationMs: 1_000, warmupMs: 400 },
     },
+    orderCost: { windowsMs: [10, 50], writeRate: 50, seedOrders: 20, products: 10, durationMs: 1_000, warmupMs: 200 },
   },
 };

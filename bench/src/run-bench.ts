@@ -10,6 +10,7 @@ import { appendBenchmark } from './suite-append.js';
 import { commandPathBenchmark } from './suite-command-path.js';
 import { projectionBenchmark } from './suite-projection.js';
 import { queryBenchmark } from './suite-query.js';
+import { orderCostBenchmark } from './suite-order-cost.js';
 import { readsUnderWritesBenchmark } from './suite-reads-under-writes.js';
 import { seedShapeBenchmark } from './suite-seed-shape.js';
 import { writeSideBenchmark } from './suite-write-side.js';
@@ -53,6 +54,7 @@ const benchmarks: Record<BenchmarkName, (context: SuiteContext) => Promise<Bench
   query: queryBenchmark,
   writeSide: writeSideBenchmark,
   readsUnderWrites: readsUnderWritesBenchmark,
+  orderCost: orderCostBenchmark,
 };
 
 async function machine(serverUrl: string): Promise<Record<string, unknown>> {

@@ -17,6 +17,8 @@ export interface WindowLag {
   readonly eventsNeverApplied: number;
   /** Events committed in the window. */
   readonly windowEvents: number;
+  /** orderSummaries batches committed from the window's start until the daemon caught up (the projector's transactions, where read models share them). */
+  readonly windowBatches: number;
 }
 
 export interface ShopLag {
@@ -74,6 +76,7 @@ export function createShopLag(shop: Worker): ShopLag {
         heard: summarizeLatencies(inWindow(lagsOf(events, asHeard(entries)))),
         eventsNeverApplied: lags.filter((lag) => lag === undefined).length,
         windowEvents: events.filter((event) => event.committedAtMs >= windowStartEpochMs).length,
+        windowBatches: entries.filter(([committedAtMs]) => committedAtMs >= windowStartEpochMs).length,
       };
     },
   };

@@ -248,7 +248,7 @@ async function pacedPeakWindow(section: Section): Promise<PacedPeakRun> {
 }
 
 /** Places the seed orders through the shop's API and waits until its read model answers the last of them. */
-async function seedShop(shopUrl: string, seedOrders: number, products: number): Promise<string[]> {
+export async function seedShop(shopUrl: string, seedOrders: number, products: number): Promise<string[]> {
   const client = createHttpClient(shopUrl, 8);
   try {
     await addProducts(client, products);

@@ -6,8 +6,8 @@ import type { BarChart } from './svg-chart.js';
 import type { Table } from './table.js';
 import { startWorker, type Worker } from './worker-process.js';
 
-export type BenchmarkName = 'append' | 'commandPath' | 'projection' | 'seedShape' | 'query' | 'writeSide' | 'readsUnderWrites';
-export const benchmarkNames: readonly BenchmarkName[] = ['append', 'commandPath', 'projection', 'seedShape', 'query', 'writeSide', 'readsUnderWrites'];
+export type BenchmarkName = 'append' | 'commandPath' | 'projection' | 'seedShape' | 'query' | 'writeSide' | 'readsUnderWrites' | 'orderCost';
+export const benchmarkNames: readonly BenchmarkName[] = ['append', 'commandPath', 'projection', 'seedShape', 'query', 'writeSide', 'readsUnderWrites', 'orderCost'];
 
 /** How the actual figure must compare with the target: rates and ratios at least, latencies at most or below. */
 export type GoalComparison = '≥' | '≤' | '<';

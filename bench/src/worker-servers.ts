@@ -17,6 +17,8 @@ export interface ShopServerParams {
   readonly kvKeyPrefix?: string;
   /** The shop's roles in this process (default all of them). */
   readonly roles?: readonly ('command' | 'query' | 'projector')[];
+  /** The projector's gathering window (the shop's default where absent). */
+  readonly minBatchIntervalMs?: number;
 }
 
 
@@ -45,6 +47,7 @@ export const serverHandlers = {
       kv: params.kv,
       kvKeyPrefix: params.kvKeyPrefix,
       ...(params.roles === undefined ? {} : { roles: new Set(params.roles) }),
+      ...(params.minBatchIntervalMs === undefined ? {} : { daemon: { minBatchIntervalMs: params.minBatchIntervalMs } }),
       port: 0,
       host: '127.0.0.1',
       logger: false,
