@@ -17,32 +17,37 @@ describe('partitioned projectors on a 3-node cluster', () => {
     const skus = ['CL-0', 'CL-1', 'CL-2', 'CL-3'];
     for (const sku of skus) expect((await request(front.url, 'POST', '/api/products', product(sku, 1_000_000))).status).toBe(202);
     const load = placeOrdersUntilStopped(front.url, skus, { prefix: 'cluster' });
-    await expect.poll(() => load.placed(), { timeout: 20_000 }).toBeGreaterThan(30);
+    try {
+      await expect.poll(() => load.placed(), { timeout: 20_000 }).toBeGreaterThan(30);
 
-    const { leader } = await readEventStreamState({ servers: cluster.nats.urls });
-    const node = cluster.nats.node(leader!);
-    const killedAt = performance.now();
-    await node.kill('SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    await node.restart();
-    // projection resumed: a command placed now is read with its token
-    const probe = await request(front.url, 'POST', '/api/orders', { orderId: 'probe', customerId: 'c-0', currency: 'EUR', lines: [{ sku: 'CL-0', quantity: 1 }] });
-    expect(probe.status).toBe(202);
-    const probePosition = Number(probe.headers.get('x-position'));
-    for (;;) {
-      const read = await request(front.url, 'GET', '/api/orders/probe', undefined, { 'X-Min-Position': String(probePosition), 'X-Wait-Ms': '1000' });
-      if (read.headers.get('x-consistency') === 'caught-up') break;
-      const s = projectors.map((p) => p.partitionedProjector!.stats());
-      console.log(`${Math.round(performance.now() - killedAt)} ms: relay ${front.relay!.stats().state} at ${front.relay!.stats().cursor?.position} (probe ${probePosition}), tails ${s.map((x) => x.tailSequence)}, recreated ${s.map((x) => x.recreated)}, lowest ${s.map((x) => Math.min(...x.partitions.map((q) => q.position)))}`);
-      expect(performance.now() - killedAt).toBeLessThan(60_000);
+      const { leader } = await readEventStreamState({ servers: cluster.nats.urls });
+      const node = cluster.nats.node(leader!);
+      const killedAt = performance.now();
+      await node.kill('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await node.restart();
+      // projection resumed: a command placed now is read with its token
+      const probe = await request(front.url, 'POST', '/api/orders', { orderId: 'probe', customerId: 'c-0', currency: 'EUR', lines: [{ sku: 'CL-0', quantity: 1 }] });
+      expect(probe.status).toBe(202);
+      const probePosition = Number(probe.headers.get('x-position'));
+      for (;;) {
+        const read = await request(front.url, 'GET', '/api/orders/probe', undefined, { 'X-Min-Position': String(probePosition), 'X-Wait-Ms': '1000' });
+        if (read.headers.get('x-consistency') === 'caught-up') break;
+        const s = projectors.map((p) => p.partitionedProjector!.stats());
+        console.log(`${Math.round(performance.now() - killedAt)} ms: relay ${front.relay!.stats().state} at ${front.relay!.stats().cursor?.position} (probe ${probePosition}), tails ${s.map((x) => x.tailSequence)}, recreated ${s.map((x) => x.recreated)}, lowest ${s.map((x) => Math.min(...x.partitions.map((q) => q.position)))}`);
+        expect(performance.now() - killedAt).toBeLessThan(60_000);
+      }
+      console.log(
+        `stream leader ${leader} killed (back after 2 s): an order placed after it was readable ${Math.round(performance.now() - killedAt)} ms after the kill; ` +
+          `consumers recreated: ${projectors.map((p) => p.partitionedProjector!.stats().recreated).join(', ')}`,
+      );
+      await load.stop();
+      const caughtUp = await request(front.url, 'GET', '/api/orders?limit=1', undefined, { 'X-Min-Position': load.lastToken(), 'X-Wait-Ms': '30000' });
+      expect(caughtUp.headers.get('x-consistency')).toBe('caught-up');
+      await expectEqualToARebuild(cluster.database.url, cluster.database.url, load.placed());
+    } finally {
+      // stops the writers when an assertion failed before load.stop() (after it, this returns at once)
+      await load.stop().catch(() => undefined);
     }
-    console.log(
-      `stream leader ${leader} killed (back after 2 s): an order placed after it was readable ${Math.round(performance.now() - killedAt)} ms after the kill; ` +
-        `consumers recreated: ${projectors.map((p) => p.partitionedProjector!.stats().recreated).join(', ')}`,
-    );
-    await load.stop();
-    const caughtUp = await request(front.url, 'GET', '/api/orders?limit=1', undefined, { 'X-Min-Position': load.lastToken(), 'X-Wait-Ms': '30000' });
-    expect(caughtUp.headers.get('x-consistency')).toBe('caught-up');
-    await expectEqualToARebuild(cluster.database.url, cluster.database.url, load.placed());
   });
 });
