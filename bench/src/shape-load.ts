@@ -6,6 +6,7 @@ import { ratePerSecond, summarizeLatencies, type LatencySummary } from './stats.
 import type { Worker } from './worker-process.js';
 import type { ShapeStreamParams, ShapeStreamResult } from './worker-load.js';
 
+
 /** A step's figures count only where the generator kept its schedule: it issued this share of the target rate, with schedule lag p99 under this. */
 export const generatorLimits = { issuedShare: 0.97, scheduleLagP99Ms: 20 } as const;
 
@@ -141,4 +142,33 @@ export async function runShape(
       generatorKeptSchedule: kept(generator.commands) && reads.every((r) => kept(r.generator)),
     },
   };
+}
+
+/**
+ * An open-loop order writer alone (nothing reads) in `worker`, from `startAtEpochMs`: ramped warm-up, then the
+ * window. Resolves with its figures once every order of the window has been answered.
+ */
+export function writeOrders(
+  worker: Worker,
+  target: { readonly baseUrl: string; readonly products: number; readonly orderPrefix: string },
+  writeRate: number,
+  timing: ShapeTiming,
+  startAtEpochMs: number,
+): Promise<ShapeStreamResult> {
+  const params: ShapeStreamParams = {
+    stream: 'orders',
+    baseUrl: target.baseUrl,
+    ratePerSec: writeRate,
+    connections: connectionsFor(writeRate),
+    startAtEpochMs,
+    ...timing,
+    commandPath: '/api/orders',
+    queryPath: '/api/orders/',
+    products: target.products,
+    orderPrefix: target.orderPrefix,
+    writeRatePerSec: writeRate,
+    known: [],
+    visibleAfterMs,
+  };
+  return worker.call<ShapeStreamResult>('load.shape', params, timing.warmupMs + timing.durationMs + 120_000);
 }

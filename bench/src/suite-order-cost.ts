@@ -8,13 +8,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { epochMs } from './clock.js';
 import { createCpuMeter, type WindowCpu } from './cpu-usage.js';
 import { fitBatchCost, msPerOrder, type BatchCostFit } from './order-cost.js';
-import { connectionsFor } from './shape-load.js';
+import { writeOrders } from './shape-load.js';
 import { createShopLag, type WindowLag } from './shop-lag.js';
 import { ratePerSecond, summarizeLatencies, type LatencySummary } from './stats.js';
 import { seedShop } from './suite-reads-under-writes.js';
 import type { BenchmarkReport, SuiteContext } from './suite.js';
 import { formatNumber, type Cell } from './table.js';
-import type { ShapeStreamParams, ShapeStreamResult } from './worker-load.js';
 
 /** CPU per order placed, ms, by part; undefined where the part could not be read. */
 export interface CostPerOrder {
@@ -70,24 +69,8 @@ async function measureWindow(context: SuiteContext, windowMs: number): Promise<O
     try {
       const startAtEpochMs = epochMs() + 500;
       const windowStart = startAtEpochMs + warmupMs;
-      const params: ShapeStreamParams = {
-        stream: 'orders',
-        baseUrl: shopUrl,
-        ratePerSec: writeRate,
-        connections: connectionsFor(writeRate),
-        startAtEpochMs,
-        warmupMs,
-        rampMs: warmupMs / 2,
-        durationMs,
-        commandPath: '/api/orders',
-        queryPath: '/api/orders/',
-        products,
-        orderPrefix: `cost-${windowMs}-${randomBytes(3).toString('hex')}`,
-        writeRatePerSec: writeRate,
-        known: [],
-        visibleAfterMs: 200,
-      };
-      const writing = writer.call<ShapeStreamResult>('load.shape', params, warmupMs + durationMs + 120_000);
+      const target = { baseUrl: shopUrl, products, orderPrefix: `cost-${windowMs}-${randomBytes(3).toString('hex')}` };
+      const writing = writeOrders(writer, target, writeRate, { warmupMs, rampMs: warmupMs / 2, durationMs }, startAtEpochMs);
       await sleep(Math.max(0, windowStart - epochMs()));
       const end = await meter.start();
       await sleep(durationMs);

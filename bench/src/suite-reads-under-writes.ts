@@ -6,14 +6,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { epochMs } from './clock.js';
 import { createCpuMeter, describeWindowCpu, type CpuMeter, type WindowCpu } from './cpu-usage.js';
 import { createHttpClient } from './http-client.js';
-import { connectionsFor, generatorLimits, readersFor, runShape, type ShapeGenerators, type ShapeLoad } from './shape-load.js';
+import { generatorLimits, readersFor, runShape, writeOrders, type ShapeGenerators, type ShapeLoad } from './shape-load.js';
 import { createShopLag, type ShopLag, type WindowLag } from './shop-lag.js';
 import { addProducts, inParallel, orderBody } from './shop-requests.js';
 import { ratio, summarizeLatencies, type LatencySummary } from './stats.js';
 import { goal, type BenchmarkReport, type Goal, type SuiteContext } from './suite.js';
 import { formatNumber, times, type Cell } from './table.js';
 import type { Worker } from './worker-process.js';
-import type { ShapeStreamParams, ShapeStreamResult } from './worker-load.js';
+import type { ShapeStreamResult } from './worker-load.js';
 import { requireWrk, runWrk, type WrkResult } from './wrk.js';
 
 export type ReadsStore = 'PostgreSQL' | 'PGlite';
@@ -149,24 +149,8 @@ async function readWindow(
   await section.lag.settle(10_000);
   const mark = await section.lag.mark();
   const startAtEpochMs = epochMs() + 300;
-  const params: ShapeStreamParams = {
-    stream: 'orders',
-    baseUrl: section.shopUrl,
-    ratePerSec: writeRate,
-    connections: connectionsFor(writeRate),
-    startAtEpochMs,
-    warmupMs,
-    rampMs: warmupMs / 2,
-    durationMs,
-    commandPath: '/api/orders',
-    queryPath: '/api/orders/',
-    products,
-    orderPrefix: `${randomBytes(3).toString('hex')}-${writeRate}`,
-    writeRatePerSec: writeRate,
-    known: [],
-    visibleAfterMs: 200,
-  };
-  const writing = section.writer.call<ShapeStreamResult>('load.shape', params, warmupMs + durationMs + 120_000);
+  const timing = { warmupMs, rampMs: warmupMs / 2, durationMs };
+  const writing = writeOrders(section.writer, { baseUrl: section.shopUrl, products, orderPrefix: `${randomBytes(3).toString('hex')}-${writeRate}` }, writeRate, timing, startAtEpochMs);
   const paths = query === 'order-by-id' ? section.orderIds.map((id) => `/api/orders/${id}`) : section.searchTerms.map((term) => `/api/orders?q=${encodeURIComponent(term)}`);
   const wrkOptions = { wrk: section.wrk, baseUrl: section.shopUrl, paths, threads, connections, ...(paced === undefined ? {} : { ratePerSec: paced.readRate }) };
   try {
