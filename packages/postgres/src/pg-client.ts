@@ -72,27 +72,46 @@ async function checkOut(pool: pg.Pool, what: string): Promise<{ connection: Pool
   };
 }
 
+/** A statement the server chose as a deadlock's victim (40P01): it was rolled back, so it changed nothing. */
+const isDeadlockVictim = (error: unknown): boolean => (error as { code?: unknown } | undefined)?.code === '40P01';
+
+/** Times a pooled statement chosen as a deadlock's victim is sent again before its error is passed on. */
+const deadlockRetries = 2;
+
 /**
  * Queries on pooled connections, each checked out for one statement. Unlike `pool.query`, a failure to check a
  * connection out (nothing was sent) is told apart from a failure after the statement was written (it may have run).
+ * A statement the server chose as a deadlock's victim is sent again: alone in its transaction, it was rolled back
+ * whole (a read waiting on one table of a view while a projector's setup recreates the views it reads, for one).
  */
 function pooledQueries(pool: pg.Pool, what: string): Queryable {
   return {
     async query(config) {
-      const { connection, release } = await checkOut(pool, what);
-      let broken: Error | undefined;
-      try {
-        return await connection.query(config);
-      } catch (error) {
-        // a statement error leaves the connection usable; a lost one is discarded
-        if (!isConnectionError(error)) throw error;
-        broken = error as Error;
-        throw translateConnectionError(error, what, { statementSent: true, ...backendOf(connection) });
-      } finally {
-        release(broken);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await pooledQuery(pool, what, config);
+        } catch (error) {
+          if (!isDeadlockVictim(error) || attempt >= deadlockRetries) throw error;
+        }
       }
     },
   };
+}
+
+/** One statement on a connection checked out for it. */
+async function pooledQuery(pool: pg.Pool, what: string, config: Parameters<Queryable['query']>[0]): ReturnType<Queryable['query']> {
+  const { connection, release } = await checkOut(pool, what);
+  let broken: Error | undefined;
+  try {
+    return await connection.query(config);
+  } catch (error) {
+    // a statement error leaves the connection usable; a lost one is discarded
+    if (!isConnectionError(error)) throw error;
+    broken = error as Error;
+    throw translateConnectionError(error, what, { statementSent: true, ...backendOf(connection) });
+  } finally {
+    release(broken);
+  }
 }
 
 /** Runs `fn` in a transaction on one pooled connection. */

@@ -51,6 +51,27 @@ describe('pg client', () => {
     }
   });
 
+  it('sends a pooled statement again when the server chose it as a deadlock victim: it was rolled back whole', async () => {
+    // the reader checks for deadlocks first (after the default 1 s; the writer after 10 s), so it is the one rolled back
+    const reader = open();
+    const writer = createPgClient({ connectionString: database.url, max: 2, options: '-c deadlock_timeout=10000' });
+    clients.push(writer);
+    await writer.query('CREATE TABLE deadlock_a (n int)');
+    await writer.query('CREATE TABLE deadlock_b (n int)');
+    await writer.query('INSERT INTO deadlock_a VALUES (1)');
+    let read: Promise<{ rows: { n: string }[] }> | undefined;
+    await writer.transaction(async (session) => {
+      await session.query('LOCK TABLE deadlock_b IN ACCESS EXCLUSIVE MODE');
+      // the read locks deadlock_a, then waits for deadlock_b; this transaction then waits for deadlock_a
+      read = reader.query<{ n: string }>('SELECT (SELECT count(*) FROM deadlock_a) + (SELECT count(*) FROM deadlock_b) AS n');
+      await sleep(300);
+      await session.query('LOCK TABLE deadlock_a IN ACCESS EXCLUSIVE MODE');
+      await session.query('INSERT INTO deadlock_b VALUES (2)');
+    });
+    // rolled back as the victim, sent again, and answered once the transaction had committed
+    expect((await read!).rows).toEqual([{ n: '2' }]);
+  });
+
   it('reports a connection killed inside a transaction as StoreUnavailable, and recovers', async () => {
     const client = open();
     const killer = open();
