@@ -66,15 +66,10 @@ describe('Redis namespaces', () => {
   });
 
   it('warns about a Redis of its own started with an evicting policy (allkeys-lru)', async () => {
-    const port = 20_000 + Math.floor(Math.random() * 30_000);
-    const server: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru'], { stdio: 'ignore' });
+    const { server, port } = await startRedisServer(['--save', '', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru']);
     const own = createRedisClient(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 20 });
     try {
-      const deadline = Date.now() + 5_000;
-      while ((await own.ping().catch(() => undefined)) !== 'PONG') {
-        if (Date.now() > deadline) throw new Error('redis-server did not start');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      expect(await own.ping()).toBe('PONG');
       expect(await evictionWarning(own)).toMatch(/maxmemory-policy is allkeys-lru: .*checkpoints included/);
     } finally {
       own.disconnect();
@@ -82,3 +77,35 @@ describe('Redis namespaces', () => {
     }
   });
 });
+
+/**
+ * A redis-server of the test's own, once it logged that it accepts connections; on another random port when the one
+ * tried was taken (a random port may be, while other tests run). Its output is in the error when it does not start.
+ */
+async function startRedisServer(args: readonly string[]): Promise<{ server: ChildProcess; port: number }> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 15_000);
+      const seen = (chunk: Buffer): void => {
+        output += chunk.toString();
+        if (output.includes('Ready to accept connections')) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      };
+      server.stdout!.on('data', seen);
+      server.stderr!.on('data', seen);
+      server.once('exit', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+    if (ready) return { server, port };
+    server.kill('SIGKILL');
+    if (!output.includes('Address already in use')) throw new Error(`redis-server did not start within 15 s: ${output.slice(-500)}`);
+  }
+  throw new Error('redis-server found no free port in 5 tries');
+}
