@@ -5,6 +5,7 @@ import type { SqlSession } from './sql-client.js';
 import { createGenerationSchema } from './statements/create-generation-schema.js';
 import { createReaderView } from './statements/create-reader-view.js';
 import { dropReaderView } from './statements/drop-reader-view.js';
+import { readCurrentReaderViews } from './statements/read-current-reader-views.js';
 import { readCurrentSchema } from './statements/read-current-schema.js';
 import { readSharedNames } from './statements/read-shared-names.js';
 import { useGenerationSchemas } from './statements/use-generation-schema.js';
@@ -105,9 +106,14 @@ export function projectionGenerations(): ProjectionGenerations {
     },
     async expose(session, name, generation, tables) {
       const readers = await readerSchema(session);
-      for (const table of tables) {
+      const schema = generationSchema(name, generation);
+      // a view made again takes a lock every read of it waits for (and a read holding one of its relations deadlocks
+      // with): only the views that do not show this generation's tables as they are now are made again
+      const { rows } = await runStatement<{ name: string }>(session, readCurrentReaderViews, [readers, schema, [...tables]]);
+      const current = new Set(rows.map((row) => row.name));
+      for (const table of tables.filter((t) => !current.has(t))) {
         await session.query(dropReaderView(readers, table));
-        await session.query(createReaderView(readers, table, generationSchema(name, generation)));
+        await session.query(createReaderView(readers, table, schema));
       }
     },
   };
