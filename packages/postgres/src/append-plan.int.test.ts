@@ -14,20 +14,20 @@ const client = useMigratedDatabase(async (migrated) => {
   await migrated.query('ANALYZE twofold_events');
 });
 
-it.each(['quiet', 'announcing'] as const)('checks expected versions with index lookups, never a scan of the log (%s)', async (form) => {
-  // product-7 holds 60 events; the quiet form runs first and appends its 61st
-  const version = form === 'quiet' ? 60 : 61;
+it('checks expected versions with index lookups, never a scan of the log', async () => {
+  // product-7 holds 60 events
+  const version = 60;
   const [parameter] = appendEventsParams([
-    { streamId: `order-new-${form}`, expectedVersion: 'no_stream', events: [{ type: 'OrderPlaced', data: {} }] },
+    { streamId: 'order-new', expectedVersion: 'no_stream', events: [{ type: 'OrderPlaced', data: {} }] },
     { streamId: 'product-7', expectedVersion: version, events: [{ type: 'StockReserved', data: {} }] },
   ]);
   const literal = `'${String(parameter).replaceAll("'", "''")}'`;
-  const { rows } = await client().query<{ 'QUERY PLAN': string }>(`EXPLAIN ${appendEvents[form].text.replace('$1', literal)}`);
+  const { rows } = await client().query<{ 'QUERY PLAN': string }>(`EXPLAIN ${appendEvents.text.replace('$1', literal)}`);
   const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
   expect(plan).toMatch(/Index (Only )?Scan/);
   expect(plan).not.toMatch(/Seq Scan on twofold_events/);
 
   // and the statement still appends, checking the version it was given
-  const appended = await client().query(appendEvents[form].text, [parameter]);
+  const appended = await client().query(appendEvents.text, [parameter]);
   expect(appended.rows.map((row) => Number((row as { stream_version: string }).stream_version))).toEqual([1, version + 1]);
 });

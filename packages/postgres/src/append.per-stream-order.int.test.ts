@@ -14,9 +14,9 @@ import { appendEvents, appendEventsParams } from './statements/append-events.js'
 /** The store's two append statements, run inside a caller's transaction. */
 const appenders = {
   appendEvents: (session: SqlSession, streamId: string, expectedVersion: number | 'any') =>
-    runStatement(session, appendEvents.announcing, appendEventsParams([{ streamId, expectedVersion, events: [{ type: 'InCaller', data: {} }] }])),
+    runStatement(session, appendEvents, appendEventsParams([{ streamId, expectedVersion, events: [{ type: 'InCaller', data: {} }] }])),
   appendEvent: (session: SqlSession, streamId: string, expectedVersion: number | 'any') =>
-    runStatement(session, appendEvent.announcing, appendEventParams(streamId, expectedVersion, { type: 'InCaller', data: {} })),
+    runStatement(session, appendEvent, appendEventParams(streamId, expectedVersion, { type: 'InCaller', data: {} })),
 };
 
 describe('per-stream order of appends in a caller’s transaction', () => {

@@ -4,16 +4,8 @@ import { compareCursors, type CheckpointMove, type LogHead } from '@twofold/core
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
-/** The channel appends are announced on: by the appending statement itself, delivered when it commits. */
+/** The channel appends are announced on, by a NOTIFY sent after each append commits. */
 export const eventsChannel = 'twofold_events';
-
-/**
- * The SQL that announces an append from the statement that makes it, as encodeHead would write it (the transaction,
- * the newest position, the commit time in ms): `appended` names the inserted rows. Delivered at commit, never for
- * a rolled-back append, and without a round trip or a transaction of its own.
- */
-export const announceAppendSql = (appended: string): string =>
-  `SELECT pg_notify('${eventsChannel}', json_build_array(pg_current_xact_id()::text::bigint, max(global_position), floor(extract(epoch FROM max(recorded_at)) * 1000)::bigint)::text) FROM ${appended}`;
 
 /** One line: the newest event an append committed. */
 export const encodeHead = (head: LogHead): string => JSON.stringify([head.cursor.transactionId, head.cursor.position, head.recordedAt.getTime()]);

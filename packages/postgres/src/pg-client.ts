@@ -201,6 +201,8 @@ export function createPgClient(config: string | PoolConfig, options: PgClientOpt
   // every NOTIFY this client sends goes through its pool, after notify() or notifyThisProcess() woke this process
   const sentHere = poolBackendPids(pool);
   const listenConnection = createPgListenConnection({ clientConfig, hub, logger, reconnectDelayMs, maxReconnectDelayMs, sentHere });
+  // in a transaction of its own, which writes nothing else: its commit waits for no WAL flush, so it holds PostgreSQL's
+  // notification lock (which every notifying commit takes) only for a moment
   const notifier = createNotifyCoalescer((channel, payload) => pool.query('SELECT pg_notify($1, $2)', [channel, payload]), notifyIntervalMs, logger);
 
   return {

@@ -12,7 +12,6 @@ import {
 import { conflictOf } from './append-conflicts.js';
 import { keyedCommandPlaces } from './keyed-command-places.js';
 import { runStatement, type NamedStatement, type PostgresClient } from './postgres-client.js';
-import type { AppendStatement } from './statements/announced-append.js';
 import { appendEvent, appendEventParams } from './statements/append-event.js';
 import { appendEvents, appendEventsParams, type AppendEventsRow } from './statements/append-events.js';
 import { insertIdempotencyKeys, insertIdempotencyKeysParams } from './statements/insert-idempotency-keys.js';
@@ -71,8 +70,6 @@ function appendedStreams(rows: readonly AppendEventsRow[]): { written: Map<strin
 }
 
 export function postgresAppend(client: PostgresClient, settings: AppendSettings): AppendToStreams {
-  // other processes hear of an append from its own statement; in a database no other process opens, nobody would
-  const form = (statement: AppendStatement): NamedStatement => (client.capabilities.inProcess ? statement.quiet : statement.announcing);
   /** Inserts the events; with idempotency keys, in one transaction with the keys (a key already held aborts both). */
   async function insertEvents(statement: NamedStatement, params: unknown[], writing: readonly StreamAppend[], keys: readonly IdempotencyRecord[]): Promise<AppendEventsRow[]> {
     if (keys.length === 0) return (await runStatement<AppendEventsRow>(client, statement, params)).rows;
@@ -99,7 +96,7 @@ export function postgresAppend(client: PostgresClient, settings: AppendSettings)
     for (let attempt = 0; ; attempt++) {
       try {
         const [statement, params] =
-          single === undefined ? [form(appendEvents), appendEventsParams(writing)] : [form(appendEvent), appendEventParams(single.streamId, single.expectedVersion, single.events[0]!)];
+          single === undefined ? [appendEvents, appendEventsParams(writing)] : [appendEvent, appendEventParams(single.streamId, single.expectedVersion, single.events[0]!)];
         return await insertEvents(statement, params, writing, keys);
       } catch (error) {
         const conflict = await conflictOf(client, error, writing);

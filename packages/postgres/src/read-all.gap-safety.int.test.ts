@@ -14,7 +14,7 @@ class Rollback extends Error {}
 
 /** Appends with the store's own statement inside a caller's transaction (the store appends in autocommit). */
 const appendIn = (session: SqlSession, streamId: string, type: string, data: unknown) =>
-  runStatement(session, appendEvents.announcing, appendEventsParams([{ streamId, expectedVersion: 'any', events: [{ type, data }] }]));
+  runStatement(session, appendEvents, appendEventsParams([{ streamId, expectedVersion: 'any', events: [{ type, data }] }]));
 
 /**
  * A controllable open transaction: it takes its transaction id (when `xidFirst`), appends when told

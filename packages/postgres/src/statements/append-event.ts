@@ -1,7 +1,8 @@
 // Appends one event to one stream: the common case, with scalar parameters so the prepared plan is reused.
 import { randomUUID } from 'node:crypto';
 import type { Event, ExpectedVersion } from '@twofold/core';
-import { appendStatement, type AppendStatement } from './announced-append.js';
+import type { NamedStatement } from '../postgres-client.js';
+import { appendStatement } from './append-statement.js';
 
 /**
  * The same rules as appendEvents for a single event: version expected + 1, or the current last
@@ -10,7 +11,7 @@ import { appendStatement, type AppendStatement } from './announced-append.js';
  * does the rest. A transaction younger than this one's wrote the stream's previous version: refused
  * (twofold_stream_order_violated), as the event would come before it in log order.
  */
-export const appendEvent: AppendStatement = appendStatement('twofold_append_event_v2', `INSERT INTO twofold_events (stream_id, stream_version, event_id, event_type, data, metadata)
+export const appendEvent: NamedStatement = appendStatement('twofold_append_event_v2', `INSERT INTO twofold_events (stream_id, stream_version, event_id, event_type, data, metadata)
 SELECT $1::text,
        CASE
          WHEN $2::bigint IS NULL THEN

@@ -1,7 +1,8 @@
 // Appends events to one or more streams in ONE statement, so a multi-stream append is atomic without a transaction.
 import { randomUUID } from 'node:crypto';
 import type { StreamAppend } from '@twofold/core';
-import { appendStatement, type AppendStatement } from './announced-append.js';
+import type { NamedStatement } from '../postgres-client.js';
+import { appendStatement } from './append-statement.js';
 
 /**
  * One element per event, in input order, in a single JSON array parameter: `n` its index, `s` the
@@ -27,7 +28,7 @@ import { appendStatement, type AppendStatement } from './announced-append.js';
  * hashed alternative that reads the whole table, and with the recordset's default estimate of 100 rows
  * it picks that one, so every append scanned the log (27 million rows read in 15 s of place-order load).
  */
-export const appendEvents: AppendStatement = appendStatement('twofold_append_events_v2', `INSERT INTO twofold_events (stream_id, stream_version, event_id, event_type, data, metadata)
+export const appendEvents: NamedStatement = appendStatement('twofold_append_events_v2', `INSERT INTO twofold_events (stream_id, stream_version, event_id, event_type, data, metadata)
 SELECT e.s,
        CASE
          WHEN e.x IS NULL THEN
