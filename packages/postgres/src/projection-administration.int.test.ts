@@ -1,12 +1,11 @@
 // Projection administration on PostgreSQL and PGlite: dead letters, pause, and blue/green rebuilds behind views.
 import { createProjectionDaemon, type EventStore, type ProjectionDefinition } from '@twofold/core';
-import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from './migrate.js';
-import { openSqlClient } from './open-sql-client.js';
 import { postgresEventStore } from './postgres-event-store.js';
 import type { PostgresClient } from './postgres-client.js';
 import { generationSchema, postgresProjectionStore } from './postgres-projection-store.js';
+import { sqlBackends } from './sql-backends.fixture.js';
 import type { SqlSession } from './sql-client.js';
 
 /** Keeps the values of each stream in a table; throws on values in `poison`. */
@@ -35,18 +34,8 @@ const until = async (check: () => Promise<boolean>, timeoutMs = 20_000): Promise
   }
 };
 
-const backends = [
-  { name: 'pglite', open: async () => ({ client: await openSqlClient('pglite:memory'), drop: async () => {} }) },
-  {
-    name: 'postgres',
-    open: async () => {
-      const database: TestDatabase = await createTestDatabase();
-      return { client: await openSqlClient(database.url), drop: () => database.drop() };
-    },
-  },
-];
 
-describe.each(backends)('projection administration on $name', (backend) => {
+describe.each(sqlBackends)('projection administration on $name', (backend) => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

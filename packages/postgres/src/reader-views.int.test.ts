@@ -1,12 +1,13 @@
 // The readers' views of a projection's tables: made again at a start only when they do not show the live generation's
 // tables as they are, so a projector restarting under reads takes no lock those reads hold against it.
 import type { ProjectionDefinition } from '@twofold/core';
-import { createTestDatabase, type TestDatabase } from '@twofold/testing';
+import { createTestDatabase } from '@twofold/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from './migrate.js';
 import { openSqlClient } from './open-sql-client.js';
 import type { PostgresClient } from './postgres-client.js';
 import { postgresProjectionStore } from './postgres-projection-store.js';
+import { sqlBackends } from './sql-backends.fixture.js';
 import type { SqlSession } from './sql-client.js';
 
 const notes = (extraColumn?: string): ProjectionDefinition<SqlSession> => ({
@@ -23,16 +24,6 @@ const notes = (extraColumn?: string): ProjectionDefinition<SqlSession> => ({
   apply: async () => {},
 });
 
-const backends = [
-  { name: 'pglite', open: async () => ({ client: await openSqlClient('pglite:memory'), drop: async () => {} }) },
-  {
-    name: 'postgres',
-    open: async () => {
-      const database: TestDatabase = await createTestDatabase();
-      return { client: await openSqlClient(database.url), drop: () => database.drop() };
-    },
-  },
-];
 
 /** A projector starting: a store of its own, which prepares the projection. */
 async function startProjector(client: PostgresClient, projection: ProjectionDefinition<SqlSession>): Promise<void> {
@@ -47,7 +38,7 @@ async function startProjector(client: PostgresClient, projection: ProjectionDefi
 const viewOid = async (client: PostgresClient, view: string): Promise<number | undefined> =>
   (await client.query<{ oid: number }>(`SELECT c.oid::int AS oid FROM pg_class c WHERE c.oid = to_regclass($1)`, [view])).rows[0]?.oid;
 
-describe.each(backends)('readers’ views on $name', (backend) => {
+describe.each(sqlBackends)('readers’ views on $name', (backend) => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
