@@ -6,7 +6,6 @@ import { ratePerSecond, summarizeLatencies, type LatencySummary } from './stats.
 import type { Worker } from './worker-process.js';
 import type { ShapeStreamParams, ShapeStreamResult } from './worker-load.js';
 
-
 /** A step's figures count only where the generator kept its schedule: it issued this share of the target rate, with schedule lag p99 under this. */
 export const generatorLimits = { issuedShare: 0.97, scheduleLagP99Ms: 20 } as const;
 
