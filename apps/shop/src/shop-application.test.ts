@@ -74,6 +74,7 @@ describe('boundsFromEnv and sessionSettingsFor', () => {
       idle_in_transaction_session_timeout: '5000',
       statement_timeout: '30000',
       synchronous_commit: 'off',
+      plan_cache_mode: 'force_generic_plan',
     });
     expect(sessionSettingsFor('reads', defaultSessionTimeouts)).toEqual({});
   });

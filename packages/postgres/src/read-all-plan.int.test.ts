@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from './migrate.js';
 import { createPgClient } from './pg-client.js';
 import type { PostgresClient } from './postgres-client.js';
-import { nodesOf, type PlanNode } from './query-plan.fixture.js';
+import { explainPrepared, nodesOf, sqlLiteral, type PlanNode } from './query-plan.fixture.js';
 import { readAllNoticingHeldBack } from './statements/read-all.js';
 
 describe('reading the log on PostgreSQL', () => {
@@ -52,5 +52,23 @@ describe('reading the log on PostgreSQL', () => {
     }
     expect(read.map((row) => row.held_back)).toEqual([false, false, false, false, false]);
     expect(read).toHaveLength(5);
+  });
+
+  it('reads through the index as a generic plan too, which the projector sessions run (planned once, whatever the cursor and the limit)', async () => {
+    for (const [name, offset, limit] of [['near the head', 5, 500], ['from the start, a catch-up batch', 19_990, 5_000]] as const) {
+      const { rows: at } = await client.query<{ xid: string; position: string }>(
+        'SELECT transaction_id::text AS xid, global_position AS position FROM twofold_events ORDER BY global_position DESC OFFSET $1 LIMIT 1',
+        [offset],
+      );
+      const plan = await explainPrepared(client, readAllNoticingHeldBack, {
+        types: ['text', 'bigint', 'bigint', 'text[]'],
+        literals: [sqlLiteral(at[0]!.xid), at[0]!.position, String(limit), 'NULL'],
+        planMode: 'force_generic_plan',
+      });
+      const reads = nodesOf(plan).filter((node) => node['Relation Name'] === 'twofold_events');
+      // the held-back probe and the read of the next events, both in the commit-order index
+      expect(reads.map((node) => node['Node Type']).sort(), name).toEqual(['Index Only Scan', 'Index Scan']);
+      expect(reads.map((node) => node['Index Name']), name).toEqual(['twofold_events_commit_order', 'twofold_events_commit_order']);
+    }
   });
 });
