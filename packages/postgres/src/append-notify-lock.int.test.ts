@@ -24,6 +24,19 @@ async function longestNotifyingCommit(projector: PostgresClient): Promise<number
   return longest;
 }
 
+/** longestNotifyingCommit, measured once `background` (which loops until told to stop) has run for a slow flush. */
+async function longestNotifyingCommitBeside(projector: PostgresClient, background: (running: () => boolean) => Promise<void>): Promise<number> {
+  let running = true;
+  const loop = background(() => running);
+  try {
+    await pause(slowFlushMs);
+    return await longestNotifyingCommit(projector);
+  } finally {
+    running = false;
+    await loop;
+  }
+}
+
 describe('an append’s commit and other notifying commits', () => {
   let database: TestDatabase;
   const clients: PostgresClient[] = [];
@@ -47,19 +60,10 @@ describe('an append’s commit and other notifying commits', () => {
     await pause(200);
 
     const store = postgresEventStore(writer);
-    let appending = true;
-    const appends = (async () => {
+    const longest = await longestNotifyingCommitBeside(projector, async (running) => {
       let n = 0;
-      while (appending) await Promise.all([0, 1, 2].map((k) => store.appendToStream(`s-${k}`, [{ type: 'Appended', data: { n: n++ } }], { expectedVersion: 'any' })));
-    })();
-    let longest: number;
-    try {
-      await pause(slowFlushMs);
-      longest = await longestNotifyingCommit(projector);
-    } finally {
-      appending = false;
-      await appends;
-    }
+      while (running()) await Promise.all([0, 1, 2].map((k) => store.appendToStream(`s-${k}`, [{ type: 'Appended', data: { n: n++ } }], { expectedVersion: 'any' })));
+    });
     await store.close();
     // the appends' commits each slept 100 ms, back to back; waiting for one, a commit would take more than half that
     expect(longest).toBeLessThan(slowFlushMs / 2);
@@ -72,22 +76,13 @@ describe('an append’s commit and other notifying commits', () => {
     const writer = createPgClient({ connectionString: database.url, max: 2, options: `-c commit_delay=${slowFlushMs * 1_000} -c commit_siblings=0` });
     const projector = createPgClient({ connectionString: database.url, max: 2, options: '-c synchronous_commit=off' });
     clients.push(writer, projector);
-    let notifying = true;
     // nothing else commits meanwhile, so no other flush takes the NOTIFYs' commit records along with it
-    const notifies = (async () => {
-      while (notifying) {
+    const longest = await longestNotifyingCommitBeside(projector, async (running) => {
+      while (running()) {
         writer.notify('twofold_test_events', 'appended');
         await pause(3);
       }
-    })();
-    let longest: number;
-    try {
-      await pause(slowFlushMs);
-      longest = await longestNotifyingCommit(projector);
-    } finally {
-      notifying = false;
-      await notifies;
-    }
+    });
     expect(longest).toBeLessThan(slowFlushMs / 2);
   });
 });
