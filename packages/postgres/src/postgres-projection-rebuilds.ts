@@ -10,6 +10,7 @@ import { deleteRebuild } from './statements/delete-rebuild.js';
 import { dropGenerationSchema } from './statements/drop-generation-schema.js';
 import { lockCaughtUpRebuild } from './statements/lock-caught-up-rebuild.js';
 import { lockProjectionSetup } from './statements/lock-projection-setup.js';
+import { lockRebuild } from './statements/lock-rebuild.js';
 import { readProjectionGenerations } from './statements/read-projection-generations.js';
 import { startRebuild } from './statements/start-rebuild.js';
 import { switchToRebuiltGeneration } from './statements/switch-to-rebuilt-generation.js';
@@ -20,6 +21,8 @@ export type Rebuilds = Pick<ProjectionAdministration<SqlSession>, 'requestRebuil
 export function postgresRebuilds(client: PostgresClient, generations: ProjectionGenerations, notifications: ProjectionNotifications): Rebuilds {
   async function startGeneration(session: SqlSession, name: string, version: number): Promise<RebuildProgress> {
     await runStatement(session, lockProjectionSetup, [name]);
+    // before the DROP below takes the tables of the rebuild under way: a batch of it may hold its row, tables next
+    await runStatement(session, lockRebuild, [name]);
     const { rows } = await runStatement<{ generation: number; tables: DeclaredTables; rebuild_generation: number | null }>(session, readProjectionGenerations, [name]);
     const row = rows[0];
     if (row === undefined) throw new NotFound('projection', name);
