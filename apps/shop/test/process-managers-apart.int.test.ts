@@ -26,17 +26,21 @@ describe('process managers apart from the read models on PostgreSQL', () => {
   const lastMovedBy = async (): Promise<Map<string, string>> =>
     new Map((await client.query<{ name: string; xmin: string }>(`SELECT name, xmin::text AS xmin FROM twofold_checkpoints`)).rows.map((row) => [row.name, row.xmin]));
 
-  it('commit the orders’ events in other transactions than the read models, in fewer batches', async () => {
+  it('commit the orders’ events in other transactions than the read models, at most two batches per 50 ms', async () => {
     expect((await request(running.url, 'POST', '/api/products', product('PMA-1', 10_000))).status).toBe(202);
-    // about 100 orders a second for a second: enough for the read models' 10 ms windows to take many batches
+    // about 100 orders a second for a second, open loop (on schedule however slowly the shop answers)
     const started = Date.now();
-    let last = 0;
-    for (let i = 0; Date.now() - started < 1_000; i++) {
-      const placed = await request(running.url, 'POST', '/api/orders', { orderId: `pma-${i}`, customerId: `c-${i % 5}`, currency: 'EUR', lines: [{ sku: 'PMA-1', quantity: 1 }] });
-      expect(placed.status, JSON.stringify(placed.body)).toBe(202);
-      last = Number(placed.headers.get('x-position'));
-      await sleep(10 - ((Date.now() - started) % 10));
+    const placing: Promise<number>[] = [];
+    for (let i = 0; i < 100; i++) {
+      await sleep(started + i * 10 - Date.now());
+      placing.push(
+        request(running.url, 'POST', '/api/orders', { orderId: `pma-${i}`, customerId: `c-${i % 5}`, currency: 'EUR', lines: [{ sku: 'PMA-1', quantity: 1 }] }).then((placed) => {
+          expect(placed.status, JSON.stringify(placed.body)).toBe(202);
+          return Number(placed.headers.get('x-position'));
+        }),
+      );
     }
+    const last = Math.max(...(await Promise.all(placing)));
     const reached = (name: string) => batches.some((batch) => batch.name === name && batch.live && batch.cursor.position >= last);
     const deadline = Date.now() + 10_000;
     while (!(reached('orderSummaries') && reached('paymentTimeouts')) && Date.now() < deadline) await sleep(20);
@@ -47,10 +51,11 @@ describe('process managers apart from the read models on PostgreSQL', () => {
     const movedBy = await lastMovedBy();
     expect(movedBy.get('paymentTimeouts')).not.toBe(movedBy.get('orderSummaries'));
 
-    // the process manager gathers over 50 ms windows, the read models over 10 ms
-    const count = (name: string) => batches.filter((batch) => batch.name === name && batch.live && batch.applied.length > 0).length;
-    const seconds = (Date.now() - started) / 1000;
-    expect(count('paymentTimeouts')).toBeLessThan(count('orderSummaries'));
-    expect(count('paymentTimeouts')).toBeLessThanOrEqual(Math.ceil(seconds * 20) + 5);
+    // the process manager gathers over 50 ms windows: in each, at most the batch at its start and one woken by an
+    // append after that one found nothing (at 10 ms windows, as the read models, it would take several times as many)
+    const elapsedMs = Date.now() - started;
+    const taken = batches.filter((batch) => batch.name === 'paymentTimeouts' && batch.live && batch.applied.length > 0).length;
+    expect(taken).toBeGreaterThan(0);
+    expect(taken).toBeLessThanOrEqual(2 * Math.ceil(elapsedMs / 50) + 2);
   }, 30_000);
 });
