@@ -36,9 +36,9 @@ export const processManagerSettingsFor = (settings: DaemonSettings): DaemonSetti
  * Whether the process managers join the read models' daemon: only where the read models live beside the log in a
  * database inside this process (PGlite), whose one connection runs every transaction in turn, so one transaction for
  * all costs least. On a server they run in a daemon of their own, their transaction beside the read models' on
- * another connection: at 167 orders/s that took two of twelve statements off the read models' transaction, whose p99
- * fell from 12.1–13.2 to 9.1–9.9 ms and orderSummaries' lag p99 from 22.5–25.4 to 18.8–20.5 ms, with no more CPU
- * (the projector's backends 0.19–0.22 of a core against 0.24–0.25; two alternating runs each, 2026-12-07).
+ * another connection: at 167 orders/s with no reads that took two of twelve statements off the read models'
+ * transaction, whose p99 fell from 12.1–13.2 to 9.1–9.9 ms and orderSummaries' lag p99 from 22.5–25.4 to 18.8–20.5 ms
+ * (two alternating runs each, 2026-12-07; full readsUnderWrites runs could not tell it from the hour's noise).
  */
 const processManagersJoinReadModels = (stores: Pick<ShopStores, 'eventsClient' | 'modelsClient'>): boolean =>
   stores.modelsClient === stores.eventsClient && stores.eventsClient.capabilities.inProcess;

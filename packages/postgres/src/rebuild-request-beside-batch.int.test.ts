@@ -25,6 +25,7 @@ describe('a rebuild asked for beside a batch of the rebuild under way, on Postgr
   let client: PostgresClient;
   let store: ReturnType<typeof postgresProjectionStore>;
   let batch: pg.Client;
+  let batchPid: number;
   beforeEach(async () => {
     database = await createTestDatabase();
     client = await openSqlClient(database.url);
@@ -33,6 +34,7 @@ describe('a rebuild asked for beside a batch of the rebuild under way, on Postgr
     await store.prepare(tally);
     batch = new pg.Client({ connectionString: database.url });
     await batch.connect();
+    batchPid = (await batch.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   });
   afterEach(async () => {
     await batch.end().catch(() => undefined);
@@ -42,13 +44,13 @@ describe('a rebuild asked for beside a batch of the rebuild under way, on Postgr
   });
 
   /** Whether some session other than the batch's waits for a lock. */
-  const requestWaits = async (): Promise<boolean> =>
-    (
-      await client.query<{ waiting: boolean }>(
-        `SELECT count(*) > 0 AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1`,
-        [(batch as unknown as { processID: number }).processID],
-      )
-    ).rows[0]!.waiting;
+  const requestWaits = async (): Promise<boolean> => {
+    const { rows } = await client.query<{ waiting: boolean }>(
+      `SELECT count(*) > 0 AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1`,
+      [batchPid],
+    );
+    return rows[0]!.waiting;
+  };
 
   it('waits for the batch to commit, then starts a fresh generation; the batch commits', async () => {
     const first = await store.requestRebuild('tally', 1);
