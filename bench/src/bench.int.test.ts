@@ -106,10 +106,24 @@ describe('npm run bench, tiny sizes', () => {
 
     // the cost of an order: one row per gathering window, each with its batches and its CPU by part, and a line through them
     const cost = written['orderCost'] as {
-      rows: { windowMs: number; errors: number; batches?: number; cost: { httpThread?: number; projectorThread?: number; postgresProjector?: number; postgresCommands?: number; all?: number } }[];
+      rows: {
+        windowMs: number;
+        otherWindowMs: number;
+        errors: number;
+        batches?: number;
+        cost: { httpThread?: number; projectorThread?: number; postgresProjector?: number; postgresCommands?: number; all?: number };
+        lag?: { others: { name: string; lag: { count: number } }[] };
+      }[];
       fit?: { perBatchMs: number; perOrderMs: number };
     };
-    expect(cost.rows.map((row) => row.windowMs)).toEqual([10, 50]);
+    // each window for every read model, then the shop's defaults: orderSummaries at 10 ms, the rest at 50
+    expect(cost.rows.map((row) => [row.windowMs, row.otherWindowMs])).toEqual([
+      [10, 10],
+      [50, 50],
+      [10, 50],
+    ]);
+    // the other read models' lag is measured beside orderSummaries'
+    expect(cost.rows.at(-1)!.lag?.others.map((other) => other.name)).toEqual(expect.arrayContaining(['orderSearch', 'customerOrders', 'productCatalog']));
     for (const row of cost.rows) {
       expect(row.errors).toBe(0);
       expect(row.batches).toBeGreaterThan(0);

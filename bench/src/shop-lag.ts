@@ -19,14 +19,25 @@ export interface WindowLag {
   readonly windowEvents: number;
   /** orderSummaries batches committed from the window's start until the daemon caught up (the projector's transactions, where read models share them). */
   readonly windowBatches: number;
+  /** The shop's other read models (those that reported progress), each with its lag over the same events. */
+  readonly others: readonly OtherLag[];
 }
+
+export interface OtherLag {
+  readonly name: string;
+  readonly lag: LatencySummary;
+}
+
+/** The other read model with the highest lag p99, if any reported. */
+export const slowestOther = (lag: WindowLag | undefined): OtherLag | undefined =>
+  lag?.others.reduce<OtherLag | undefined>((slowest, other) => (slowest === undefined || other.lag.p99Ms > slowest.lag.p99Ms ? other : slowest), undefined);
 
 export interface ShopLag {
   /** False once a settle found no progress at all in its timeout (the daemon is not in the shop's process): lags are then unknown. */
   readonly available: () => boolean;
   /** The log's head now: events after it are the next window's. */
   mark(): Promise<LogCursor>;
-  /** Waits until orderSummaries has reached the head of the log (or `timeoutMs` passed), collecting the entries into `entries`. */
+  /** Waits until orderSummaries and the other read models seen have reached the head of the log (or `timeoutMs` passed), collecting orderSummaries' entries into `entries`. */
   settle(timeoutMs: number, entries?: ProgressEntry[]): Promise<ProgressEntry[]>;
   /** The lag per event of the events after `mark` committed from `windowStartEpochMs` on, once the daemon has caught up with them. */
   windowLag(mark: LogCursor, windowStartEpochMs: number, settleTimeoutMs?: number): Promise<WindowLag | undefined>;
@@ -42,6 +53,10 @@ export function createShopLag(shop: Worker): ShopLag {
   let seenAny = false;
   let gaveUp = false;
   const available = (): boolean => seenAny || !gaveUp;
+  /** The other read models' entries since the last mark, and the last entry of each ever seen. */
+  let others = new Map<string, ProgressEntry[]>();
+  const othersLast = new Map<string, ProgressEntry>();
+  const othersReached = (head: LogCursor): boolean => [...othersLast.values()].every((entry) => reached(entry, head));
 
   async function settle(timeoutMs: number, entries: ProgressEntry[] = []): Promise<ProgressEntry[]> {
     if (!available()) return entries;
@@ -52,7 +67,13 @@ export function createShopLag(shop: Worker): ShopLag {
       entries.push(...taken);
       last = taken.at(-1) ?? last;
       seenAny ||= taken.length > 0;
-      if (head === undefined || (last !== undefined && reached(last, head))) return entries;
+      for (const [name, otherTaken] of Object.entries(await shop.call<Record<string, ProgressEntry[]>>('server.otherProgress'))) {
+        if (!others.has(name)) others.set(name, []);
+        others.get(name)!.push(...otherTaken);
+        const otherLast = otherTaken.at(-1);
+        if (otherLast !== undefined) othersLast.set(name, otherLast);
+      }
+      if (head === undefined || (last !== undefined && reached(last, head) && othersReached(head))) return entries;
       if (epochMs() > deadline) {
         gaveUp = true;
         return entries;
@@ -64,7 +85,10 @@ export function createShopLag(shop: Worker): ShopLag {
   return {
     available,
     settle,
-    mark: async () => (await shop.call<LogCursor | undefined>('server.head')) ?? logStart,
+    mark: async () => {
+      others = new Map();
+      return (await shop.call<LogCursor | undefined>('server.head')) ?? logStart;
+    },
     async windowLag(mark, windowStartEpochMs, settleTimeoutMs = 10_000) {
       const entries = await settle(settleTimeoutMs);
       if (!seenAny) return undefined;
@@ -77,6 +101,7 @@ export function createShopLag(shop: Worker): ShopLag {
         eventsNeverApplied: lags.filter((lag) => lag === undefined).length,
         windowEvents: events.filter((event) => event.committedAtMs >= windowStartEpochMs).length,
         windowBatches: entries.filter(([committedAtMs]) => committedAtMs >= windowStartEpochMs).length,
+        others: [...others].map(([name, otherEntries]) => ({ name, lag: summarizeLatencies(inWindow(lagsOf(events, otherEntries))) })).filter((other) => other.lag.count > 0),
       };
     },
   };

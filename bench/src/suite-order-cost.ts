@@ -9,7 +9,7 @@ import { epochMs } from './clock.js';
 import { createCpuMeter, type WindowCpu } from './cpu-usage.js';
 import { fitBatchCost, msPerOrder, type BatchCostFit } from './order-cost.js';
 import { writeOrders } from './shape-load.js';
-import { createShopLag, type WindowLag } from './shop-lag.js';
+import { createShopLag, slowestOther, type WindowLag } from './shop-lag.js';
 import { ratePerSecond, summarizeLatencies, type LatencySummary } from './stats.js';
 import { seedShop } from './suite-reads-under-writes.js';
 import type { BenchmarkReport, SuiteContext } from './suite.js';
@@ -28,6 +28,8 @@ export interface CostPerOrder {
 
 export interface OrderCostRow {
   readonly windowMs: number;
+  /** The other read models' window: the same as windowMs, or the shop's default (50 ms) beside its default 10 ms. */
+  readonly otherWindowMs: number;
   readonly ordersPerSec: number;
   readonly write: LatencySummary;
   readonly errors: number;
@@ -53,14 +55,21 @@ function costOf(cpu: WindowCpu | undefined, durationMs: number, orders: number):
   };
 }
 
+/** The shop's defaults on PostgreSQL: orderSummaries gathers over 10 ms, the other read models over 50. */
+const defaultWindows = { windowMs: 10, otherWindowMs: 50 } as const;
+
+const windowText = (row: Pick<OrderCostRow, 'windowMs' | 'otherWindowMs'>): string =>
+  row.otherWindowMs === row.windowMs ? `${row.windowMs} ms` : `${row.windowMs} ms, others ${row.otherWindowMs} ms`;
+
 /** One gathering window: a fresh database and shop, the seed orders, then the writer's window with the CPU read around it. */
-async function measureWindow(context: SuiteContext, windowMs: number): Promise<OrderCostRow> {
+async function measureWindow(context: SuiteContext, windowMs: number, otherWindowMs: number): Promise<OrderCostRow> {
   const { products, seedOrders, writeRate, durationMs, warmupMs } = context.profile.orderCost;
-  const database = await context.database(`order-cost-${windowMs}`);
-  const shop = await context.worker(`order-cost-shop-${windowMs}`);
-  const writer = await context.worker(`order-cost-writer-${windowMs}`);
+  const label = `${windowMs}-${otherWindowMs}`;
+  const database = await context.database(`order-cost-${label}`);
+  const shop = await context.worker(`order-cost-shop-${label}`);
+  const writer = await context.worker(`order-cost-writer-${label}`);
   try {
-    const shopUrl = (await shop.call<{ url: string }>('server.shop', { store: database.url, minBatchIntervalMs: windowMs })).url;
+    const shopUrl = (await shop.call<{ url: string }>('server.shop', { store: database.url, minBatchIntervalMs: windowMs, otherBatchIntervalMs: otherWindowMs })).url;
     await seedShop(shopUrl, seedOrders, products);
     const lag = createShopLag(shop);
     await lag.settle(15_000);
@@ -69,7 +78,7 @@ async function measureWindow(context: SuiteContext, windowMs: number): Promise<O
     try {
       const startAtEpochMs = epochMs() + 500;
       const windowStart = startAtEpochMs + warmupMs;
-      const target = { baseUrl: shopUrl, products, orderPrefix: `cost-${windowMs}-${randomBytes(3).toString('hex')}` };
+      const target = { baseUrl: shopUrl, products, orderPrefix: `cost-${label}-${randomBytes(3).toString('hex')}` };
       const writing = writeOrders(writer, target, writeRate, { warmupMs, rampMs: warmupMs / 2, durationMs }, startAtEpochMs);
       await sleep(Math.max(0, windowStart - epochMs()));
       const end = await meter.start();
@@ -81,6 +90,7 @@ async function measureWindow(context: SuiteContext, windowMs: number): Promise<O
       const batches = windowLag?.windowBatches;
       return {
         windowMs,
+        otherWindowMs,
         ordersPerSec: ratePerSecond(orders, durationMs),
         write: summarizeLatencies(written.latenciesMs),
         errors: written.errors,
@@ -101,12 +111,12 @@ async function measureWindow(context: SuiteContext, windowMs: number): Promise<O
   }
 }
 
-/** The line through the windows' points: projector thread and its backends, per order, against batches per order. */
+/** The line through the windows' points: projector thread and its backends, per order, against batches per order (rows of one window for all). */
 export function batchCostOf(rows: readonly OrderCostRow[]): BatchCostFit | undefined {
   return fitBatchCost(
     rows.flatMap((row) => {
       const { projectorThread, postgresProjector } = row.cost;
-      if (row.ordersPerBatch === undefined || projectorThread === undefined || postgresProjector === undefined) return [];
+      if (row.otherWindowMs !== row.windowMs || row.ordersPerBatch === undefined || projectorThread === undefined || postgresProjector === undefined) return [];
       return [{ batchesPerOrder: 1 / row.ordersPerBatch, projectorMsPerOrder: projectorThread + postgresProjector }];
     }),
   );
@@ -117,9 +127,11 @@ const ms = (value: number | undefined): Cell => formatNumber(value, 2);
 export async function orderCostBenchmark(context: SuiteContext): Promise<BenchmarkReport> {
   const { windowsMs, writeRate } = context.profile.orderCost;
   const rows: OrderCostRow[] = [];
-  for (const [index, windowMs] of windowsMs.entries()) {
-    context.progress.step('orderCost', index, windowsMs.length, `PostgreSQL: ${writeRate} orders/s, gathering window ${windowMs} ms`);
-    rows.push(await measureWindow(context, windowMs));
+  // each window for every read model, then the shop's defaults
+  const windows = [...windowsMs.map((windowMs) => ({ windowMs, otherWindowMs: windowMs })), defaultWindows];
+  for (const [index, window] of windows.entries()) {
+    context.progress.step('orderCost', index, windows.length, `PostgreSQL: ${writeRate} orders/s, gathering window ${windowText(window)}`);
+    rows.push(await measureWindow(context, window.windowMs, window.otherWindowMs));
   }
   const fit = batchCostOf(rows);
   const fitNote =
@@ -131,9 +143,9 @@ export async function orderCostBenchmark(context: SuiteContext): Promise<Benchma
     tables: [
       {
         title: `orderCost: CPU per order placed (ms), PostgreSQL, every role in one process, ${writeRate} orders/s open loop, no reads`,
-        columns: ['window', 'orders/s', 'orders per batch', 'HTTP thread', 'projector thread', 'other threads', 'PG projector', 'PG commands', 'all', 'cores busy', 'write p99', 'lag p50', 'lag p99'],
+        columns: ['window', 'orders/s', 'orders per batch', 'HTTP thread', 'projector thread', 'other threads', 'PG projector', 'PG commands', 'all', 'cores busy', 'write p99', 'lag p50', 'lag p99', 'others’ lag p99'],
         rows: rows.map((row) => [
-          `${row.windowMs} ms`,
+          windowText(row),
           formatNumber(row.ordersPerSec),
           formatNumber(row.ordersPerBatch),
           ms(row.cost.httpThread),
@@ -146,13 +158,14 @@ export async function orderCostBenchmark(context: SuiteContext): Promise<Benchma
           `${formatNumber(row.write.p99Ms)} ms`,
           row.lag === undefined ? undefined : `${formatNumber(row.lag.lag.p50Ms)} ms`,
           row.lag === undefined ? undefined : `${formatNumber(row.lag.lag.p99Ms)} ms`,
+          ((slowest) => (slowest === undefined ? undefined : `${formatNumber(slowest.lag.p99Ms)} ms (${slowest.name})`))(slowestOther(row.lag)),
         ]),
         notes: [
-          'window: the projector gathering window (TWOFOLD_PROJECTION_MIN_BATCH_INTERVAL_MS; the shop defaults to 10 ms on PostgreSQL): at most one batch starts in each.',
+          'window: the projector gathering window (TWOFOLD_PROJECTION_MIN_BATCH_INTERVAL_MS): at most one batch starts in each. A single width is every read model\'s; "others" is the window of the read models other than orderSummaries (TWOFOLD_PROJECTION_OTHER_BATCH_INTERVAL_MS), each group in a daemon and transaction of its own. The shop\'s defaults on PostgreSQL are the last row: 10 ms, others 50 ms. The process managers gather over max(50 ms, the window) in every row.',
           "CPU from /proc over the measured window, spread over the orders placed in it: the shop's main thread (HTTP and commands), its busiest other thread (the projector's), the rest of its threads, and the backends of its database by pool. The writer, the runner and the system are left out (cores busy counts them).",
-          'lag: from an event\'s commit to the commit of the orderSummaries batch past it.',
+          'lag: from an event\'s commit to the commit of the orderSummaries batch past it; others\' lag p99: the same for each other read model, the highest and whose.',
           fitNote,
-          ...rows.filter((row) => !row.writerKeptRate || row.errors > 0).map((row) => `${row.windowMs} ms: the writer issued under 97 % of its rate or saw ${row.errors} errors`),
+          ...rows.filter((row) => !row.writerKeptRate || row.errors > 0).map((row) => `${windowText(row)}: the writer issued under 97 % of its rate or saw ${row.errors} errors`),
         ],
       },
     ],
@@ -160,7 +173,7 @@ export async function orderCostBenchmark(context: SuiteContext): Promise<Benchma
       title: 'orderCost: CPU per order placed, by gathering window',
       unit: 'ms of CPU per order',
       groups: rows.map((row) => ({
-        label: `${row.windowMs} ms window`,
+        label: `${windowText(row)} window`,
         bars: [
           { series: 'HTTP thread', value: row.cost.httpThread },
           { series: 'projector thread', value: row.cost.projectorThread },

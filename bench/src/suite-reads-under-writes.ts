@@ -7,7 +7,7 @@ import { epochMs } from './clock.js';
 import { createCpuMeter, describeWindowCpu, type CpuMeter, type WindowCpu } from './cpu-usage.js';
 import { createHttpClient } from './http-client.js';
 import { generatorLimits, readersFor, runShape, writeOrders, type ShapeGenerators, type ShapeLoad } from './shape-load.js';
-import { createShopLag, type ShopLag, type WindowLag } from './shop-lag.js';
+import { createShopLag, slowestOther, type ShopLag, type WindowLag } from './shop-lag.js';
 import { addProducts, inParallel, orderBody } from './shop-requests.js';
 import { ratio, summarizeLatencies, type LatencySummary } from './stats.js';
 import { goal, type BenchmarkReport, type Goal, type SuiteContext } from './suite.js';
@@ -353,6 +353,10 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
 
   const lagCell = (lag: WindowLag | undefined): Cell => lag?.lag.p99Ms;
   const heardCell = (lag: WindowLag | undefined): Cell => lag?.heard.p99Ms;
+  const othersCell = (lag: WindowLag | undefined): Cell => {
+    const slowest = slowestOther(lag);
+    return slowest === undefined ? undefined : `${formatNumber(slowest.lag.p99Ms)} (${slowest.name})`;
+  };
   const cpuCell = (cpu: WindowCpu | undefined): Cell => (cpu === undefined ? undefined : `${cpu.machineBusy.toFixed(2)} of ${cpu.cores}`);
   /** A peak's row: no ratios (its reads are paced, not saturating). */
   const peakRow = (store: ReadsStore, load: string, readsPerSec: number, readP99Ms: number, writeP99Ms: number, lag: WindowLag | undefined, cpu: WindowCpu | undefined, verdict: string): Cell[] => [
@@ -366,11 +370,12 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
     writeP99Ms,
     lagCell(lag),
     heardCell(lag),
+    othersCell(lag),
     cpuCell(cpu),
     verdict,
   ];
   const rows: Cell[][] = sections.flatMap((section) => [
-    [section.store, 'bare Fastify, no writes', 'constant order JSON', section.bare.constant.requestsPerSec, undefined, times(1), section.bare.constant.latencyMs.p99Ms, undefined, undefined, undefined, undefined, 'reference'],
+    [section.store, 'bare Fastify, no writes', 'constant order JSON', section.bare.constant.requestsPerSec, undefined, times(1), section.bare.constant.latencyMs.p99Ms, undefined, undefined, undefined, undefined, undefined, 'reference'],
     ...(section.bare.pkSelect === undefined
       ? []
       : [
@@ -382,6 +387,7 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
             undefined,
             times(ratio(section.bare.pkSelect.requestsPerSec, section.bare.constant.requestsPerSec)),
             section.bare.pkSelect.latencyMs.p99Ms,
+            undefined,
             undefined,
             undefined,
             undefined,
@@ -400,6 +406,7 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
       row.writer.write.p99Ms,
       lagCell(row.lag),
       heardCell(row.lag),
+      othersCell(row.lag),
       cpuCell(row.cpu),
       row.verdict,
     ]),
@@ -447,7 +454,7 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
   const notes = [
     `Each store: the shop with every role in one process (\`server.shop\`, no roles; PostgreSQL: a fresh database; PGlite: a fresh directory), ${seedOrders} orders placed through POST /api/orders first (read back before any window).`,
     `Reads: wrk (Debian's wrk package) -t${threads} -c${connections}, closed loop, ${durationMs / 1000} s per window after ${warmupMs / 1000} s of the same load; each request GETs a random seeded order (/api/orders/:id) or searches a random customer (/api/orders?q=c<k>). wrk is a process of its own.`,
-    `Writes: an open-loop writer in a worker process places orders at the row's rate through the same window (warm-up included); write p99 from each order's due time. Lag p99: each event committed in the window, from its transaction's start (recorded_at) to the daemon's commit of the orderSummaries batch past it (the projector thread's clock, in the shop's process): from then on every read shows it. Heard p99: to the moment the shop's HTTP thread heard of that batch, what a read with a consistency token waits for (until 2026-12-07 the lag column was this one).`,
+    `Writes: an open-loop writer in a worker process places orders at the row's rate through the same window (warm-up included); write p99 from each order's due time. Lag p99: each event committed in the window, from its transaction's start (recorded_at) to the daemon's commit of the orderSummaries batch past it (the projector thread's clock, in the shop's process): from then on every read shows it. Heard p99: to the moment the shop's HTTP thread heard of that batch, what a read with a consistency token waits for (until 2026-12-07 the lag column was this one). Others' lag p99: the same lag for each of the shop's other read models (search, a customer's orders, the catalog, balances, analytics), the highest of them and whose it is; since 2026-12-08 they gather over a wider window than orderSummaries on PostgreSQL (the lag goals are judged on orderSummaries, the read model the reads by id read).`,
     `× reads alone: reads/s ÷ the same query with ${writeRates[0]} write/s; × bare Fastify: ÷ the same wrk on a bare Fastify route answering the shop's own order JSON (${postgres.orderJsonBytes} bytes) as a constant (primary-key SELECT: one pg query per request, PostgreSQL only).`,
     `Verdict: generator-bound where the bare route answered under ${bareHeadroom}× the shop's reads/s (wrk may be the bound) or the writer issued under 97 % of its rate or slipped more than ${writerScheduleLagP99Ms} ms (p99; its latencies count the slip); errors over 1 % of requests; held where reads under writes kept ≥ ${heldShare}× reads alone. Peak, Node readers: open-loop writer and ${readersFor(peak.readRate)} reader process(es) (as seedShape); held: rates ≥ 95 %, < 1 % errors, write p99 < ${peakLimits.writeP99Ms} ms, lag p99 < ${peakLimits.lagP99Ms} ms.`,
     `Peak, wrk paced: the same writer, and wrk sending ${formatNumber(peak.readRate)} reads/s in all on a schedule per thread (each connection, once answered, waits for the thread's next send time; behind schedule, it sends at once), ${warmupMs / 1000} s warm-up then ${durationMs / 1000} s; its read p99 is from each request's sending, not its due time. Held as above. The peak's goals are judged on this row: a Node reader process spends more CPU per read than the shop spends answering it, so that row measures the readers as much as the shop.`,
@@ -462,6 +469,10 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
       return [
         `${section.store}, peak: answered ${formatNumber(load.commandsPerSec)} writes/s and ${formatNumber(load.queriesPerSec)} reads/s (${load.errors} errors${load.firstError === undefined ? '' : `: ${load.firstError}`}; ${load.notYetVisible} reads of fresh orders answered 404); generators: writes sent ${formatNumber(load.generator.commands.issuedPerSec)}/s, reads sent ${formatNumber(load.generator.queries.issuedPerSec)}/s, schedule lag p99 ${formatNumber(load.generator.queries.scheduleLagMs.p99Ms)} ms.`,
       ];
+    }),
+    ...sections.map((section) => {
+      const others = section.pacedPeak.lag?.others ?? [];
+      return `${section.store}, peak, wrk paced: lag p50 / p99 by read model: orderSummaries ${formatNumber(section.pacedPeak.lag?.lag.p50Ms)} / ${formatNumber(section.pacedPeak.lag?.lag.p99Ms)} ms${others.map((other) => `, ${other.name} ${formatNumber(other.lag.p50Ms)} / ${formatNumber(other.lag.p99Ms)}`).join('')}.`;
     }),
     ...sections.map((section) => {
       const { reads, writer } = section.pacedPeak;
@@ -484,7 +495,7 @@ export async function readsUnderWritesBenchmark(context: SuiteContext): Promise<
     tables: [
       {
         title: `reads under writes: wrk -t${threads} -c${connections} reads on the shop (every role in one process) while orders flow, beside the bare Fastify route; reads/s and latency ms`,
-        columns: ['store', 'load', 'query', 'reads/s', '× reads alone', '× bare Fastify', 'read p99', 'write p99', 'lag p99', 'heard p99', 'cores busy', 'verdict'],
+        columns: ['store', 'load', 'query', 'reads/s', '× reads alone', '× bare Fastify', 'read p99', 'write p99', 'lag p99', 'heard p99', 'others’ lag p99', 'cores busy', 'verdict'],
         rows,
         notes,
       },

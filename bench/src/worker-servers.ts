@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogCursor } from '@twofold/core';
-import { startShop, type Shop } from '@twofold/shop';
+import { shopProjections, startShop, type Shop } from '@twofold/shop';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { epochMs } from './clock.js';
@@ -19,11 +19,16 @@ export interface ShopServerParams {
   readonly roles?: readonly ('command' | 'query' | 'projector')[];
   /** The projector's gathering window (the shop's default where absent). */
   readonly minBatchIntervalMs?: number;
+  /** The window of the read models other than orderSummaries (the shop's default where absent). */
+  readonly otherBatchIntervalMs?: number;
 }
 
 
 let shop: Shop | undefined;
 let progress: ProgressEntry[] = [];
+/** The other read models' progress, by name: their lag beside orderSummaries'. */
+let otherProgress: Record<string, ProgressEntry[]> = {};
+const otherReadModels: ReadonlySet<string> = new Set(shopProjections.map((projection) => projection.name).filter((name) => name !== 'orderSummaries'));
 let closers: (() => Promise<void>)[] = [];
 
 /** The table behind the baseline routes: what one INSERT and one primary-key SELECT cost through Fastify and pg. */
@@ -47,7 +52,10 @@ export const serverHandlers = {
       kv: params.kv,
       kvKeyPrefix: params.kvKeyPrefix,
       ...(params.roles === undefined ? {} : { roles: new Set(params.roles) }),
-      ...(params.minBatchIntervalMs === undefined ? {} : { daemon: { minBatchIntervalMs: params.minBatchIntervalMs } }),
+      daemon: {
+        ...(params.minBatchIntervalMs === undefined ? {} : { minBatchIntervalMs: params.minBatchIntervalMs }),
+        ...(params.otherBatchIntervalMs === undefined ? {} : { otherBatchIntervalMs: params.otherBatchIntervalMs }),
+      },
       port: 0,
       host: '127.0.0.1',
       logger: false,
@@ -55,7 +63,10 @@ export const serverHandlers = {
     const started = shop;
     closers.push(() => started.close());
     shop.daemon?.onProgress(({ name, live, cursor, committedAt }) => {
-      if (name === 'orderSummaries' && live) progress.push([committedAt.getTime(), cursor.transactionId, cursor.position, epochMs()]);
+      if (!live) return;
+      const entry: ProgressEntry = [committedAt.getTime(), cursor.transactionId, cursor.position, epochMs()];
+      if (name === 'orderSummaries') progress.push(entry);
+      else if (otherReadModels.has(name)) (otherProgress[name] ??= []).push(entry);
     });
     return { url: shop.url };
   },
@@ -64,6 +75,13 @@ export const serverHandlers = {
   async 'server.progress'(): Promise<ProgressEntry[]> {
     const taken = progress;
     progress = [];
+    return taken;
+  },
+
+  /** The other read models' progress logs since the last call, by name. */
+  async 'server.otherProgress'(): Promise<Record<string, ProgressEntry[]>> {
+    const taken = otherProgress;
+    otherProgress = {};
     return taken;
   },
 

@@ -1,12 +1,12 @@
 // What the projector thread and the process that runs it say to each other: plain data, cloned across the thread boundary.
 import type { AppliedBatch, ChangedKeys, LogCursor, ProjectionRunnerStatus } from '@twofold/core';
-import type { DaemonSettings, ProjectorBounds, ShopStorage } from './shop-projector.js';
+import type { ProjectorBounds, ReadModelSettings, ShopStorage } from './shop-projector.js';
 import type { PoolSizes } from './backends/shop-clients.js';
 
 /** What the thread is started with. */
 export interface ProjectorThreadData extends ShopStorage, ProjectorBounds {
   readonly pools?: Partial<PoolSizes>;
-  readonly daemon?: Partial<Omit<DaemonSettings, 'logger'>>;
+  readonly daemon?: Omit<ReadModelSettings, 'logger'>;
   /** pino's level for the thread's own log lines, or undefined for none. */
   readonly logLevel?: string;
   /** How often the thread reports its runners' statuses. */

@@ -15,14 +15,15 @@ export const defined = <T extends object>(settings: T): Partial<T> =>
 
 /**
  * Tuning from the environment: TWOFOLD_PROJECTION_BATCH_SIZE, TWOFOLD_PROJECTION_POLL_MS, TWOFOLD_LEASE_RETRY_MS
- * (positive integers) and TWOFOLD_PROJECTION_MIN_BATCH_INTERVAL_MS (0 or more).
+ * (positive integers), TWOFOLD_PROJECTION_MIN_BATCH_INTERVAL_MS and TWOFOLD_PROJECTION_OTHER_BATCH_INTERVAL_MS (0 or more).
  */
-export function daemonSettingsFromEnv(env: NodeJS.ProcessEnv): { batchSize?: number; pollIntervalMs?: number; leaseRetryMs?: number; minBatchIntervalMs?: number } {
+export function daemonSettingsFromEnv(env: NodeJS.ProcessEnv): NonNullable<ShopOptions['daemon']> {
   return defined({
     batchSize: integerFromEnv(env, 'TWOFOLD_PROJECTION_BATCH_SIZE'),
     pollIntervalMs: integerFromEnv(env, 'TWOFOLD_PROJECTION_POLL_MS'),
     leaseRetryMs: integerFromEnv(env, 'TWOFOLD_LEASE_RETRY_MS'),
     minBatchIntervalMs: integerFromEnv(env, 'TWOFOLD_PROJECTION_MIN_BATCH_INTERVAL_MS', 0),
+    otherBatchIntervalMs: integerFromEnv(env, 'TWOFOLD_PROJECTION_OTHER_BATCH_INTERVAL_MS', 0),
   });
 }
 

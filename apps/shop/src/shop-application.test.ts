@@ -11,14 +11,16 @@ describe('daemonSettingsFromEnv', () => {
         TWOFOLD_PROJECTION_POLL_MS: '50',
         TWOFOLD_LEASE_RETRY_MS: '',
         TWOFOLD_PROJECTION_MIN_BATCH_INTERVAL_MS: '0',
+        TWOFOLD_PROJECTION_OTHER_BATCH_INTERVAL_MS: '40',
       }),
-    ).toEqual({ batchSize: 200, pollIntervalMs: 50, minBatchIntervalMs: 0 });
+    ).toEqual({ batchSize: 200, pollIntervalMs: 50, minBatchIntervalMs: 0, otherBatchIntervalMs: 40 });
   });
 
   it('refuses what is not a whole number in range, naming the variable', () => {
     expect(() => daemonSettingsFromEnv({ TWOFOLD_PROJECTION_BATCH_SIZE: '0' })).toThrow(/TWOFOLD_PROJECTION_BATCH_SIZE must be a positive integer/);
     expect(() => daemonSettingsFromEnv({ TWOFOLD_PROJECTION_POLL_MS: '1.5' })).toThrow(/TWOFOLD_PROJECTION_POLL_MS/);
     expect(() => daemonSettingsFromEnv({ TWOFOLD_PROJECTION_MIN_BATCH_INTERVAL_MS: '-5' })).toThrow(/non-negative integer/);
+    expect(() => daemonSettingsFromEnv({ TWOFOLD_PROJECTION_OTHER_BATCH_INTERVAL_MS: 'soon' })).toThrow(/TWOFOLD_PROJECTION_OTHER_BATCH_INTERVAL_MS must be a non-negative integer/);
   });
 });
 

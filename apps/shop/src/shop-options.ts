@@ -29,9 +29,16 @@ export interface ShopOptions {
   readonly logger?: (FastifyBaseLogger & Logger) | false;
   /**
    * Projection daemon tuning. minBatchIntervalMs defaults to 50 ms on PGlite (one thread does everything: batches
-   * of one append each starve the commands) and 10 ms on PostgreSQL.
+   * of one append each starve the commands) and 10 ms on PostgreSQL, where it is the window of the read models read
+   * right after a write (orderSummaries) and otherBatchIntervalMs (default 50 ms) that of the rest.
    */
-  readonly daemon?: { readonly batchSize?: number; readonly pollIntervalMs?: number; readonly leaseRetryMs?: number; readonly minBatchIntervalMs?: number };
+  readonly daemon?: {
+    readonly batchSize?: number;
+    readonly pollIntervalMs?: number;
+    readonly leaseRetryMs?: number;
+    readonly minBatchIntervalMs?: number;
+    readonly otherBatchIntervalMs?: number;
+  };
   /** Write-side tuning: the state cache's bounds (default 10,000 streams, 64 MiB) and the largest batch (256). */
   readonly commands?: { readonly cacheEntries?: number; readonly cacheBytes?: number; readonly maxBatchSize?: number };
   /** How long an `Idempotency-Key` is remembered (default 24 h); older keys are deleted hourly. */
