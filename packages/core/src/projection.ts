@@ -36,7 +36,11 @@ export interface ProjectionDefinition<Session> {
    * event: a key it leaves out is an answer served stale.
    */
   readonly keysChangedBy?: (event: StoredEvent) => readonly string[] | undefined;
-  /** Applies a batch, in log order, inside the transaction that also stores the checkpoint. */
+  /**
+   * Applies a batch, in log order, inside the transaction that also stores the checkpoint. It writes its read model
+   * and never appends events: the log's readers of its process do not wait for its transaction (a command that must
+   * follow an event belongs to a process manager, whose deadlines issue it in a transaction of its own).
+   */
   readonly apply: (events: readonly StoredEvent[], session: Session) => Promise<void>;
 }
 

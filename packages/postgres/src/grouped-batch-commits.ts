@@ -33,18 +33,19 @@ interface Claim {
   readonly tables: DeclaredTables;
 }
 
-type ClaimRow = Claim & { readonly name: string };
+type ClaimRow = Claim & { readonly name: string; readonly xid: string };
 
 const claimOf = (row: { generation: number; tables: DeclaredTables } | undefined): Claim | undefined =>
   row === undefined ? undefined : { generation: row.generation, tables: row.tables };
 
 /**
+ * `claimedIn` hears the transaction's xid once a live claim took it (the transaction then holds it until it ends).
  * Claims every batch's checkpoint of a round first, under the session's default search path (the live ones in one statement,
  * rebuilds one by one), so that those statements keep their plans; then runs the batches that declare no tables
  * (before any SET LOCAL moved the search path), then the live ones under one path of all their schemas when
  * ProjectionGenerations.useTogether allows it, and then each of the others under its generation's schema.
  */
-export function groupedBatchCommits(generations: ProjectionGenerations): RunTogether<PendingBatch> {
+export function groupedBatchCommits(generations: ProjectionGenerations, claimedIn: (xid: string) => void = () => undefined): RunTogether<PendingBatch> {
   /** Live batches of distinct read models, in one statement. */
   async function claimLive(session: SqlSession, chosen: readonly PendingBatch[]): Promise<Map<string, ClaimRow>> {
     const { rows } = await runStatement<ClaimRow>(session, moveCheckpoints, [
@@ -57,6 +58,7 @@ export function groupedBatchCommits(generations: ProjectionGenerations): RunToge
       chosen.map((b) => b.fence),
       chosen.map((b) => b.announcement ?? null),
     ]);
+    if (rows[0] !== undefined) claimedIn(rows[0].xid);
     return new Map(rows.map((row) => [row.name, row]));
   }
 

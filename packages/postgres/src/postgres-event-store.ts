@@ -4,6 +4,7 @@ import { toDate, toStoredEvent, type EventRow } from './event-row.js';
 import { decodeHead, encodeHead, eventsChannel } from './change-payloads.js';
 import { channelSubscriptions } from './channel-subscriptions.js';
 import { heldBackWake } from './held-back-wake.js';
+import { readModelTransactionsOf } from './read-model-transactions.js';
 import { postgresAppend } from './postgres-append.js';
 import { runStatement, type PostgresClient } from './postgres-client.js';
 import { recentCursors } from './recent-cursors.js';
@@ -54,6 +55,8 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
   const { anyVersionRetries, heldBackWakeMs, maxHeldBackWakeMs, idempotencyKeyTtlMs } = settingsOf(options);
   const subscriptions = channelSubscriptions(client, eventsChannel);
   const heldBack = heldBackWake(subscriptions, heldBackWakeMs, maxHeldBackWakeMs);
+  // this process's projection stores on the same client register their open transactions: reads need not wait for them
+  const readModelTransactions = readModelTransactionsOf(client);
   const recent = recentCursors(recentCursorsKept);
   const appendToStreams = postgresAppend(client, {
     anyVersionRetries,
@@ -103,7 +106,7 @@ export function postgresEventStore(client: PostgresClient, options: PostgresEven
       if (limit <= 0) return [];
       const params = [String(after.transactionId), after.position, limit, types === undefined ? null : [...types]];
       if (!client.capabilities.multipleConnections) return (await runStatement<EventRow>(client, readAll, params)).rows.map(toStoredEvent);
-      const { rows } = await runStatement<ReadAllRow>(client, readAllNoticingHeldBack, params);
+      const { rows } = await runStatement<ReadAllRow>(client, readAllNoticingHeldBack, [...params, readModelTransactions.open()]);
       heldBack.saw(rows[0]?.held_back === true);
       return rows.flatMap((row) => (row.global_position === null ? [] : [toStoredEvent(row)]));
     },

@@ -12,6 +12,7 @@ import { runStatement, type PostgresClient } from './postgres-client.js';
 import { postgresProjectionLeases } from './postgres-projection-leases.js';
 import { postgresRebuilds } from './postgres-projection-rebuilds.js';
 import { projectionGenerations, type DeclaredTables } from './projection-generations.js';
+import { readModelTransactionsOf } from './read-model-transactions.js';
 import { checkpointsChannel, controlChannel, projectionNotifications } from './projection-notifications.js';
 import type { SqlSession } from './sql-client.js';
 import { createTransactionGroup } from './transaction-group.js';
@@ -43,8 +44,26 @@ export function postgresProjectionStore(client: PostgresClient, options: Postgre
   const controlSubscriptions = channelSubscriptions(client, controlChannel);
   const notifications = projectionNotifications(client);
   const generations = projectionGenerations();
-  // batches committed at the same time (runners woken by the same append) share a transaction and one claim
-  const batches = createTransactionGroup(client, groupedBatchCommits(generations));
+  // batches committed at the same time (runners woken by the same append) share a transaction and one claim; the
+  // group runs one transaction at a time, whose xid the log's readers on this client may read past while it is open
+  const readModelTransactions = readModelTransactionsOf(client);
+  let openXid: string | undefined;
+  const batches = createTransactionGroup(
+    {
+      async transaction(work) {
+        try {
+          return await client.transaction(work);
+        } finally {
+          if (openXid !== undefined) readModelTransactions.ended(openXid);
+          openXid = undefined;
+        }
+      },
+    },
+    groupedBatchCommits(generations, (xid) => {
+      openXid = xid;
+      readModelTransactions.opened(xid);
+    }),
+  );
 
   async function readCheckpointsIn(session: SqlSession, names: readonly string[] | undefined): Promise<ProjectionCheckpoint[]> {
     const { rows } = await runStatement<CheckpointRow>(session, readCheckpoints, [names === undefined ? null : [...names]]);

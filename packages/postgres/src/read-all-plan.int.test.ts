@@ -38,6 +38,7 @@ describe('reading the log on PostgreSQL', () => {
       last[0]!.position,
       500,
       null,
+      [],
     ]);
     const reads = nodesOf(rows[0]!['QUERY PLAN'][0]!.Plan).filter((node) => node['Relation Name'] === 'twofold_events');
     // the held-back flag, written as an EXISTS over transaction_id >= the horizon, scanned all 20,000 rows
@@ -45,7 +46,7 @@ describe('reading the log on PostgreSQL', () => {
     expect(reads.map((node) => node['Node Type'])).not.toContain('Seq Scan');
     // the horizon is the whole server's: a transaction of another test's database holds it back for a moment
     const readNext = async () =>
-      (await client.query<{ held_back: boolean; global_position: string | null }>(readAllNoticingHeldBack.text, [last[0]!.xid, last[0]!.position, 500, null])).rows;
+      (await client.query<{ held_back: boolean; global_position: string | null }>(readAllNoticingHeldBack.text, [last[0]!.xid, last[0]!.position, 500, null, []])).rows;
     let read = await readNext();
     for (const deadline = Date.now() + 10_000; read.some((row) => row.held_back) && Date.now() < deadline; read = await readNext()) {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -61,8 +62,8 @@ describe('reading the log on PostgreSQL', () => {
         [offset],
       );
       const plan = await explainPrepared(client, readAllNoticingHeldBack, {
-        types: ['text', 'bigint', 'bigint', 'text[]'],
-        literals: [sqlLiteral(at[0]!.xid), at[0]!.position, String(limit), 'NULL'],
+        types: ['text', 'bigint', 'bigint', 'text[]', 'text[]'],
+        literals: [sqlLiteral(at[0]!.xid), at[0]!.position, String(limit), 'NULL', `'{}'`],
         planMode: 'force_generic_plan',
       });
       const reads = nodesOf(plan).filter((node) => node['Relation Name'] === 'twofold_events');

@@ -1,4 +1,5 @@
-// Gap safety of readAll on PostgreSQL (DESIGN 5.1): under concurrent writers, rollbacks and long transactions, a reader sees every committed event exactly once.
+// Gap safety of readAll on PostgreSQL (DESIGN 5.1): under concurrent writers, rollbacks and long transactions, a reader sees every committed event exactly once,
+// also while read models of its own client hold transactions open (which its reads leave out of their horizon).
 import { createWakeSignal, cursorOf, logStart, sleep, type EventStore, type LogCursor, type StoredEvent } from '@twofold/core';
 import { createTestDatabase, type TestDatabase } from '@twofold/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,8 @@ import { createPgClient } from './pg-client.js';
 import { runStatement, type PostgresClient } from './postgres-client.js';
 import { postgresEventStore } from './postgres-event-store.js';
 import { highWaterMark } from './high-water-mark.js';
+import { postgresProjectionStore } from './postgres-projection-store.js';
+import { readModelTransactionsOf } from './read-model-transactions.js';
 import { appendEvents, appendEventsParams } from './statements/append-events.js';
 import type { SqlSession } from './sql-client.js';
 
@@ -162,7 +165,7 @@ describe('readAll on PostgreSQL: gap safety', () => {
     expect((await readFrom(start)).map((e) => e.streamId)).toEqual(['gap-after-rollback']);
   });
 
-  it('gives a reader every committed event exactly once, streams in version order, under 16 writers, rollbacks and long transactions', async () => {
+  it('gives a reader every committed event exactly once, streams in version order, under 16 writers, rollbacks, long transactions and open read-model transactions', async () => {
     const writers = 16;
     const appendsPerWriter = 2_000;
     const streams = 1_000;
@@ -209,6 +212,29 @@ describe('readAll on PostgreSQL: gap safety', () => {
       }
     };
 
+    // a read model of the reader's client commits batches that stay open a while: the reader reads past them
+    const readModels = postgresProjectionStore(client);
+    await readModels.prepare({
+      name: 'beside',
+      version: 1,
+      handles: [],
+      tables: ['beside_rows'],
+      setup: async (session) => void (await session.query('CREATE TABLE IF NOT EXISTS beside_rows (v text)')),
+      apply: async () => {},
+    });
+    const readModelBatches = async (): Promise<void> => {
+      for (let from = logStart, n = 1; writing; n++) {
+        const to = { transactionId: from.transactionId, position: from.position + 1 };
+        await readModels.commitBatch('beside', from, { cursor: to, lastEventAt: new Date() }, async (session) => {
+          await session.query('INSERT INTO beside_rows (v) VALUES ($1)', [String(n)]);
+          await sleep(Math.random() * 40);
+        });
+        from = to;
+        await sleep(Math.random() * 10);
+      }
+    };
+    let readsPastReadModels = 0;
+
     const seen = new Map<string, StoredEvent>();
     const versions = new Map<string, number>();
     const problems: string[] = [];
@@ -220,6 +246,7 @@ describe('readAll on PostgreSQL: gap safety', () => {
       let deadline = Number.POSITIVE_INFINITY;
       while (Date.now() < deadline) {
         if (!writing && deadline === Number.POSITIVE_INFINITY) deadline = Date.now() + 10_000;
+        if (readModelTransactionsOf(client).open().length > 0) readsPastReadModels++;
         const page = await store.readAll({ after: cursor, limit: 500 });
         for (const event of page) {
           const key = (event.data as { key: string }).key;
@@ -241,7 +268,7 @@ describe('readAll on PostgreSQL: gap safety', () => {
     };
 
     const reading = reader();
-    const background = [0, 1].flatMap((w) => [rollingBack(w), holdingOpen(w)]);
+    const background = [...[0, 1].flatMap((w) => [rollingBack(w), holdingOpen(w)]), readModelBatches()];
     await Promise.all(Array.from({ length: writers }, (_, w) => writer(w)));
     writing = false;
     await Promise.all(background);
@@ -256,5 +283,7 @@ describe('readAll on PostgreSQL: gap safety', () => {
     expect(belowHighest).toBeGreaterThan(0);
     expect([...seen.values()].some((e) => e.type === 'Held')).toBe(true);
     expect(rolledBack.size).toBeGreaterThan(0);
+    expect(readsPastReadModels).toBeGreaterThan(0);
+    await readModels.close();
   });
 });

@@ -25,27 +25,39 @@ const events = `SELECT global_position, transaction_id::text AS xid, stream_id, 
     CASE WHEN $4::text[] IS NULL OR event_type = ANY($4::text[]) THEN data ELSE '{}'::jsonb END AS data,
     CASE WHEN $4::text[] IS NULL OR event_type = ANY($4::text[]) THEN metadata ELSE '{}'::jsonb END AS metadata,
     recorded_at`;
-const visibleAfter = `FROM twofold_events
+const visibleAfter = (horizon: string): string => `FROM twofold_events
   WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
-    AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+    AND transaction_id < ${horizon}
   ORDER BY transaction_id, global_position
   LIMIT $3`;
+
+/**
+ * The oldest transaction still running, leaving out $5: this process's open read-model transactions, which append
+ * nothing (read-model-transactions.ts). With $5 empty it is pg_snapshot_xmin: the reader holds no xid of its own, so
+ * its snapshot's xmin is the least of the running xids, or xmax when none runs. Computed once per statement, from the
+ * statement's one snapshot.
+ */
+const horizonLeavingOut = `(SELECT coalesce(min(x), pg_snapshot_xmax(pg_current_snapshot())) FROM pg_snapshot_xip(pg_current_snapshot()) AS x WHERE x <> ALL($5::text[]::xid8[]))`;
 
 /** For a client with one connection (PGlite), where no other transaction can be open while it reads. */
 export const readAll: NamedStatement = {
   name: 'twofold_read_all',
   text: `${events}
-  ${visibleAfter}`,
+  ${visibleAfter('pg_snapshot_xmin(pg_current_snapshot())')}`,
 };
 
-/** For a server with concurrent transactions: also says whether committed events were left hidden. */
+/**
+ * For a server with concurrent transactions: also says whether committed events were left hidden. $5: the xids of
+ * this process's open read-model transactions (text), which need not bound the read.
+ */
 export const readAllNoticingHeldBack: NamedStatement = {
-  name: 'twofold_read_all_noticing_held_back',
-  text: `SELECT held.held_back, e.global_position, e.xid, e.stream_id, e.stream_version, e.event_id, e.event_type, e.data, e.metadata, e.recorded_at
-FROM (SELECT coalesce((SELECT transaction_id FROM twofold_events ORDER BY transaction_id DESC LIMIT 1) >= pg_snapshot_xmin(pg_current_snapshot()), false) AS held_back) AS held
+  name: 'twofold_read_all_noticing_held_back_v2',
+  text: `WITH horizon AS MATERIALIZED (SELECT ${horizonLeavingOut} AS xid)
+SELECT held.held_back, e.global_position, e.xid, e.stream_id, e.stream_version, e.event_id, e.event_type, e.data, e.metadata, e.recorded_at
+FROM (SELECT coalesce((SELECT transaction_id FROM twofold_events ORDER BY transaction_id DESC LIMIT 1) >= (SELECT xid FROM horizon), false) AS held_back) AS held
 LEFT JOIN LATERAL (
   ${events}, transaction_id
-  ${visibleAfter}
+  ${visibleAfter('(SELECT xid FROM horizon)')}
 ) AS e ON true
 ORDER BY e.transaction_id, e.global_position`,
 };
