@@ -28,7 +28,7 @@ export interface CostPerOrder {
 
 export interface OrderCostRow {
   readonly windowMs: number;
-  /** The other read models' window: the same as windowMs, or the shop's default (50 ms) beside its default 10 ms. */
+  /** The other read models' window: the same as windowMs, or the shop's default (50 ms) beside its default 5 ms. */
   readonly otherWindowMs: number;
   readonly ordersPerSec: number;
   readonly write: LatencySummary;
@@ -55,8 +55,8 @@ function costOf(cpu: WindowCpu | undefined, durationMs: number, orders: number):
   };
 }
 
-/** The shop's defaults on PostgreSQL: orderSummaries gathers over 10 ms, the other read models over 50. */
-const defaultWindows = { windowMs: 10, otherWindowMs: 50 } as const;
+/** The shop's defaults on PostgreSQL: orderSummaries gathers over 5 ms, the other read models over 50. */
+const defaultWindows = { windowMs: 5, otherWindowMs: 50 } as const;
 
 const windowText = (row: Pick<OrderCostRow, 'windowMs' | 'otherWindowMs'>): string =>
   row.otherWindowMs === row.windowMs ? `${row.windowMs} ms` : `${row.windowMs} ms, others ${row.otherWindowMs} ms`;
@@ -161,7 +161,7 @@ export async function orderCostBenchmark(context: SuiteContext): Promise<Benchma
           ((slowest) => (slowest === undefined ? undefined : `${formatNumber(slowest.lag.p99Ms)} ms (${slowest.name})`))(slowestOther(row.lag)),
         ]),
         notes: [
-          'window: the projector gathering window (TWOFOLD_PROJECTION_MIN_BATCH_INTERVAL_MS): at most one batch starts in each. A single width is every read model\'s; "others" is the window of the read models other than orderSummaries (TWOFOLD_PROJECTION_OTHER_BATCH_INTERVAL_MS), each group in a daemon and transaction of its own. The shop\'s defaults on PostgreSQL are the last row: 10 ms, others 50 ms. The process managers gather over max(50 ms, the window) in every row.',
+          'window: the projector gathering window (TWOFOLD_PROJECTION_MIN_BATCH_INTERVAL_MS): at most one batch starts in each. A single width is every read model\'s; "others" is the window of the read models other than orderSummaries (TWOFOLD_PROJECTION_OTHER_BATCH_INTERVAL_MS), each group in a daemon and transaction of its own. The shop\'s defaults on PostgreSQL are the last row: 5 ms, others 50 ms. The process managers gather over max(50 ms, the window) in every row.',
           "CPU from /proc over the measured window, spread over the orders placed in it: the shop's main thread (HTTP and commands), its busiest other thread (the projector's), the rest of its threads, and the backends of its database by pool. The writer, the runner and the system are left out (cores busy counts them).",
           'lag: from an event\'s commit to the commit of the orderSummaries batch past it; others\' lag p99: the same for each other read model, the highest and whose.',
           fitNote,

@@ -29,7 +29,7 @@ export interface ShopOptions {
   readonly logger?: (FastifyBaseLogger & Logger) | false;
   /**
    * Projection daemon tuning. minBatchIntervalMs defaults to 50 ms on PGlite (one thread does everything: batches
-   * of one append each starve the commands) and 10 ms on PostgreSQL, where it is the window of the read models read
+   * of one append each starve the commands) and 5 ms on PostgreSQL, where it is the window of the read models read
    * right after a write (orderSummaries) and otherBatchIntervalMs (default 50 ms) that of the rest.
    */
   readonly daemon?: {

@@ -5,8 +5,8 @@ const server = { multipleConnections: true, inProcess: false };
 const embedded = { multipleConnections: false, inProcess: true };
 
 describe('the projector’s gathering windows', () => {
-  it('read models gather 10 ms on a server and 50 ms in a database inside the process, unless told otherwise', () => {
-    expect(daemonSettingsFor(server, {}, undefined).minBatchIntervalMs).toBe(10);
+  it('orderSummaries gathers 5 ms on a server and every read model 50 ms in a database inside the process, unless told otherwise', () => {
+    expect(daemonSettingsFor(server, {}, undefined).minBatchIntervalMs).toBe(5);
     expect(daemonSettingsFor(embedded, {}, undefined).minBatchIntervalMs).toBe(50);
     expect(daemonSettingsFor(server, { minBatchIntervalMs: 0 }, undefined).minBatchIntervalMs).toBe(0);
   });

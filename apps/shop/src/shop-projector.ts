@@ -13,12 +13,16 @@ export type DaemonSettings = Omit<ProjectionDaemonOptions<unknown>, 'eventStore'
 
 /**
  * minBatchIntervalMs defaults to 50 ms in a database inside this process (PGlite: one thread does everything, batches
- * of one append each starve the commands) and 10 ms on a server. There, with runners sharing windows, 10 ms took the
- * peak's lag p99 from 66–69 ms (25 ms) to 37–42 and kept reads under 167 writes/s at 0.73–0.99× of reads alone (0.74–0.97
- * at 25 ms); 5 ms cost reads (0.70–0.82×) without lowering that lag (`npm run bench -- --only readsUnderWrites`, 2026-12-07).
+ * of one append each starve the commands) and 5 ms on a server, where it is orderSummaries' window alone (the other
+ * read models gather over otherBatchIntervalMs, see readModelGroups). As the window of every read model, 10 ms had
+ * taken the peak's lag p99 from 66–69 ms (25 ms) to 37–42, and 5 ms cost reads under writes (2026-12-07). For
+ * orderSummaries alone (a batch of five statements) 5 ms cost 0.5–0.8 ms of CPU per order more than 10 ms and halved
+ * its lag p50 (3 ms against 8 at 167 orders/s without reads); at the peak, alternating with 10 ms, its lag p99 was 24
+ * and 21 ms against 30 and 29, reads under 167 writes/s 0.69 and 0.46× alone against 0.58 and 0.47
+ * (`npm run bench -- --only orderCost` and `--only readsUnderWrites`, 2026-12-08).
  */
 export const daemonSettingsFor = (capabilities: SqlClientCapabilities, settings: Partial<DaemonSettings>, logger: Logger | undefined): DaemonSettings => ({
-  minBatchIntervalMs: capabilities.inProcess ? 50 : 10,
+  minBatchIntervalMs: capabilities.inProcess ? 50 : 5,
   ...settings,
   ...(logger === undefined ? {} : { logger }),
 });
@@ -66,10 +70,12 @@ export interface ReadModelGroup<P> {
  * this process (PGlite) one daemon keeps them all: its one connection runs every transaction in turn, so one
  * transaction for all costs least. On a server the prompt read models gather over the narrow window, in a short
  * transaction of their own, and the rest over the wide one: at 167 orders/s with no reads, orderSummaries alone at 10
- * ms and the rest at 50 ms took the CPU of an order from 4.8–6.0 ms to 4.3–4.8 (the projector thread and its backends
- * from 2.8–3.4 ms to 2.1–2.3) and orderSummaries' lag p99 from 19–24 ms to 16–18, the others' being about 60 ms
- * (`npm run bench -- --only orderCost`, five runs, 2026-12-08). Where both windows are the same, one daemon: a second
- * transaction would share nothing.
+ * ms and the rest at 50 ms took the CPU of an order from 4.8–6.0 ms to 4.3–5.2 (the projector thread and its backends
+ * from 2.8–3.4 ms to 2.1–2.5) and orderSummaries' lag p99 from 18–24 ms to 16–20, the others' being about 60 ms
+ * (`npm run bench -- --only orderCost`, eight runs); at the peak (167 writes/s and 8,300 reads/s) the machine had
+ * 0.15–0.3 of a core more to spare, the write p99 was 35 and 44 ms against 92 and 77, orderSummaries' lag p99 26 and
+ * 28 ms against 60 and 34 (`--only readsUnderWrites`, two alternating pairs, 2026-12-08). Where both windows are the
+ * same, one daemon: a second transaction would share nothing.
  */
 export function readModelGroups<P extends { readonly name: string }>(projections: readonly P[], settings: DaemonSettings, otherBatchIntervalMs: number | undefined, inProcess: boolean): ReadModelGroup<P>[] {
   const prompt = settings.minBatchIntervalMs ?? 0;
