@@ -27,13 +27,16 @@ export const daemonSettingsFor = (capabilities: SqlClientCapabilities, settings:
   ...(logger === undefined ? {} : { logger }),
 });
 
+/** The wide window, on a server: what the read models not read right after a write and the process managers gather over at least. */
+const wideBatchIntervalMs = 50;
+
 /**
  * The process managers' gathering window: at least 50 ms. Their lag shows in no read (a payment deadline is minutes
  * away), so they take fewer, larger batches than the read models.
  */
 export const processManagerSettingsFor = (settings: DaemonSettings): DaemonSettings => ({
   ...settings,
-  minBatchIntervalMs: Math.max(settings.minBatchIntervalMs ?? 0, 50),
+  minBatchIntervalMs: Math.max(settings.minBatchIntervalMs ?? 0, wideBatchIntervalMs),
 });
 
 /**
@@ -79,7 +82,7 @@ export interface ReadModelGroup<P> {
  */
 export function readModelGroups<P extends { readonly name: string }>(projections: readonly P[], settings: DaemonSettings, otherBatchIntervalMs: number | undefined, inProcess: boolean): ReadModelGroup<P>[] {
   const prompt = settings.minBatchIntervalMs ?? 0;
-  const other = Math.max(otherBatchIntervalMs ?? 50, prompt);
+  const other = Math.max(otherBatchIntervalMs ?? wideBatchIntervalMs, prompt);
   const promptOnes = projections.filter((p) => promptReadModels.has(p.name));
   const otherOnes = projections.filter((p) => !promptReadModels.has(p.name));
   const groups: ReadModelGroup<P>[] =
